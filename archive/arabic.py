@@ -1,0 +1,290 @@
+"""Arabic analysis: text in, index terms out.
+
+    text ──tokenize──▶ (start, end, surface) ──normalize──▶ form ──resolve clitics──▶ exact term
+                                                                  └──light stem──────▶ stem term
+
+* ``normalize`` folds what readers treat as the same letter (pyarabic for tashkeel, tatweel and
+  hamza; a small table for the rest).
+* ``Analyzer.analyse`` turns a passage into two parallel term lists: ``exact`` (normalized, clitics
+  removed, every word kept, for phrases and for preferring exact forms) and ``stem`` (light
+  suffix stripping and broken-plural patterns, stopwords dropped, for recall).
+
+Clitics. ال and its combinations (وال بال كال فال لل) and the conjunction و are stripped by rule,
+as in Larkey's light10 and Lucene's ArabicStemmer. A bare ب ك ل ف cannot be told from a real first
+letter by rule (بكورسك is ب + كورسك, but كورسك is not ك + ورسك), so it is stripped only with
+evidence: the remainder is a known word (data/clitic_exceptions.txt and the entity catalogue), or
+it is attested at least as often as the whole word in the context, which is the article being
+indexed or, at query time, the index itself (see ``Context``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterable, Iterator, NamedTuple
+
+from pyarabic import araby
+
+from archive.resources import data_lines
+
+# ---------------------------------------------------------------------------------------------
+# Normalization
+
+_MARK = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"  # tashkeel, Quranic marks, tatweel
+_LETTER_TABLE = str.maketrans(
+    {
+        "\u0671": "ا",  # alef wasla (pyarabic's tasheel leaves it)
+        "ى": "ي",
+        "ة": "ه",
+        "ک": "ك",  # Persian/Urdu keheh, common in web text
+        "ی": "ي",  # Farsi yeh
+        "ۀ": "ه",
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended (Persian) digits
+        "\u2010": "-",
+        "\u2011": "-",
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """The index form of ``text``: no tashkeel or tatweel, one alef, ة→ه, ى→ي, ASCII digits,
+    Latin lower-case. Length may shrink (marks are removed), so never use it for display."""
+    text = araby.strip_tashkeel(text)
+    text = araby.strip_tatweel(text)
+    text = araby.normalize_hamza(text, method="tasheel")
+    return text.translate(_LETTER_TABLE).lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenization
+
+_WORD = rf"(?:[^\W_]|[{_MARK}])+"
+# Model names stay whole: Hwasong-11, KN-23, S-400, كوفيد-19.
+TOKEN_RE = re.compile(rf"{_WORD}(?:[-\u2010\u2011]{_WORD})*")
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    surface: str
+
+
+def tokenize(text: str) -> Iterator[Span]:
+    """Words of ``text`` with their character offsets into it (punctuation is dropped)."""
+    for match in TOKEN_RE.finditer(text):
+        yield Span(match.start(), match.end(), match.group())
+
+
+# ---------------------------------------------------------------------------------------------
+# Light stemming
+
+# Checked longest first; each strips a suffix once, leaving at least two letters (light10).
+SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+DEFINITE_PREFIXES = ("وبال", "وكال", "فبال", "فكال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
+BARE_CLITICS = "فبكل"  # need evidence; و is stripped by rule
+MIN_STEM = 2
+MIN_BARE_REMAINDER = 3
+
+
+def _load_plural_rules() -> tuple[tuple[re.Pattern, str], ...]:
+    rules = []
+    for line in data_lines("broken_plurals.txt"):
+        pattern, replacement = line.split("\t")
+        rules.append((re.compile(pattern), replacement))
+    return tuple(rules)
+
+
+_PLURAL_RULES = _load_plural_rules()
+
+
+def strip_suffixes(form: str) -> str:
+    """light10 suffix stripping, then broken-plural patterns (ذخائر and ذخيرة share ذخير)."""
+    for suffix in SUFFIXES:
+        if form.endswith(suffix) and len(form) - len(suffix) >= MIN_STEM:
+            form = form[: -len(suffix)]
+    for pattern, replacement in _PLURAL_RULES:
+        form, count = pattern.subn(replacement, form)
+        if count:
+            break
+    return form
+
+
+def _is_plain_word(form: str) -> bool:
+    """Arabic letters only: digits, Latin and hyphenated model names are not stemmed."""
+    return form.isalpha() and "\u0621" <= form[0] <= "\u064a"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read a word's prefix: the word without it, and whether it needs evidence."""
+
+    form: str
+    needs_evidence: bool
+
+
+def prefix_readings(form: str) -> tuple[Reading, ...]:
+    """All readings of ``form``, least stripped first; the first is the word itself."""
+    readings = [Reading(form, False)]
+    if not _is_plain_word(form):
+        return tuple(readings)
+    for prefix in DEFINITE_PREFIXES:
+        if form.startswith(prefix) and len(form) - len(prefix) >= MIN_STEM:
+            rest = form[len(prefix):]
+            if prefix.startswith(("و", "ف")) and len(prefix) > 2:
+                readings.append(Reading(form[1:], False))
+            readings.append(Reading(rest, False))
+            return tuple(readings)
+    rest, evidence = form, False
+    if rest.startswith("و") and len(rest) - 1 >= MIN_BARE_REMAINDER:
+        rest = rest[1:]
+        readings.append(Reading(rest, False))
+    if rest[0] in BARE_CLITICS and len(rest) - 1 >= MIN_BARE_REMAINDER:
+        rest = rest[1:]
+        readings.append(Reading(rest, True))
+    return tuple(readings)
+
+
+class Context:
+    """Where the evidence for a bare clitic comes from: how often a stem is attested."""
+
+    def count(self, stem: str) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def attests(self, stripped: str, whole: str) -> bool:
+        """True when the word without its first letter is attested at least as often as with
+        it (بكورسك beside كورسك: yes; بيونغ beside يونغ, twice to once: no)."""
+        found = self.count(strip_suffixes(stripped))
+        return found > 0 and found >= self.count(strip_suffixes(whole))
+
+
+class NoContext(Context):
+    def count(self, stem: str) -> int:
+        return 0
+
+
+class CountContext(Context):
+    """Evidence from a text (at index time, the whole article the passage belongs to)."""
+
+    def __init__(self, counts: Counter):
+        self.counts = counts
+
+    def count(self, stem: str) -> int:
+        return self.counts[stem]
+
+
+class LookupContext(Context):
+    """Evidence from any counting function (at query time, the index's document frequencies)."""
+
+    def __init__(self, count: Callable[[str], int]):
+        self._count = count
+
+    def count(self, stem: str) -> int:
+        return self._count(stem)
+
+
+NO_CONTEXT = NoContext()
+
+
+class Term(NamedTuple):
+    """One analysed word: where it is in the text and its two index terms."""
+
+    start: int
+    end: int
+    exact: str
+    stem: str | None  # None for stopwords: they are kept only in the exact field
+
+
+@dataclass
+class Analysis:
+    """A text's terms, parallel lists (position = list index) ready for Whoosh."""
+
+    terms: list[Term]
+
+    @property
+    def exact(self) -> list[str]:
+        return [t.exact for t in self.terms]
+
+    @property
+    def stems(self) -> list[str]:
+        return [t.stem for t in self.terms if t.stem is not None]
+
+
+class Analyzer:
+    """Tokenizer → normalizer → clitic resolution → light stemmer, with stopwords and known
+    words from data files. One instance serves index and query time, so both agree."""
+
+    def __init__(self, known_words: Iterable[str] = (), stemmer: str = "light"):
+        from archive.stemmers import stem_function  # alternatives are measured, see README
+
+        self.stopwords = frozenset(normalize(w) for w in data_lines("stopwords.txt"))
+        self._known_stems = frozenset(
+            strip_suffixes(normalize(w))
+            for w in (*data_lines("clitic_exceptions.txt"), *known_words)
+        )
+        self.stemmer = stemmer
+        self._stem = stem_function(stemmer, strip_suffixes)
+        self._word = lru_cache(maxsize=200_000)(self._analyse_word)
+
+    # -- one word, context-free (cached) ------------------------------------------------------
+
+    def _analyse_word(self, surface: str) -> tuple[str, tuple[Reading, ...]]:
+        form = normalize(surface)
+        readings = prefix_readings(form)
+        for reading in readings:
+            # A known word keeps its letters: باليستي is not بال + يستي.
+            if strip_suffixes(reading.form) in self._known_stems:
+                return form, (reading,)
+        return form, readings
+
+    def resolve(self, surface: str, context: Context = NO_CONTEXT) -> str:
+        """The exact term of one word: normalized, clitics removed where justified."""
+        form, readings = self._word(surface)
+        for reading in reversed(readings):
+            if not reading.needs_evidence or context.attests(reading.form, form):
+                return reading.form
+        return form
+
+    def stem(self, form: str, exact: str) -> str | None:
+        """The stem term of a word (normalized ``form``, clitics resolved to ``exact``), or None
+        for a stopword. Other stemmers get the whole form: they strip prefixes their own way."""
+        if form in self.stopwords or exact in self.stopwords or len(exact) < 2:
+            return None
+        if not _is_plain_word(exact):
+            return exact
+        return self._stem(exact) if self.stemmer == "light" else self._stem(form) or exact
+
+    def term(self, surface: str, start: int = 0, end: int | None = None,
+             context: Context = NO_CONTEXT) -> Term:
+        form, _ = self._word(surface)
+        exact = self.resolve(surface, context)
+        return Term(start, len(surface) if end is None else end, exact, self.stem(form, exact))
+
+    # -- whole texts --------------------------------------------------------------------------
+
+    def analyse(self, text: str, context: Context = NO_CONTEXT) -> Analysis:
+        return Analysis([self.term(s.surface, s.start, s.end, context) for s in tokenize(text)])
+
+    def article_context(self, text: str) -> CountContext:
+        """Evidence for bare clitics inside one article: counts of each word's rule-stripped
+        stem (what every word is before any evidence is needed)."""
+        counts: Counter = Counter()
+        for span in tokenize(text):
+            form, readings = self._word(span.surface)
+            settled = form
+            for reading in readings:
+                if reading.needs_evidence:
+                    break
+                settled = reading.form
+            counts[strip_suffixes(settled)] += 1
+        return CountContext(counts)
+
+    def candidates(self, surface: str) -> tuple[set[str], set[str]]:
+        """Every exact and stem term this word could have been indexed under, whatever the
+        context; used to highlight a passage without re-reading its article."""
+        form, readings = self._word(surface)
+        exacts = {r.form for r in readings} | {form}
+        stems = {s for s in (self.stem(form, e) for e in exacts) if s}
+        return exacts, stems

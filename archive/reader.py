@@ -1,0 +1,166 @@
+"""Files to raw Articles. Paths (files or folders, searched recursively) in; a ReadResult out:
+the articles read, and a ReadError for every file or record that could not be read. Nothing is
+raised for bad input, so one broken file never stops the others.
+
+Formats: ``.txt`` (title = first non-empty line, id = file stem) and ``.jsonl``/``.json`` (one
+article per record: ``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``).
+Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1256.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from archive.records import Article, ReadError, ReadResult
+
+TEXT_SUFFIXES = (".txt",)
+JSON_SUFFIXES = (".jsonl", ".json")
+SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
+OPTIONAL_FIELDS = ("date", "source", "url")
+
+
+class Unreadable(Exception):
+    """Raised inside this module for a file that is not text we can decode."""
+
+
+def find_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
+    """(file, problem) for every candidate file under ``paths``; problem is None when the file
+    can be read. Folders contribute files with a known suffix; hidden entries are skipped."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
+                if found.is_file() and not hidden and found.suffix.lower() in SUFFIXES:
+                    yield found, None
+        elif path.is_file():
+            problem = None if path.suffix.lower() in SUFFIXES else (
+                f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .json")
+            yield path, problem
+        else:
+            yield path, "no such file or folder"
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-16 (BOM), UTF-8 (optional BOM), else Windows-1256 if it reads as text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise Unreadable(f"not valid UTF-16: {error.reason}") from None
+    if b"\x00" in data:
+        raise Unreadable("binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1256")
+    except UnicodeDecodeError:
+        raise Unreadable("not UTF-8 and not Windows-1256 text") from None
+    if not _looks_like_text(text):
+        raise Unreadable("not UTF-8, and as Windows-1256 it is not readable text")
+    return text
+
+
+def _looks_like_text(text: str) -> bool:
+    """Most characters are letters, digits, spaces or punctuation (binary junk decoded as
+    Windows-1256 is full of symbols and control characters)."""
+    if not text:
+        return True
+    plain = sum(1 for ch in text if unicodedata.category(ch)[0] in "LNPZ" or ch in "\n\r\t")
+    return plain / len(text) >= 0.9
+
+
+def read_paths(paths: Iterable[str | os.PathLike]) -> ReadResult:
+    result = ReadResult()
+    for path, problem in find_files(paths):
+        result.files.append(str(path))
+        if problem:
+            result.errors.append(ReadError(str(path), problem))
+            continue
+        try:
+            text = decode(path.read_bytes())
+        except (OSError, Unreadable) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            result.errors.append(ReadError(str(path), reason))
+            continue
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            articles, errors = _read_text(path, text)
+        else:
+            articles, errors = _read_json(path, text)
+        result.articles.extend(articles)
+        result.errors.extend(errors)
+    return result
+
+
+def _read_text(path: Path, text: str) -> tuple[list[Article], list[ReadError]]:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return [], [ReadError(str(path), "empty file: no text to index")]
+    return [Article(id=path.stem, title=lines[0], text=text, origin=str(path))], []
+
+
+def _records(text: str) -> Iterator[tuple[int | None, object]]:
+    """(line number or None, record) from a JSON array, one JSON object, or JSON Lines."""
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            for record in json.loads(stripped):
+                yield None, record
+            return
+        except json.JSONDecodeError:
+            pass  # perhaps JSON Lines whose first record is an array: report line by line
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, ValueError(f"invalid JSON: {error.msg} (column {error.colno})")
+
+
+def _read_json(path: Path, text: str) -> tuple[list[Article], list[ReadError]]:
+    articles, errors = [], []
+    stripped = text.strip()
+    if not stripped:
+        return [], [ReadError(str(path), "empty file: no records")]
+    records = _records(text)
+    if stripped.startswith("{") and "\n" in stripped:
+        try:  # a single pretty-printed object
+            records = iter([(None, json.loads(stripped))])
+        except json.JSONDecodeError:
+            pass
+    for number, record in records:
+        try:
+            articles.append(_article_from_record(path, record))
+        except ValueError as error:
+            errors.append(ReadError(str(path), str(error), number))
+    if not articles and not errors:
+        errors.append(ReadError(str(path), "no records"))
+    return articles, errors
+
+
+def _article_from_record(path: Path, record: object) -> Article:
+    if isinstance(record, Exception):
+        raise ValueError(str(record))
+    if not isinstance(record, dict):
+        raise ValueError(f"a record must be a JSON object, not {type(record).__name__}")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("record has no 'text'")
+    article_id = record.get("id")
+    if article_id is None or not str(article_id).strip():
+        raise ValueError("record has no 'id'")
+    title = record.get("title")
+    if not isinstance(title, str) or not title.strip():
+        title = next(line.strip() for line in text.splitlines() if line.strip())
+    extras = {}
+    for name in OPTIONAL_FIELDS:
+        value = record.get(name)
+        extras[name] = str(value).strip() if value not in (None, "") else None
+    return Article(id=str(article_id).strip(), title=title.strip(), text=text,
+                   origin=str(path), **extras)

@@ -1,0 +1,67 @@
+"""The records that flow between stages: Article (read, then cleaned), Passage, and the
+problems met on the way (ReadError). Plain dataclasses, no behaviour beyond small helpers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article. ``text`` keeps the original letters; only the index sees normalized text."""
+
+    id: str
+    title: str
+    text: str
+    origin: str  # the file it came from
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+    def with_changes(self, **changes) -> "Article":
+        return replace(self, **changes)
+
+    @property
+    def content_hash(self) -> str:
+        """Identity of the content: a changed title, text or metadata means re-indexing."""
+        digest = hashlib.sha256()
+        for part in (self.id, self.title, self.text, self.date, self.source, self.url):
+            digest.update((part or "").encode("utf-8"))
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of an article's text a reader takes in at a glance."""
+
+    article_id: str
+    position: int  # 0-based order in the article
+    start: int  # character offsets into Article.text
+    end: int
+    text: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}#{self.position}"
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """A file (or one record of it) that could not be read, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class ReadResult:
+    articles: list[Article] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file looked at, read or not
