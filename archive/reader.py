@@ -102,7 +102,7 @@ def _read_text(path: Path, text: str) -> tuple[list[Article], list[ReadError]]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return [], [ReadError(str(path), "empty file: no text to index")]
-    return [Article(id=path.stem, title=lines[0], text=text, origin=str(path))], []
+    return [Article(id=path.stem, title=lines[0], text=text, origin=str(path.resolve()))], []
 
 
 def _records(text: str) -> Iterator[tuple[int | None, object]]:
@@ -163,4 +163,4 @@ def _article_from_record(path: Path, record: object) -> Article:
         value = record.get(name)
         extras[name] = str(value).strip() if value not in (None, "") else None
     return Article(id=str(article_id).strip(), title=title.strip(), text=text,
-                   origin=str(path), **extras)
+                   origin=str(path.resolve()), **extras)

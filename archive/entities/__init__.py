@@ -1,0 +1,1 @@
+"""Entities: the catalogue (data files), the tagger, and matching keys for spelling variants."""
