@@ -117,10 +117,13 @@ class Store:
 
     def searcher(self):
         """One searcher per process, refreshed when a build has committed since."""
+        if self._searcher is not None and not self._searcher.up_to_date():
+            # Not Searcher.refresh(): it reuses segment readers, and a reused reader keeps the
+            # deletions it had when opened (deleted articles would still show).
+            self._searcher.close()
+            self._searcher = None
         if self._searcher is None:
             self._searcher = self._ix.searcher()
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
         return self._searcher
 
     def settings(self) -> dict:

@@ -1,0 +1,231 @@
+"""The `archive` command: a thin layer over archive.api. Parses options, calls the API, prints
+for people (a terminal) or machines (--json). Errors go to stderr.
+
+Exit status: 0 success; 1 an error, or some input files could not be read (the rest were
+indexed); 2 a usage error; 130 interrupted (the index is left as it was).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+DEFAULT_INDEX = "index"
+DEFAULT_CORPUS = "corpus"
+
+
+def _default_index() -> str:
+    return os.environ.get("ARCHIVE_INDEX", DEFAULT_INDEX)
+
+
+def _default_corpus() -> str:
+    return os.environ.get("ARCHIVE_CORPUS", DEFAULT_CORPUS)
+
+
+def _echo_json(data) -> None:
+    # Arabic stays readable UTF-8 text in logical order, not \u escapes.
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+PROGRESS_EVERY = 25  # articles between two progress lines in --verbose mode
+
+
+def _progress_bar(label: str, verbose: bool = False):
+    """A progress callback: a bar on a terminal's stderr, lines with --verbose elsewhere (logs
+    of batch jobs), else silent."""
+    if not sys.stderr.isatty():
+        if not verbose:
+            return None, None
+
+        def log(done: int, total: int) -> None:
+            if done % PROGRESS_EVERY == 0 or done == total:
+                click.echo(f"{label}: {done}/{total} articles", err=True)
+
+        return None, log
+    bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
+
+    def update(done: int, total: int) -> None:
+        bar.length = total
+        bar.update(done - bar.pos)
+
+    return bar, update
+
+
+def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False):
+    from archive.api import Archive
+
+    bar, update = _progress_bar("indexing", verbose)
+    try:
+        if rebuild or not Path(path).exists() or not _has_index(path):
+            archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update)
+        else:
+            archive = Archive.open(path)
+            report = archive.index(paths, progress=update)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    return archive, report
+
+
+def _has_index(path) -> bool:
+    from archive.store import Store
+
+    return Store.exists(path)
+
+
+def _open_for_search(index: str | None):
+    """The archive to search. With no --index, the default one is built from the corpus folder
+    on first use; an explicit --index must exist."""
+    from archive.api import Archive, ArchiveError
+
+    if index is not None:
+        return Archive.open(index)
+    path = _default_index()
+    if _has_index(path):
+        return Archive.open(path)
+    corpus = _default_corpus()
+    if not Path(corpus).is_dir():
+        raise ArchiveError(f"no index at {path} and no {corpus}/ folder to build it from; "
+                           f"run `archive index PATH` first")
+    click.echo(f"No index at {path} yet: building it from {corpus}/ (once).", err=True)
+    archive, report = _build(path, [corpus], rebuild=True, stemmer="light")
+    _report_errors(report)
+    click.echo(report.summary(), err=True)
+    return archive
+
+
+def _report_errors(report) -> None:
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+
+
+class ArchiveGroup(click.Group):
+    """Turns our errors into `Error: …` on stderr with exit 1, and Ctrl-C into exit 130."""
+
+    def invoke(self, ctx):
+        from archive.api import ArchiveError
+
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted: the index was left as it was before this run.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archive", prog_name="archive")
+def main():
+    """Search a full-text archive of Arabic news.
+
+    \b
+      archive index corpus/            build or update the index from files
+      archive search "كورسك"            ranked passages, highlighted
+      archive search "كورسك" --json     the same for programs
+
+    The index lives in ./index unless --index or $ARCHIVE_INDEX says otherwise; the first
+    search builds it from ./corpus if it is missing.
+    """
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--index", "index_path", metavar="DIR", default=None,
+              help="Index folder (default: ./index or $ARCHIVE_INDEX).")
+@click.option("--rebuild", is_flag=True,
+              help="Build from scratch (in a side folder, swapped in when done) instead of "
+                   "updating.")
+@click.option("--stemmer", default="light", show_default=True,
+              type=click.Choice(["light", "none", "snowball", "tashaphyne", "isri"]),
+              help="Stemmer for a new index (others need `pip install .[eval]`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Progress lines on stderr even when it is not a terminal.")
+def index_command(paths, index_path, rebuild, stemmer, as_json, verbose):
+    """Index articles from PATHS (files or folders, searched recursively).
+
+    \b
+    Formats:   .txt (title = first line, id = file name without extension)
+               .jsonl / .json (records with id, title, text, optional date, source, url)
+    Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1256.
+
+    Runs again only over what changed: new or edited articles are (re)indexed, articles whose
+    file is gone are removed. A file that cannot be read is reported on stderr with the reason;
+    everything else is still indexed, and the exit status is 1. With no PATHS, indexes ./corpus.
+    """
+    paths = list(paths) or [_default_corpus()]
+    path = index_path or _default_index()
+    archive, report = _build(path, paths, rebuild, stemmer, verbose)
+    archive.close()
+    _report_errors(report)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("search", context_settings={"ignore_unknown_options": True})
+@click.argument("query")
+@click.option("--index", "index_path", metavar="DIR", default=None,
+              help="Index folder (default: ./index or $ARCHIVE_INDEX, built on first use).")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Results per page.")
+@click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
+              help="Page of results.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"query", "total", "results": [{"rank", "score", "doc_id", "title", '
+                   '"date", "source", "text", "highlights"}]} as UTF-8 JSON.')
+def search_command(query, index_path, limit, page, as_json):
+    """Ranked passages matching QUERY.
+
+    \b
+    كورسك                  words: passages with every word rank first, others follow
+    "مدينة كورسك"          a phrase, word for word
+    كورسك OR خاركيف        either word
+    كورسك -أوكرانيا        without a word (also: NOT أوكرانيا)
+
+    Words match whatever their clitics and spelling: بكورسك, لكورسك and كورسك are one word,
+    as are أوكرانيا and اوكرانيا. Any text is a valid query; stray quotes or operators are
+    searched as text.
+    """
+    archive = _open_for_search(index_path)
+    results = archive.search(query, limit=limit, page=page)
+    if as_json:
+        _echo_json(results.to_dict())
+    else:
+        _print_results(results)
+
+
+def _print_results(results) -> None:
+    shown_from = (results.page - 1) * results.limit + 1
+    if not results.hits:
+        more = f" (page {results.page} is past the end)" if results.total else ""
+        click.echo(f"No passages match {results.query!r}{more}.")
+        return
+    click.echo(f"{results.total} passages match {results.query!r}; showing "
+               f"{shown_from}-{shown_from + len(results.hits) - 1}.\n")
+    for hit in results.hits:
+        meta = " · ".join(x for x in (hit.doc_id, hit.date, hit.source) if x)
+        click.echo(click.style(f"{hit.rank}. {_shorten(hit.title, 90)}", bold=True))
+        click.echo(click.style(f"   {meta} · score {hit.score:.2f}", dim=True))
+        click.echo("   " + _with_highlights(hit.text, hit.highlights).replace("\n", "\n   ") + "\n")
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
+
+
+def _with_highlights(text: str, spans) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(click.style(text[start:end], bold=True, fg="yellow"))
+        last = end
+    out.append(text[last:])
+    return "".join(out)

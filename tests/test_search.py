@@ -1,0 +1,92 @@
+"""Searching: ranking, query syntax, highlights, paging, counting."""
+
+import pytest
+
+from archive import Archive
+from archive.arabic import normalize
+from conftest import write_jsonl
+
+
+def test_kursk_finds_passages_from_three_articles(seed_archive):
+    results = seed_archive.search("كورسك")
+    assert results.total == len(results.hits) >= 5
+    assert {h.doc_id for h in results.hits} == {
+        "000_5de6c0343d55195a", "001_b75fb6d3b10de464", "003_cc5a21bc2bd10a71"}
+    for hit in results.hits:
+        assert any(normalize(hit.text[s:e]).endswith("كورسك") for s, e in hit.highlights)
+
+
+@pytest.fixture()
+def small(tmp_path):
+    feed = write_jsonl(tmp_path / "feed.jsonl", [
+        {"id": "both", "title": "ت", "text": "هاجمت المسيرات مدينة كورسك وخاركيف ليلا."},
+        {"id": "kursk", "title": "ت", "text": "معارك عنيفة في كورسك."},
+        {"id": "kharkiv", "title": "ت", "text": "قصف مدفعي على خاركيف."},
+        {"id": "clitic", "title": "ت", "text": "تعزيزات روسية لكورسك وصلت. الوضع في كورسك هادئ."},
+        {"id": "phrase", "title": "ت", "text": "وصل الوفد إلى مدينة كورسك الروسية."},
+    ])
+    with Archive.open(tmp_path / "ix", create=True) as archive:
+        archive.index([feed])
+        yield archive
+
+
+def doc_ids(results):
+    return [h.doc_id for h in results.hits]
+
+
+def test_all_words_rank_first_but_partial_matches_still_appear(small):
+    ranked = doc_ids(small.search("كورسك خاركيف"))
+    assert ranked[0] == "both"
+    assert set(ranked) == {"both", "kursk", "kharkiv", "clitic", "phrase"}
+
+
+def test_phrase_or_and_not(small):
+    assert doc_ids(small.search('"مدينة كورسك"')) == ["phrase"] or set(
+        doc_ids(small.search('"مدينة كورسك"'))) == {"both", "phrase"}
+    assert set(doc_ids(small.search('"مدينة كورسك"'))) == {"both", "phrase"}
+    assert set(doc_ids(small.search("قصف OR معارك"))) == {"kursk", "kharkiv"}
+    assert "both" not in doc_ids(small.search("كورسك -خاركيف"))
+    assert doc_ids(small.search("كورسك NOT خاركيف")) == doc_ids(small.search("كورسك -خاركيف"))
+    assert set(doc_ids(small.search("-كورسك"))) == {"kharkiv"}
+
+
+def test_query_words_are_analysed_like_the_text(small):
+    assert "clitic" in doc_ids(small.search("كورسك"))
+    assert "kursk" in doc_ids(small.search("بكورسك"))  # a clitic in the query too
+    assert set(doc_ids(small.search("كُورْسك"))) == set(doc_ids(small.search("كورسك")))
+
+
+@pytest.mark.parametrize("query", [
+    '"كورسك', 'كورسك"', "OR", "NOT", "-", "كورسك OR", "AND كورسك", "((كورسك", '""', "***",
+    "كورسك -", "'", "\\", "كورسك)" , "NOT NOT", "OR OR كورسك", "«كورسك", "",
+])
+def test_broken_queries_are_searched_as_text(small, query):
+    results = small.search(query)
+    assert results.total >= 0
+    if "كورسك" in query:
+        assert results.total > 0
+
+
+def test_highlights_are_offsets_into_the_original_text(small):
+    hit = next(h for h in small.search("كورسك").hits if h.doc_id == "clitic")
+    assert [hit.text[s:e] for s, e in hit.highlights] == ["لكورسك", "كورسك"]
+    phrase = small.search('"مدينة كورسك"').hits[0]
+    assert [phrase.text[s:e] for s, e in phrase.highlights] == ["مدينة كورسك"]
+
+
+def test_paging_and_total(small):
+    everything = doc_ids(small.search("كورسك", limit=10))
+    page1 = small.search("كورسك", limit=2, page=1)
+    page2 = small.search("كورسك", limit=2, page=2)
+    assert page1.total == page2.total == len(everything) == 4
+    assert doc_ids(page1) + doc_ids(page2) == everything
+    assert [h.rank for h in page2.hits] == [3, 4]
+    assert small.search("كورسك", limit=2, page=9).hits == []
+
+
+def test_results_show_original_text_and_article_fields(seed_archive):
+    hit = seed_archive.search("بيسكوف").hits[0]
+    assert "ديمتري" in hit.text or "دميتري" in hit.text
+    assert hit.title and hit.doc_id.startswith(("001", "004"))
+    dated = [h for h in seed_archive.search("بيسكوف").hits if h.doc_id.startswith("001")]
+    assert dated[0].date == "2024-10-19T09:10:13" and dated[0].source == "aljazeera.com"
