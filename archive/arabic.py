@@ -137,6 +137,8 @@ def prefix_readings(form: str) -> tuple[Reading, ...]:
             rest = form[len(prefix):]
             if prefix.startswith(("و", "ف")) and len(prefix) > 2:
                 readings.append(Reading(form[1:], False))
+            if prefix.endswith("لل"):  # للجنة: ل + لجنة, or ل + ال + جنة; known words decide
+                readings.append(Reading(form[len(prefix) - 1:], True))
             readings.append(Reading(rest, False))
             return tuple(readings)
     rest, evidence = form, False

