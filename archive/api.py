@@ -8,12 +8,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 from typing import Iterable
 
 from archive.arabic import Analyzer, shared_analyzer
+from archive.entities.catalogue import TYPES, Entity
+from archive.entities.tagger import Mention, Tagger, default_tagger
+from archive.facets import top_by_type
 from archive.indexer import IndexReport, Progress, build
 from archive.search import SearchResults, Searcher
 from archive.store import IndexError_, Store
@@ -28,10 +32,11 @@ class ArchiveError(Exception):
 class Archive:
     """An archive index on disk, with its analyzer and a searcher reused across calls."""
 
-    def __init__(self, store: Store, analyzer: Analyzer):
+    def __init__(self, store: Store, analyzer: Analyzer, tagger: Tagger | None = None):
         self.store = store
         self.analyzer = analyzer
-        self._searcher = Searcher(store, analyzer)
+        self.tagger = tagger or default_tagger()
+        self._searcher = Searcher(store, analyzer, self.tagger)
 
     @property
     def path(self) -> Path:
@@ -75,12 +80,79 @@ class Archive:
 
     def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> IndexReport:
         """Add new and changed articles from ``paths`` (files or folders), drop vanished ones."""
-        return build(self.store, [str(p) for p in paths], self.analyzer, progress=progress)
+        return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
+                     progress=progress)
 
-    def search(self, query: str, limit: int = 10, page: int = 1) -> SearchResults:
-        """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on
-        query syntax."""
-        return self._searcher.search(query, limit=limit, page=page)
+    def search(self, query: str, limit: int = 10, page: int = 1,
+               filters: dict[str, Iterable[str]] | None = None, facets: int = 10) -> SearchResults:
+        """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
+        syntax. ``filters`` maps a type (person, place, organization, weapon) to entity names
+        (any spelling), all required; ``facets`` is how many entities of each type to count over
+        all hits (0: none). Raises ArchiveError for a name that resolves to no entity."""
+        entity_ids = [self.resolve_entity(name, kind).id
+                      for kind, names in (filters or {}).items() for name in names]
+        return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
+                                     facets=facets)
+
+    # -- entities -----------------------------------------------------------------------------
+
+    def resolve_entity(self, name: str, kind: str | None = None) -> Entity:
+        """The entity ``name`` means (catalogue or found in this archive by context), through
+        aliases and spelling variants; ArchiveError naming the closest ones if there is none."""
+        if kind is not None and kind not in TYPES:
+            raise ArchiveError(f"unknown entity type {kind!r}; use one of {', '.join(TYPES)}")
+        entity = self.tagger.catalogue.resolve(name, kind)
+        if entity is None:
+            entity = self._discovered_by_name(name, kind)
+        if entity is not None:
+            return entity
+        close = self.tagger.catalogue.closest(name, kind)
+        hint = "; closest: " + ", ".join(f"{e.name} ({e.name_en or e.type})" for e in close) if close else ""
+        raise ArchiveError(f"no {kind or 'entity'} named {name!r}{hint}")
+
+    def _discovered_by_name(self, name: str, kind: str | None) -> Entity | None:
+        from archive.entities.keys import exact_key, name_tokens, variant_key
+
+        wanted = name_tokens(name)
+        for entity in self._searcher.discovered().values():
+            if kind in (None, entity.type):
+                tokens = name_tokens(entity.name)
+                if exact_key(tokens) == exact_key(wanted) or variant_key(tokens) == variant_key(wanted):
+                    return entity
+        return None
+
+    def entities(self, kind: str | None = None, limit: int = 20) -> dict[str, list[dict]]:
+        """The most mentioned entities of the archive: {type: [{"id", "name", "count"}]}, count
+        = articles mentioning the entity."""
+        facets = self._searcher.facet_index()
+        counts = facets.article_counts(facets.tagged_passages())
+        return top_by_type(counts, self._searcher.describe, limit=limit,
+                           types=(kind,) if kind else TYPES)
+
+    def entity(self, name: str, kind: str | None = None, samples: int = 3,
+               related: int = 5) -> dict:
+        """An entity's page: names (catalogue and spellings seen here), article count, the
+        entities most often mentioned in the same articles, and sample passages."""
+        entity = self.resolve_entity(name, kind)
+        facets = self._searcher.facet_index()
+        articles = facets.articles_with(entity.id)
+        seen: list[str] = []
+        for number in sorted(articles):
+            stored = self.store.article(facets.article_ids[number]) or {}
+            for spelling in json.loads(stored.get("mentions") or "{}").get(entity.id, []):
+                if spelling not in seen:
+                    seen.append(spelling)
+        co_counts = facets.article_counts(facets.passages_of(articles))
+        co_counts.pop(entity.id, None)
+        passages = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0)
+        return {**entity.to_dict(), "parent": entity.parent, "names_seen": seen,
+                "articles": len(articles),
+                "co_mentions": top_by_type(co_counts, self._searcher.describe, limit=related),
+                "passages": [hit.to_dict() for hit in passages.hits]}
+
+    def tag(self, text: str) -> list[Mention]:
+        """Entity mentions in any text, offsets into ``text`` as given."""
+        return Tagger(self.tagger.catalogue).tag(text)
 
     def close(self) -> None:
         self.store.close()

@@ -135,8 +135,8 @@ def prefix_readings(form: str) -> tuple[Reading, ...]:
     for prefix in DEFINITE_PREFIXES:
         if form.startswith(prefix) and len(form) - len(prefix) >= MIN_STEM:
             rest = form[len(prefix):]
-            if prefix.startswith(("و", "ف")) and len(prefix) > 2:
-                readings.append(Reading(form[1:], False))
+            for k in range(1, len(prefix) - 1):  # وبالX → بالX → الX: the article may be kept
+                readings.append(Reading(form[k:], False))
             if prefix.endswith("لل"):  # للجنة: ل + لجنة, or ل + ال + جنة; known words decide
                 readings.append(Reading(form[len(prefix) - 1:], True))
             readings.append(Reading(rest, False))

@@ -178,10 +178,16 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose):
               help="Results per page.")
 @click.option("--page", "-p", default=1, show_default=True, type=click.IntRange(1),
               help="Page of results.")
+@click.option("--person", multiple=True, metavar="NAME", help="Only passages mentioning this person (repeatable).")
+@click.option("--place", multiple=True, metavar="NAME", help="Only passages mentioning this place.")
+@click.option("--org", multiple=True, metavar="NAME", help="Only passages mentioning this organization.")
+@click.option("--weapon", multiple=True, metavar="NAME", help="Only passages mentioning this weapon.")
+@click.option("--facets", default=5, show_default=True, type=click.IntRange(0, 100),
+              help="Entities of each type to count over all hits (0: none).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"query", "total", "results": [{"rank", "score", "doc_id", "title", '
-                   '"date", "source", "text", "highlights"}]} as UTF-8 JSON.')
-def search_command(query, index_path, limit, page, as_json):
+                   '"date", "source", "text", "highlights", "entities"}], "facets"} as UTF-8 JSON.')
+def search_command(query, index_path, limit, page, person, place, org, weapon, facets, as_json):
     """Ranked passages matching QUERY.
 
     \b
@@ -192,14 +198,26 @@ def search_command(query, index_path, limit, page, as_json):
 
     Words match whatever their clitics and spelling: بكورسك, لكورسك and كورسك are one word,
     as are أوكرانيا and اوكرانيا. Any text is a valid query; stray quotes or operators are
-    searched as text.
+    searched as text. A word that names a known entity also finds it under other spellings
+    (روته finds روتي).
+
+    \b
+    Entity filters (any spelling; repeat them, all must hold):
+    archive search "صواريخ" --place "بيونج يانج" --person كيم
+    archive search "" --weapon "Hwasong-11"     every passage that mentions it
+
+    Facets list, for each type, the entities the hits mention; a count is the number of
+    articles whose matching passages mention the entity.
     """
     archive = _open_for_search(index_path)
-    results = archive.search(query, limit=limit, page=page)
+    filters = {kind: names for kind, names in (("person", person), ("place", place),
+                                               ("organization", org), ("weapon", weapon)) if names}
+    results = archive.search(query, limit=limit, page=page, filters=filters, facets=facets)
     if as_json:
         _echo_json(results.to_dict())
     else:
         _print_results(results)
+        _print_facets(results.facets)
 
 
 def _print_results(results) -> None:
@@ -215,6 +233,91 @@ def _print_results(results) -> None:
         click.echo(click.style(f"{hit.rank}. {_shorten(hit.title, 90)}", bold=True))
         click.echo(click.style(f"   {meta} · score {hit.score:.2f}", dim=True))
         click.echo("   " + _with_highlights(hit.text, hit.highlights).replace("\n", "\n   ") + "\n")
+
+
+TYPE_LABELS = {"person": "People", "place": "Places", "organization": "Organizations",
+               "weapon": "Weapons"}
+
+
+def _print_facets(facets: dict) -> None:
+    for kind, rows in facets.items():
+        if rows:
+            listed = ", ".join(f"{row['name']} ({row['count']})" for row in rows)
+            click.echo(f"{TYPE_LABELS[kind]}: {listed}")
+
+
+@main.command("entities")
+@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--type", "kind", type=click.Choice(["person", "place", "organization", "weapon"]),
+              help="Only this type.")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10000),
+              help="Entities of each type.")
+@click.option("--json", "as_json", is_flag=True, help='Print {type: [{"id", "name", "count"}]}.')
+def entities_command(index_path, kind, limit, as_json):
+    """The most mentioned entities of the archive; a count is a number of articles."""
+    archive = _open_for_search(index_path)
+    top = archive.entities(kind=kind, limit=limit)
+    if as_json:
+        _echo_json(top)
+        return
+    for kind_name, rows in top.items():
+        click.echo(click.style(TYPE_LABELS[kind_name], bold=True))
+        for row in rows:
+            click.echo(f"  {row['count']:>5}  {row['name']}  [{row['id']}]")
+
+
+@main.command("entity")
+@click.argument("name")
+@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--type", "kind", type=click.Choice(["person", "place", "organization", "weapon"]),
+              help="When a name could be several types.")
+@click.option("--json", "as_json", is_flag=True, help="Print the page as JSON.")
+def entity_command(name, index_path, kind, as_json):
+    """One entity: its names (catalogue and spellings seen), how many articles mention it, the
+    entities most often mentioned in the same articles, and sample passages.
+
+    NAME may be any spelling or alias: بوتين, "بيونج يانج", KN-23."""
+    archive = _open_for_search(index_path)
+    page = archive.entity(name, kind=kind)
+    if as_json:
+        _echo_json(page)
+        return
+    title = f"{page['name']} ({page['name_en']})" if page["name_en"] else page["name"]
+    click.echo(click.style(title, bold=True) + f"  [{page['id']}, {page['type']}]")
+    if page["aliases"]:
+        click.echo("Also written: " + "، ".join(page["aliases"][:12]))
+    if page["names_seen"]:
+        click.echo("Seen here as: " + "، ".join(page["names_seen"]))
+    click.echo(f"Mentioned in {page['articles']} article{'s' if page['articles'] != 1 else ''}.")
+    _print_facets({k: v for k, v in page["co_mentions"].items()})
+    for hit in page["passages"]:
+        click.echo("\n  " + _shorten(hit["text"], 300) + click.style(f"  ({hit['doc_id']})", dim=True))
+
+
+@main.command("tag")
+@click.argument("source", default="-", type=click.File("rb"))
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"entities": [{"type", "id", "name", "text", "start", "end", "rule"}]}.')
+def tag_command(source, as_json):
+    """Tag the people, places, organizations and weapons in a text file (or - for stdin).
+
+    The input is decoded like `archive index` reads files (UTF-8, UTF-16 with BOM,
+    Windows-1256); offsets are character (code point) offsets into that text as given: line
+    ends are not translated, only a leading byte-order mark is not counted."""
+    from archive.api import ArchiveError
+    from archive.entities.tagger import Tagger
+    from archive.reader import Unreadable, decode
+
+    try:
+        text = decode(source.read())
+    except Unreadable as error:
+        raise ArchiveError(f"{source.name}: {error}") from None
+    mentions = Tagger().tag(text)
+    if as_json:
+        _echo_json({"entities": [m.to_dict() for m in mentions]})
+        return
+    for m in mentions:
+        click.echo(f"{m.start:>6}-{m.end:<6} {m.type:<12} {m.text}  →  {m.name}  [{m.entity_id}] ({m.rule})")
 
 
 def _shorten(text: str, width: int) -> str:

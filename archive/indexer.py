@@ -9,6 +9,7 @@ without it. A file that fails to read keeps what it had in the index.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,16 @@ class IndexReport:
 
 
 def analyse_article(article: Article, analyzer: Analyzer, tagger=None) -> tuple[dict, list[PassageDoc]]:
-    """One clean article to the records the store writes (pure: safe in a worker process)."""
+    """One clean article to the records the store writes: passages with their terms and the
+    entities tagged inside them, and the article's fields (no shared state but the tagger's
+    record of discovered entities)."""
     context = analyzer.article_context(article.text)
     mentions = tagger.tag_article(article) if tagger else []
+    spellings: dict[str, list[str]] = {}
+    for mention in mentions:
+        seen = spellings.setdefault(mention.entity_id, [])
+        if mention.text not in seen:
+            seen.append(mention.text)
     docs = []
     for passage in split_passages(article):
         analysis = analyzer.analyse(passage.text, context)
@@ -72,6 +80,7 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None) -> tuple[
         "doc_id": article.id, "title": article.title, "date": article.date,
         "source": article.source, "url": article.url, "origin": article.origin,
         "hash": article.content_hash, "passages": len(docs),
+        "mentions": json.dumps(spellings, ensure_ascii=False),
     }
     return fields, docs
 
@@ -123,7 +132,11 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
             if progress:
                 progress(done, len(todo))
 
+    def discovered():
+        return [e.to_dict() for e in tagger.discovered.values()] if tagger else []
+
     if todo or stale:
-        store.write(analysed(), delete=[a.id for a in todo if a.id in manifest] + stale)
+        store.write(analysed(), delete=[a.id for a in todo if a.id in manifest] + stale,
+                    entities=discovered)
     report.seconds = time.perf_counter() - started
     return report

@@ -14,11 +14,14 @@ from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
 from archive.arabic import Analyzer, LookupContext, tokenize
+from archive.entities.catalogue import Entity
+from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, parse
 from archive.store import Store, passage_filter
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
 ALL_WORDS_BOOST = 1.0  # extra weight for matching every word (on top of the OR score)
+ENTITY_BOOST = 0.5  # weight of "tagged with the entity the words name" beside the words
 PROXIMITY_BOOST = 0.5  # extra weight when the words stand within PROXIMITY_SLOP of each other
 PROXIMITY_SLOP = 3
 
@@ -69,6 +72,7 @@ class QueryTerms:
     stems: set[str] = field(default_factory=set)
     exact: set[str] = field(default_factory=set)
     phrases: list[tuple[str, ...]] = field(default_factory=list)
+    entities: set[str] = field(default_factory=set)  # entities the query words name
 
 
 class AllHitsCollector(TopCollector):
@@ -85,9 +89,38 @@ class AllHitsCollector(TopCollector):
 
 
 class Searcher:
-    def __init__(self, store: Store, analyzer: Analyzer):
+    def __init__(self, store: Store, analyzer: Analyzer, tagger):
         self.store = store
         self.analyzer = analyzer
+        self.tagger = tagger
+        self._cache_for = None  # the Whoosh searcher the caches below belong to
+        self._facets: FacetIndex | None = None
+        self._discovered: dict[str, Entity] = {}
+
+    # -- per-searcher caches ------------------------------------------------------------------
+
+    def _fresh(self):
+        searcher = self.store.searcher()
+        if searcher is not self._cache_for:
+            self._cache_for, self._facets = searcher, None
+            self._discovered = {d["id"]: Entity(d["id"], d["type"], d["name"], d.get("name_en", ""),
+                                                tuple(d.get("aliases", ())), d.get("attributes", {}))
+                                for d in self.store.discovered_entities()}
+        return searcher
+
+    def facet_index(self) -> FacetIndex:
+        searcher = self._fresh()
+        if self._facets is None:
+            self._facets = FacetIndex(searcher)
+        return self._facets
+
+    def describe(self, entity_id: str) -> Entity | None:
+        self._fresh()
+        return self.tagger.entity(entity_id) or self._discovered.get(entity_id)
+
+    def discovered(self) -> dict[str, Entity]:
+        self._fresh()
+        return self._discovered
 
     # -- query building -----------------------------------------------------------------------
 
@@ -115,11 +148,15 @@ class Searcher:
     def build(self, parsed: ParsedQuery) -> tuple[wq.Query | None, QueryTerms]:
         context = self._context()
         terms = QueryTerms()
-        positive = [self._clause_query(c, terms, context, True) for c in self._informative(parsed)]
+        clauses = self._informative(parsed)
+        positive = [self._clause_query(c, terms, context, True) for c in clauses]
         negative = [self._clause_query(c, terms, context, False) for c in parsed.negative]
         if positive:
             matched = positive[0] if len(positive) == 1 else wq.Or(
                 [wq.And(positive, boost=ALL_WORDS_BOOST), wq.Or(positive), *self._proximity(parsed)])
+            entity_terms = self._entity_terms(clauses, terms)
+            if entity_terms:
+                matched = wq.Or([matched, *entity_terms])
         elif negative:
             matched = passage_filter()
         else:
@@ -134,6 +171,30 @@ class Searcher:
         useful = [c for c in clauses if any(
             u.phrase or self.analyzer.term(u.words[0]).stem is not None for u in c.units)]
         return useful or clauses
+
+    def _entity_terms(self, clauses: list[Clause], terms: QueryTerms) -> list[wq.Query]:
+        """Words that name a known entity also find passages tagged with it under any other
+        spelling (روته finds روتي, بيونج يانج finds بيونغ يانغ): one optional term per entity
+        whose name fills whole clauses ("مدينة كورسك" stays a phrase)."""
+        words, owner = [], []  # query words in order, and the clause each belongs to
+        for index, clause in enumerate(clauses):
+            if len(clause.units) == 1:
+                words.extend(clause.units[0].words)
+                owner.extend([index] * len(clause.units[0].words))
+        text = " ".join(words)
+        spans = list(tokenize(text))
+        clause_start = {owner[i]: spans[i].start for i in reversed(range(len(spans)))}
+        clause_end = {owner[i]: spans[i].end for i in range(len(spans))}
+        found = []
+        for mention in self.tagger.find_names(text) if words else ():
+            inside = [owner[i] for i, s in enumerate(spans)
+                      if s.end > mention.start and s.start < mention.end]
+            first, last = inside[0], inside[-1]
+            if (" " not in text[clause_start[first]:mention.start]  # a clitic at most
+                    and mention.end == clause_end[last] and mention.entity_id not in terms.entities):
+                terms.entities.add(mention.entity_id)
+                found.append(wq.Term("entities", mention.entity_id, boost=ENTITY_BOOST))
+        return found
 
     def _clause_query(self, clause: Clause, terms, context, record: bool):
         queries = [self._unit_query(u, terms, context, record) for u in clause.units]
@@ -153,30 +214,45 @@ class Searcher:
 
     # -- running ------------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int = 10, page: int = 1, allow=None) -> SearchResults:
+    def search(self, text: str, limit: int = 10, page: int = 1, entity_ids=(),
+               facets: int = 10) -> SearchResults:
+        """Ranked passages for ``text``, restricted to passages tagged with every entity of
+        ``entity_ids``; with ``facets``, the top that many entities of each type over all hits.
+        An empty query with entities lists the passages that mention them."""
         limit, page = max(1, int(limit)), max(1, int(page))
         parsed = parse(text)
         q, terms = self.build(parsed)
-        if q is None:
+        if q is None and not entity_ids:
             return SearchResults(text, 0, page, limit, [])
-        searcher = self.store.searcher()
+        searcher = self._fresh()
+        if q is None:
+            q = wq.ConstantScoreQuery(passage_filter())
         collector = AllHitsCollector(limit * page)
-        restrict = passage_filter() if allow is None else wq.And([passage_filter(), allow])
+        restrict = wq.And([passage_filter(), *(wq.Term("entities", e) for e in entity_ids)])
         searcher.search_with_collector(q, FilterCollector(collector, allow=restrict))
         ranked = sorted(collector.items, reverse=True)[(page - 1) * limit:]
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, -negdoc, terms)
                 for i, (score, negdoc) in enumerate(ranked)]
-        return SearchResults(text, collector.total, page, limit, hits, docnums=collector.docnums)
+        results = SearchResults(text, collector.total, page, limit, hits, docnums=collector.docnums)
+        if facets:
+            counts = self.facet_index().article_counts(collector.docnums)
+            results.facets = top_by_type(counts, self.describe, limit=facets)
+        return results
 
     def _hit(self, searcher, rank, score, docnum, terms: QueryTerms) -> Hit:
         stored = searcher.stored_fields(docnum)
         article = self.store.article(stored["doc_id"]) or {}
+        entities = [e for e in (self.describe(i) for i in stored.get("entities", "").split(",") if i) if e]
+        spans = highlight(stored["text"], terms, self.analyzer)
+        if terms.entities:
+            spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(stored["text"])
+                                    if m.entity_id in terms.entities])
         return Hit(
             rank=rank, score=float(score), doc_id=stored["doc_id"],
             title=article.get("title", ""), date=article.get("date"),
-            source=article.get("source"), text=stored["text"],
-            highlights=highlight(stored["text"], terms, self.analyzer),
-            position=stored["position"])
+            source=article.get("source"), text=stored["text"], highlights=spans,
+            position=stored["position"],
+            entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
 
 
 def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int]]:

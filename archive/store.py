@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -50,6 +50,8 @@ def make_schema() -> Schema:
         origin=STORED(),
         hash=STORED(),
         passages=STORED(),
+        mentions=STORED(),  # article: {entity id: [spellings found]}
+        entity=STORED(),  # entity: an entity discovered by context rules, as JSON
         settings=STORED(),
     )
 
@@ -139,6 +141,10 @@ class Store:
     def article(self, doc_id: str) -> dict | None:
         return self.searcher().document(kind="article", doc_id=doc_id)
 
+    def discovered_entities(self) -> list[dict]:
+        """Entities found by context rules (not in the catalogue), as stored."""
+        return [json.loads(f["entity"]) for f in self.searcher().documents(kind="entity")]
+
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
@@ -147,9 +153,10 @@ class Store:
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, articles: Iterable[tuple[dict, list[PassageDoc]]], delete: Iterable[str],
-              limitmb: int = 256) -> None:
-        """Delete the articles ``delete`` names, add ``articles``, commit once. An exception or
-        Ctrl-C before the commit cancels everything: the previous index stays as it was."""
+              entities: Callable[[], Iterable[dict]] = lambda: (), limitmb: int = 256) -> None:
+        """Delete the articles ``delete`` names, add ``articles``, then record ``entities()``
+        (asked after the articles, which discover them); commit once. An exception or Ctrl-C
+        before the commit cancels everything: the previous index stays as it was."""
         writer = self._ix.writer(limitmb=limitmb)
         try:
             for doc_id in delete:
@@ -161,6 +168,9 @@ class Store:
                         kind="passage", pid=p.pid, doc_id=p.doc_id, position=p.position,
                         start=p.start, end=p.end, text=p.text, stem=p.stems, exact=p.exact,
                         entities=",".join(p.entities))
+            for entity in entities():
+                writer.update_document(kind="entity", pid=f"entity:{entity['id']}",
+                                       entity=json.dumps(entity, ensure_ascii=False))
         except BaseException:
             writer.cancel()
             raise

@@ -125,6 +125,20 @@ class Tagger:
     def tag_article(self, article) -> list[Mention]:
         return self.tag(article.text)
 
+    def find_names(self, text: str) -> list[Mention]:
+        """Catalogue names only (no context rules, no coreference): for short texts such as
+        queries, where there is no sentence to give context."""
+        tokens = self._tokens(text)
+        mentions: list[Mention] = []
+
+        def add(first, last, entity, rule, skip_letters=0):
+            start = _skip(tokens[first].surface, skip_letters) + tokens[first].start
+            mentions.append(Mention(entity.id, entity.type, entity.name, start, tokens[last].end,
+                                    text[start:tokens[last].end], rule))
+
+        self._catalogue_pass(tokens, add)
+        return mentions
+
     def _catalogue_pass(self, tokens, add) -> None:
         i = 0
         while i < len(tokens):
