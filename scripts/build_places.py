@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from archive.arabic import normalize  # noqa: E402
-from archive.resources import data_lines  # noqa: E402
+from archive.resources import data_json, data_lines  # noqa: E402
 
 OUT = HERE.parent / "archive" / "data" / "entities" / "places.tsv"
 # Territory codes that are not places for a news reader (the world, organizations, unknown).
@@ -62,6 +62,9 @@ def main() -> int:
 
     blocked = {normalize(w) for w in data_lines("entities/place_blocklist.txt")}
     blocked |= {normalize(w) for w in data_lines("stopwords.txt")}
+    rules = data_json("entities/context_rules.json")  # head words and titles name no place
+    blocked |= {normalize(w) for key in ("organization_heads", "media_heads", "place_heads",
+                                         "person_titles", "weapon_heads") for w in rules[key]}
     rows: dict[str, dict] = {}
     owner: dict[str, tuple[int, str]] = {}  # normalized name -> (priority, id)
 

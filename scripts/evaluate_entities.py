@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from archive.cleaning import clean  # noqa: E402
-from archive.entities.catalogue import TYPES  # noqa: E402
+from archive.entities.catalogue import TYPES, Catalogue, catalogue_rows  # noqa: E402
 from archive.entities.keys import exact_key, name_tokens  # noqa: E402
 from archive.entities.tagger import Tagger  # noqa: E402
 from archive.reader import read_paths  # noqa: E402
@@ -83,13 +83,17 @@ def main(argv=None) -> int:
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--corpus", type=Path, default=HERE.parent / "corpus")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--exclude", default="", metavar="ID,ID",
+                        help="catalogue entries to leave out, to see what the context rules and "
+                             "variant keys find without them (a stand-in for unseen names)")
     args = parser.parse_args(argv)
     gold_docs = {}
     for line in args.gold.read_text("utf-8").splitlines():
         if line.strip():
             record = json.loads(line)
             gold_docs[record["doc"]] = record["entities"]
-    tagger = Tagger()
+    excluded = {i for i in args.exclude.split(",") if i}
+    tagger = Tagger(Catalogue((e, tolerant) for e, tolerant in catalogue_rows() if e.id not in excluded))
     articles = {a.id: clean(a) for a in read_paths([args.corpus]).articles}
     predictions = {doc_id: predicted_entities(tagger, articles[doc_id])
                    for doc_id in gold_docs if doc_id in articles}

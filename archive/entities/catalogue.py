@@ -138,7 +138,7 @@ class Catalogue:
         return tuple(sorted(w for w in self.name_words if len(w) >= MIN_KNOWN_WORD and w.isalpha()))
 
 
-def _rows():
+def catalogue_rows():
     for name in FILES:
         for line in data_lines(f"entities/{name}")[1:]:  # [1:]: the header
             entity = _parse_row(line)
@@ -148,7 +148,7 @@ def _rows():
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    return Catalogue(_rows())
+    return Catalogue(catalogue_rows())
 
 
 def known_name_words() -> tuple[str, ...]:

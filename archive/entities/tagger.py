@@ -74,6 +74,8 @@ class Rules:
         self.weapon_heads = {t[0] for t in phrases("weapon_heads")}
         self.model = re.compile(raw["model_pattern"])
         self.proper_heads = {t[0] for t in phrases("proper_name_heads")}
+        self.place_heads = {t[0] for t in phrases("place_heads")}
+        self.complement_stops = {t[0] for t in phrases("complement_stops")}
         self.plural_endings = tuple(normalize(e) for e in raw["plural_endings"])
         self.name_suffixes = tuple(normalize(e) for e in raw["name_suffixes"])
         self.stopwords = {normalize(w) for w in data_lines("stopwords.txt")}
@@ -114,13 +116,15 @@ class Tagger:
             mention = Mention(entity.id, entity.type, entity.name, start, tokens[last].end,
                               text[start:tokens[last].end], rule)
             for i in range(first, last + 1):
+                if covered[i] is not None:  # a context rule absorbing a place (جامعة أكسفورد)
+                    mentions[covered[i]] = None
                 covered[i] = len(mentions)
             mentions.append(mention)
 
         self._catalogue_pass(tokens, add)
-        self._context_pass(tokens, covered, add)
+        self._context_pass(tokens, covered, mentions, add)
         self._coreference_pass(tokens, covered, mentions, add)
-        return sorted(mentions, key=lambda m: m.start)
+        return sorted((m for m in mentions if m is not None), key=lambda m: m.start)
 
     def tag_article(self, article) -> list[Mention]:
         return self.tag(article.text)
@@ -195,11 +199,12 @@ class Tagger:
             return False
         return not any(normalize(n).endswith(("ي", "يه")) for n in entity.names)
 
-    def _context_pass(self, tokens, covered, add) -> None:
+    def _context_pass(self, tokens, covered, mentions, add) -> None:
         i = 0
         while i < len(tokens):
             found = (self._person_after_trigger(tokens, covered, i)
-                     or self._organization_after_head(tokens, covered, i)
+                     or self._organization_after_head(tokens, covered, i, mentions)
+                     or self._place_after_head(tokens, covered, i)
                      or self._weapon_model(tokens, covered, i))
             if found:
                 first, last, kind, skip = found
@@ -236,7 +241,8 @@ class Tagger:
                 j, skipped = j + 1, skipped + 1
         name = self._name_run(tokens, covered, j)
         lengths = [len(tokens[k].form) for k in name]
-        if (len(name) < 2 or sum(lengths) < MIN_NAME_LETTERS or max(lengths) < 4
+        if (len(name) < 2 or sum(lengths) < MIN_NAME_LETTERS
+                or (max(lengths) < 4 and len(name) < 3)  # شين وون سيك: three short syllables
                 or not self._closes_name(tokens, name[-1] + 1)):
             return None
         return name[0], name[-1], "person", 0
@@ -275,33 +281,69 @@ class Tagger:
                 and not (long_word and form.endswith(self.rules.plural_endings))
                 and not (long_word and form.endswith(self.rules.name_suffixes)))
 
-    # organization: a head word and its definite complement (جهاز المخابرات الوطنية), or a
-    # medium's proper name (صحيفة غارديان → غارديان)
-    def _organization_after_head(self, tokens, covered, i):
+    # organization: a head word and its definite complement (جهاز المخابرات الوطنية, فريق
+    # مراقبة العقوبات المتعددة الأطراف), or a proper name (صحيفة غارديان → غارديان; جامعة
+    # أكسفورد, even where أكسفورد alone was tagged a place)
+    def _organization_after_head(self, tokens, covered, i, mentions=()):
         head = tokens[i]
         if covered[i] is not None:
             return None
         is_media = _any_reading(head, self.rules.media_heads)
         if not is_media and not _any_reading(head, self.rules.org_heads):
             return None
-        j = i + 1
-        definite = []
-        while (j < len(tokens) and len(definite) < 4 and not tokens[j].broken
-               and covered[j] is None and tokens[j].form.startswith("ال")
-               and tokens[j].form not in self.rules.stopwords):
-            definite.append(j)
-            j += 1
         skip = _clitics_before(head, self.rules.media_heads | self.rules.org_heads)
-        if not is_media and len(definite) >= 2:
-            return i, definite[-1], "organization", skip
-        if not is_media and (head.form.startswith("ال") or not _any_reading(head, self.rules.proper_heads)):
+        complement = self._definite_complement(tokens, covered, i + 1)
+        if complement:
+            return i, complement[-1], "organization", skip
+        if head.form.startswith("ال") or not (is_media or _any_reading(head, self.rules.proper_heads)):
             return None  # اللجنة أول تقرير: "the committee", then ordinary words
-        proper = [k for k in self._name_run(tokens, covered, i + 1)
-                  if not tokens[k].form.endswith("ه")][:2]
-        if proper and proper[0] == i + 1 and not definite and self._closes_name(tokens, proper[-1] + 1):
-            if is_media:
-                return proper[0], proper[-1], "organization", 0
-            return i, proper[-1], "organization", skip
+        proper = self._proper_name(tokens, covered, i + 1, mentions)
+        if not proper:
+            return None
+        return (proper[0], proper[-1], "organization", 0) if is_media else (
+            i, proper[-1], "organization", skip)
+
+    def _definite_complement(self, tokens, covered, j) -> list[int]:
+        """Definite words (ال…, لل…) after a head, optionally after one indefinite noun; two or
+        more, or one confirmed by التابعة ل…"""
+        run = []
+        if (j + 1 < len(tokens) and self._name_like(tokens[j]) and covered[j] is None
+                and not tokens[j + 1].broken and tokens[j + 1].form.startswith(("ال", "لل"))):
+            run.append(j)  # فريق مراقبة العقوبات …
+            j += 1
+        definite = 0
+        while (j < len(tokens) and definite < 4 and not tokens[j].broken and covered[j] is None
+               and tokens[j].form.startswith(("ال", "لل")) and tokens[j].form not in self.rules.stopwords
+               and tokens[j].core not in self.rules.complement_stops):
+            run.append(j)
+            definite += 1
+            j += 1
+        confirmed = j < len(tokens) and tokens[j].core in self.rules.complement_stops
+        return run if definite >= 2 or (definite == 1 and confirmed and len(run) == 1) else []
+
+    def _proper_name(self, tokens, covered, j, mentions=()) -> list[int]:
+        """One or two name words after a head, closing the clause. A word already tagged as a
+        place may join (جامعة أكسفورد): the head says it names something else."""
+        run = []
+        while j < len(tokens) and len(run) < 2 and (not run or not tokens[j].broken):
+            token = tokens[j]
+            is_place = covered[j] is not None and mentions and mentions[covered[j]].type == "place"
+            if not (is_place or (covered[j] is None and self._name_like(token))) or token.form.endswith("ه"):
+                break
+            run.append(j)
+            j += 1
+        return run if run and self._closes_name(tokens, run[-1] + 1) else []
+
+    # place: a head word and a proper name (ميناء ناجين → ناجين)
+    def _place_after_head(self, tokens, covered, i):
+        if covered[i] is not None or not _any_reading(tokens[i], self.rules.place_heads):
+            return None
+        run = self._name_run(tokens, covered, i + 1)[:2]
+        after = run[-1] + 1 if run else 0
+        closed = run and (self._closes_name(tokens, after) or tokens[after].form.startswith("ال"))
+        if closed and not any(
+                tokens[k].form.endswith("ه") for k in run):
+            return run[0], run[-1], "place", 0
         return None
 
     # weapon: a model code (KN-25, Shahed-238, فتح-110) after a weapon word
@@ -316,7 +358,7 @@ class Tagger:
     def _coreference_pass(self, tokens, covered, mentions, add) -> None:
         owners: dict[str, set[str]] = {}
         for mention in mentions:
-            if mention.type != "person":
+            if mention is None or mention.type != "person":
                 continue
             words = [article_core(normalize(s.surface)) for s in tokenize(mention.text)]
             if len(words) < 2:
