@@ -61,14 +61,15 @@ class Archive:
 
     @classmethod
     def rebuild(cls, path: str | os.PathLike, paths: Iterable[str], stemmer: str = DEFAULT_STEMMER,
-                progress: Progress | None = None) -> tuple["Archive", IndexReport]:
+                progress: Progress | None = None,
+                workers: int | None = None) -> tuple["Archive", IndexReport]:
         """A fresh index from ``paths``, built beside ``path`` and swapped in when complete, so
         an interrupted rebuild leaves the old index in place."""
         path = Path(path)
         building = path.with_name(path.name + ".building")
         shutil.rmtree(building, ignore_errors=True)
         fresh = cls.open(building, create=True, stemmer=stemmer)
-        report = fresh.index(paths, progress=progress)
+        report = fresh.index(paths, progress=progress, workers=workers)
         fresh.close()
         retired = path.with_name(path.name + ".old")
         shutil.rmtree(retired, ignore_errors=True)
@@ -78,10 +79,13 @@ class Archive:
         shutil.rmtree(retired, ignore_errors=True)
         return cls.open(path), report
 
-    def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> IndexReport:
-        """Add new and changed articles from ``paths`` (files or folders), drop vanished ones."""
+    def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
+              workers: int | None = None) -> IndexReport:
+        """Add new and changed articles from ``paths`` (files or folders), drop vanished ones.
+        ``workers``: processes that analyse and tag (default: the machine's cores, up to 4;
+        1 keeps everything in this process). The index is the same either way."""
         return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
-                     progress=progress)
+                     progress=progress, workers=workers)
 
     def search(self, query: str, limit: int = 10, page: int = 1,
                filters: dict[str, Iterable[str]] | None = None, facets: int = 10) -> SearchResults:

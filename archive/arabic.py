@@ -102,8 +102,10 @@ def _load_plural_rules() -> tuple[tuple[re.Pattern, str], ...]:
 _PLURAL_RULES = _load_plural_rules()
 
 
+@lru_cache(maxsize=500_000)
 def strip_suffixes(form: str) -> str:
-    """light10 suffix stripping, then broken-plural patterns (ذخائر and ذخيرة share ذخير)."""
+    """light10 suffix stripping, then broken-plural patterns (ذخائر and ذخيرة share ذخير).
+    Cached: there are far fewer distinct words than tokens."""
     for suffix in SUFFIXES:
         if form.endswith(suffix) and len(form) - len(suffix) >= MIN_STEM:
             form = form[: -len(suffix)]

@@ -24,6 +24,7 @@ _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y",
                 "%Y/%m/%d")
 FOOTER_ZONE = 2 / 3  # a "cut" rule applies only in the last third of the article
+CHROME_MAX_WORDS = 30  # longer lines are paragraphs, never site chrome or metadata
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ def clean(article: Article) -> Article:
     found: dict[str, str] = {}
     kept: list[str] = []
     for index, line in enumerate(lines):
+        if len(line.split()) > CHROME_MAX_WORDS:
+            kept.append(line)
+            continue
         folded = fold(line)
         field_value = _metadata(line, folded)
         if field_value:

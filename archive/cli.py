@@ -55,16 +55,17 @@ def _progress_bar(label: str, verbose: bool = False):
     return bar, update
 
 
-def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False):
+def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None):
     from archive.api import Archive
 
     bar, update = _progress_bar("indexing", verbose)
     try:
         if rebuild or not Path(path).exists() or not _has_index(path):
-            archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update)
+            archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update,
+                                              workers=workers)
         else:
             archive = Archive.open(path)
-            report = archive.index(paths, progress=update)
+            report = archive.index(paths, progress=update, workers=workers)
     finally:
         if bar is not None:
             bar.render_finish()
@@ -146,7 +147,9 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--verbose", "-v", is_flag=True,
               help="Progress lines on stderr even when it is not a terminal.")
-def index_command(paths, index_path, rebuild, stemmer, as_json, verbose):
+@click.option("--workers", "-j", type=click.IntRange(1, 64), default=None,
+              help="Processes that analyse and tag articles [default: cores, up to 4].")
+def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers):
     """Index articles from PATHS (files or folders, searched recursively).
 
     \b
@@ -160,7 +163,7 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose):
     """
     paths = list(paths) or [_default_corpus()]
     path = index_path or _default_index()
-    archive, report = _build(path, paths, rebuild, stemmer, verbose)
+    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers)
     archive.close()
     _report_errors(report)
     if as_json:

@@ -10,8 +10,11 @@ without it. A file that fails to read keeps what it had in the index.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -20,7 +23,7 @@ from archive.cleaning import clean
 from archive.passages import split_passages
 from archive.reader import read_paths
 from archive.records import Article, ReadError
-from archive.store import ManifestEntry, PassageDoc, Store
+from archive.store import ManifestEntry, PassageDoc, Store, add_article
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 
@@ -56,10 +59,19 @@ class IndexReport:
         }
 
 
-def analyse_article(article: Article, analyzer: Analyzer, tagger=None) -> tuple[dict, list[PassageDoc]]:
+@dataclass
+class Analysed:
+    """One article ready for the store."""
+
+    fields: dict
+    passages: list[PassageDoc]
+    discovered: list[dict]  # entities found by context rules (not in the catalogue)
+
+
+def analyse_article(article: Article, analyzer: Analyzer, tagger=None) -> Analysed:
     """One clean article to the records the store writes: passages with their terms and the
-    entities tagged inside them, and the article's fields (no shared state but the tagger's
-    record of discovered entities)."""
+    entities tagged inside them, and the article's fields. Pure, so it runs in worker
+    processes as well."""
     context = analyzer.article_context(article.text)
     mentions = tagger.tag_article(article) if tagger else []
     spellings: dict[str, list[str]] = {}
@@ -82,7 +94,41 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None) -> tuple[
         "hash": article.content_hash, "passages": len(docs),
         "mentions": json.dumps(spellings, ensure_ascii=False),
     }
-    return fields, docs
+    discovered = {m.entity_id: tagger.entity(m.entity_id).to_dict()
+                  for m in mentions if m.rule == "context"}
+    return Analysed(fields, docs, list(discovered.values()))
+
+
+# -- parallel builds ---------------------------------------------------------------------------
+
+PARALLEL_MIN_ARTICLES = 64  # below this, starting processes costs more than it saves
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _index_chunk(articles: list[Article], analyzer: Analyzer, tagger, writer, tick):
+    """A worker's share: analyse, tag and add its articles to its own segment."""
+    passages, discovered = 0, {}
+    for article in articles:
+        result = analyse_article(article, analyzer, tagger)
+        add_article(writer, result.fields, result.passages)
+        passages += len(result.passages)
+        discovered.update((e["id"], e) for e in result.discovered)
+        tick()
+    return passages, list(discovered.values())
+
+
+def _chunks(items: list, count: int) -> list[list]:
+    """``count`` contiguous, nearly equal slices, in order."""
+    size, extra = divmod(len(items), count)
+    bounds = [i * size + min(i, extra) for i in range(count + 1)]
+    return [items[bounds[i]:bounds[i + 1]] for i in range(count)]
 
 
 def unique_ids(articles: Iterable[Article]) -> tuple[list[Article], list[ReadError]]:
@@ -106,7 +152,7 @@ def stale_ids(manifest: dict[str, ManifestEntry], current: dict[str, Article],
 
 
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
-          progress: Progress | None = None) -> IndexReport:
+          progress: Progress | None = None, workers: int | None = None) -> IndexReport:
     started = time.perf_counter()
     read = read_paths(paths)
     articles, duplicate_errors = unique_ids(clean(a) for a in read.articles)
@@ -124,19 +170,47 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     stale = stale_ids(manifest, current, read_ok)
     report.removed = len(stale)
 
+    delete = [a.id for a in todo if a.id in manifest] + stale
+    pool_size = default_workers() if workers is None else workers
+    if pool_size > 1 and len(todo) >= PARALLEL_MIN_ARTICLES and can_fork():
+        _build_parallel(store, todo, delete, analyzer, tagger, pool_size, progress, report)
+    elif todo or stale:
+        _build_serial(store, todo, delete, analyzer, tagger, progress, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_serial(store, todo, delete, analyzer, tagger, progress, report) -> None:
+    discovered: dict[str, dict] = {}
+
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, article in enumerate(todo, start=1):
-            fields, docs = analyse_article(article, analyzer, tagger)
-            report.passages += len(docs)
-            yield fields, docs
+            result = analyse_article(article, analyzer, tagger)
+            report.passages += len(result.passages)
+            discovered.update((e["id"], e) for e in result.discovered)
+            yield result.fields, result.passages
             if progress:
                 progress(done, len(todo))
 
-    def discovered():
-        return [e.to_dict() for e in tagger.discovered.values()] if tagger else []
+    store.write(analysed(), delete=delete, entities=lambda: list(discovered.values()))
 
-    if todo or stale:
-        store.write(analysed(), delete=[a.id for a in todo if a.id in manifest] + stale,
-                    entities=discovered)
-    report.seconds = time.perf_counter() - started
-    return report
+
+def _build_parallel(store, todo, delete, analyzer, tagger, workers, progress, report) -> None:
+    """Segment per worker: each forked process analyses, tags and writes a contiguous share of
+    the articles into a segment of its own; the commit takes them all at once."""
+    jobs = [partial(_index_chunk, chunk, analyzer, tagger) for chunk in _chunks(todo, workers)]
+    summaries: list = []
+
+    def entities() -> list[dict]:
+        merged: dict[str, dict] = {}
+        for _, found in summaries:
+            merged.update((e["id"], e) for e in found)
+        return list(merged.values())
+
+    def on_progress(done: int) -> None:
+        if progress:
+            progress(done, len(todo))
+
+    summaries[:] = store.write_parallel(jobs, delete=delete, entities=entities,
+                                        summaries=summaries, progress=on_progress)
+    report.passages += sum(passages for passages, _ in summaries)

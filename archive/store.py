@@ -11,7 +11,11 @@ them. Every change of a build is one Whoosh commit: until it lands, readers see 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import queue
+import signal
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -162,19 +166,53 @@ class Store:
             for doc_id in delete:
                 writer.delete_by_term("doc_id", doc_id)
             for article, passages in articles:
-                writer.add_document(kind="article", pid=f"{article['doc_id']}#article", **article)
-                for p in passages:
-                    writer.add_document(
-                        kind="passage", pid=p.pid, doc_id=p.doc_id, position=p.position,
-                        start=p.start, end=p.end, text=p.text, stem=p.stems, exact=p.exact,
-                        entities=",".join(p.entities))
-            for entity in entities():
-                writer.update_document(kind="entity", pid=f"entity:{entity['id']}",
-                                       entity=json.dumps(entity, ensure_ascii=False))
+                add_article(writer, article, passages)
+            _add_entities(writer, entities())
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+
+    def write_parallel(self, jobs: list, delete: Iterable[str], entities: Callable[[], Iterable[dict]],
+                       summaries: list, progress: Callable[[int], None] | None = None,
+                       limitmb: int = 256) -> list:
+        """The same transaction as ``write``, with the adding spread over processes: each job
+        runs in a forked process that writes a segment of its own (``job(writer, tick)`` adds
+        documents with ``add_article``, calls ``tick()`` per article and returns a summary);
+        this process deletes, records ``entities()`` (which may read ``summaries``, filled with
+        the jobs' summaries in order before it is called) and commits every segment at once.
+        Returns the summaries. Ctrl-C, a kill or a failed job before the commit
+        leaves the previous index as it was."""
+        context = multiprocessing.get_context("fork")
+        counter = context.Value("i", 0)
+        results = context.Queue()
+        writer = self._ix.writer(limitmb=limitmb)
+        workers = [context.Process(target=_segment_worker, daemon=True,
+                                   args=(self._ix, number, job, counter, results, limitmb))
+                   for number, job in enumerate(jobs)]
+        try:
+            for doc_id in delete:
+                writer.delete_by_term("doc_id", doc_id)
+            for worker in workers:
+                worker.start()
+            done = _collect(workers, results, counter, progress)
+            summaries[:] = [summary for _, summary in done]
+            _add_entities(writer, entities())
+            segments = writer._merge_segments(None, None, None)
+            segments += [segment for segment, _ in done if segment is not None]
+            if writer._added:
+                segments.append(writer._finalize_segment())
+            else:
+                writer._close_segment()
+            writer._commit_toc(segments)
+            writer._finish()
+        except BaseException:
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
+            writer.cancel()
+            raise
+        return [summary for _, summary in done]
 
     def optimize(self) -> None:
         self._ix.optimize()
@@ -182,3 +220,72 @@ class Store:
 
 def passage_filter():
     return Term("kind", "passage")
+
+
+def add_article(writer, article: dict, passages: list[PassageDoc]) -> None:
+    writer.add_document(kind="article", pid=f"{article['doc_id']}#article", **article)
+    for p in passages:
+        writer.add_document(
+            kind="passage", pid=p.pid, doc_id=p.doc_id, position=p.position, start=p.start,
+            end=p.end, text=p.text, stem=p.stems, exact=p.exact, entities=",".join(p.entities))
+
+
+def _add_entities(writer, entities: Iterable[dict]) -> None:
+    for entity in entities:
+        writer.update_document(kind="entity", pid=f"entity:{entity['id']}",
+                               entity=json.dumps(entity, ensure_ascii=False))
+
+
+def _segment_worker(ix, number, job, counter, results, limitmb) -> None:
+    """In a forked process: run one job into a segment of its own, report (number, segment,
+    summary) or the error."""
+    from whoosh.writing import SegmentWriter
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent()
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+
+    def tick() -> None:
+        with counter.get_lock():
+            counter.value += 1
+
+    try:
+        summary = job(writer, tick)
+        segment = writer._finalize_segment() if writer._added else None
+        if segment is None:
+            writer._close_segment()
+        results.put((number, "ok", segment, summary))
+    except BaseException:  # noqa: B902 - reported to the parent, which raises
+        results.put((number, "error", traceback.format_exc(), None))
+
+
+def _collect(workers, results, counter, progress) -> list:
+    """Every job's (segment, summary) in job order, reporting progress while waiting."""
+    done: dict[int, tuple] = {}
+    while len(done) < len(workers):
+        try:
+            number, status, payload, summary = results.get(timeout=0.2)
+        except queue.Empty:
+            if progress:
+                progress(counter.value)
+            dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
+            if dead:
+                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})")
+            continue
+        if status == "error":
+            raise IndexError_(f"an indexing process failed:\n{payload}")
+        done[number] = (payload, summary)
+    if progress:
+        progress(counter.value)
+    return [done[i] for i in range(len(workers))]
+
+
+def die_with_parent() -> None:
+    """On Linux, ask the kernel to kill this process when its parent dies (kill -9 of the
+    indexer), so no orphan keeps running or holds the caller's pipes open."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

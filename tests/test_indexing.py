@@ -125,3 +125,31 @@ def test_interrupted_builds_leave_the_previous_index_searchable(tmp_path):
     (tmp_path / "new.txt").write_text("خبر عن خاركيف", "utf-8")
     run_cli("index", tmp_path / "new.txt", "--index", index, cwd=tmp_path, check=0)
     assert '"total": 1' in run_cli("search", "خاركيف", "--index", index, "--json", check=0).stdout
+
+
+def _contents(archive):
+    """Everything a user can see of an index: passages with text and entities, articles."""
+    searcher = archive.store.searcher()
+    passages = sorted((f["pid"], f["text"], f["entities"], f["start"], f["end"])
+                      for f in searcher.documents(kind="passage"))
+    articles = sorted((f["doc_id"], f["hash"], f["passages"], f["mentions"])
+                      for f in searcher.documents(kind="article"))
+    return passages, articles
+
+
+def test_parallel_build_gives_the_same_index_as_one_process(tmp_path):
+    text = (ROOT / "corpus" / "001_b75fb6d3b10de464.txt").read_text("utf-8")
+    lines = text.splitlines()
+    feed = write_jsonl(tmp_path / "feed.jsonl", [
+        {"id": f"a{i}", "text": "\n".join(lines[i % 7:i % 7 + 12])} for i in range(150)])
+    built = {}
+    for workers in (1, 2):
+        with Archive.open(tmp_path / f"ix{workers}", create=True) as archive:
+            report = archive.index([feed], workers=workers)
+            assert report.ok and report.added == 150
+            results = archive.search("روسيا", limit=5, facets=5)
+            built[workers] = (_contents(archive), report.passages, results.total,
+                              results.facets, [(h.doc_id, h.text) for h in results.hits],
+                              archive.entities(limit=50))
+    assert built[1] == built[2]
+    assert built[2][0][0]  # passages were written

@@ -65,6 +65,12 @@ class Catalogue:
         self.stem: dict[str, str] = {}
         self.variant: dict[str, str | None] = {}  # None: two entities share the skeleton
         self.name_words: set[str] = set()  # core name words (article removed)
+        # For the tagger's speed: the words names start with (exact and stem) and the longest
+        # name starting with each, and every prefix of every skeleton. A window whose first word
+        # starts no name is never looked up.
+        self.first_exact: dict[str, int] = {}
+        self.first_stem: dict[str, int] = {}
+        self.skeleton_prefixes: set[str] = set()
         self.max_tokens = 1
         for entity, tolerant in entities:
             self.add(entity, tolerant)
@@ -86,13 +92,20 @@ class Catalogue:
                 continue
             self.max_tokens = max(self.max_tokens, len(tokens))
             self.name_words.update(tokens)
+            written = first_token(name)
+            for first in (tokens[0], written):
+                self.first_exact[first] = max(self.first_exact.get(first, 0), len(tokens))
             self.exact.setdefault(exact_key(tokens), entity.id)
             # Also as written: ألكسندر is a name, not ال + كسندر; الكرملين keeps its article.
-            self.exact.setdefault(exact_key((first_token(name), *tokens[1:])), entity.id)
+            self.exact.setdefault(exact_key((written, *tokens[1:])), entity.id)
             if not tolerant:
                 continue
-            self.stem.setdefault(stem_key(tokens), entity.id)
+            stems = stem_key(tokens)
+            first_stem = stems.split(" ")[0]
+            self.first_stem[first_stem] = max(self.first_stem.get(first_stem, 0), len(tokens))
+            self.stem.setdefault(stems, entity.id)
             key = variant_key(tokens)
+            self.skeleton_prefixes.update(key[:k] for k in range(1, len(key) + 1))
             if len(key) >= MIN_VARIANT_KEY:
                 holder = self.variant.get(key, entity.id)
                 self.variant[key] = entity.id if holder == entity.id else None

@@ -12,6 +12,7 @@ Three keys, from strict to tolerant:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from archive.arabic import normalize, strip_suffixes
 
@@ -25,6 +26,7 @@ _REPEAT = re.compile(r"(.)\1+")
 _LATIN_JOIN = re.compile(r"[-\s]")
 
 
+@lru_cache(maxsize=200_000)
 def article_core(form: str) -> str:
     """A normalized token without a leading ال or لل (the name, not its article)."""
     for prefix in _ARTICLE:
@@ -55,6 +57,7 @@ def stem_key(tokens: tuple[str, ...]) -> str:
     return " ".join(strip_suffixes(t) if t.isalpha() else t for t in tokens)
 
 
+@lru_cache(maxsize=200_000)
 def variant_key(tokens: tuple[str, ...]) -> str:
     """The consonant skeleton of the joined tokens; Latin codes just lose spaces and hyphens."""
     joined = "".join(tokens)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from archive.arabic import normalize, prefix_readings, tokenize
+from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.resources import data_json, data_lines
@@ -54,6 +54,7 @@ class _Token:
     form: str  # normalized
     core: str  # normalized, article removed
     readings: tuple[tuple[str, bool], ...]  # first-word readings: (form, bare clitic stripped?)
+    cores: frozenset  # every reading without its article: what head and title words match
     broken: bool  # punctuation between this token and the previous one
 
 
@@ -67,6 +68,7 @@ class Rules:
             return [name_tokens(p) for p in raw[name]]
 
         self.titles = sorted(phrases("person_titles"), key=len, reverse=True)
+        self.title_starts = {t[0] for t in self.titles}
         self.speech = {t[0] for t in phrases("speech_verbs")}
         self.qualifiers = {t[0] for t in phrases("name_qualifiers")}
         self.org_heads = {t[0] for t in phrases("organization_heads")}
@@ -96,11 +98,11 @@ class Tagger:
     def _tokens(self, text: str) -> list[_Token]:
         tokens, previous_end = [], 0
         for span in tokenize(text):
-            form, readings = _word(span.surface)
+            form, readings, cores = _word(span.surface)
             gap = text[previous_end:span.start]
             broken = bool(tokens) and bool(gap.strip())
             tokens.append(_Token(span.start, span.end, span.surface, form, article_core(form),
-                                 readings, broken))
+                                 readings, cores, broken))
             previous_end = span.end
         return tokens
 
@@ -156,38 +158,50 @@ class Tagger:
 
     def _longest_match(self, tokens, i):
         """Longest window from token i that names an entity: listed spellings and inflections
-        first, skeletons only if none does (a long look-alike must not beat a short exact name)."""
-        for keys in (("exact", "stem"), ("variant",)):
-            for length in range(min(self.catalogue.max_tokens, len(tokens) - i), 0, -1):
+        first, skeletons only if none does (a long look-alike must not beat a short exact name).
+        Only readings that start some name are tried, and only as long as such names are."""
+        catalogue, first = self.catalogue, tokens[i]
+        strict = {}
+        for reading, _ in first.readings:
+            longest = max(catalogue.first_exact.get(reading, 0),
+                          catalogue.first_stem.get(strip_suffixes(reading), 0))
+            if longest:
+                strict[reading] = longest
+        tolerant = {}
+        if self._may_be_variant(first):
+            tolerant = {reading: catalogue.max_tokens for reading, bare in first.readings
+                        if not bare and variant_key((reading,)) in catalogue.skeleton_prefixes}
+        for keys, plan in ((("exact", "stem"), strict), (("variant",), tolerant)):
+            for length in range(min(max(plan.values(), default=0), len(tokens) - i), 0, -1):
                 window = tokens[i:i + length]
                 if any(t.broken for t in window[1:]):
                     continue
-                if keys == ("variant",) and not self._may_be_variant(window):
+                if keys == ("variant",) and not self._may_be_variant_window(window):
                     continue
-                found = self._lookup_window(window, keys)
+                found = self._lookup_window(window, keys, [r for r, n in plan.items() if n >= length])
                 if found:
                     return (length, *found)
         return None
 
-    def _lookup_window(self, window, keys):
+    def _lookup_window(self, window, keys, readings):
         rest = tuple(t.core for t in window[1:])
-        for reading, bare_clitic in window[0].readings:
-            # A stripped bare clitic (لكورسك) must leave a listed name, not a look-alike.
-            if bare_clitic and keys == ("variant",):
-                continue
+        for reading in readings:
             found = self.catalogue.lookup((reading, *rest), keys=keys)
             if found and (found[1] == "exact" or not self._adjectival(window, reading, found[0])):
                 rule = "variant" if found[1] == "variant" else "catalogue"
                 return found[0], rule, len(window[0].form) - len(reading)
         return None
 
-    def _may_be_variant(self, window) -> bool:
-        """Skeletons are for names: no article, no function words in the window, and a single
-        word long enough that its skeleton is not an ordinary word's (بتورط ≠ باتريوت)."""
+    def _may_be_variant(self, token: _Token) -> bool:
+        """Skeletons are for names: no article, no function word."""
+        return not token.form.startswith("ال") and token.form not in self.rules.stopwords
+
+    def _may_be_variant_window(self, window) -> bool:
+        """... in any word of the window, and a single word long enough that its skeleton is
+        not an ordinary word's (بتورط ≠ باتريوت)."""
         if len(window) == 1 and len(variant_key((window[0].core,))) < MIN_SINGLE_VARIANT:
             return False
-        return all(not t.form.startswith("ال") and t.form not in self.rules.stopwords
-                   for t in window)
+        return all(self._may_be_variant(t) for t in window)
 
     def _adjectival(self, window, reading, entity: Entity) -> bool:
         """الأوكرانية is an adjective, not أوكرانيا: a match that needed tolerance and whose last
@@ -255,6 +269,8 @@ class Tagger:
         return tokens[k].form in self.rules.stopwords or _any_reading(tokens[k], self.rules.speech)
 
     def _title_end(self, tokens, i):
+        if tokens[i].cores.isdisjoint(self.rules.title_starts):
+            return None
         for title in self.rules.titles:
             n = len(title)
             if i + n > len(tokens) or any(tokens[k].broken for k in range(i + 1, i + n)):
@@ -378,14 +394,14 @@ class Tagger:
 
 
 @lru_cache(maxsize=100_000)
-def _word(surface: str) -> tuple[str, tuple[tuple[str, bool], ...]]:
+def _word(surface: str) -> tuple[str, tuple[tuple[str, bool], ...], frozenset]:
     """A word's normalized form and its readings. Unlike the index, the tagger also tries a
     bare clitic on short words (لبي بي سي): the catalogue, not a length rule, decides."""
     form = normalize(surface)
     readings = [(r.form, r.needs_evidence) for r in prefix_readings(form)]
     if len(readings) == 1 and len(form) >= 3 and form[0] in "وفبكل" and form.isalpha():
         readings.append((form[1:], True))
-    return form, tuple(readings)
+    return form, tuple(readings), frozenset(article_core(r) for r, _ in readings)
 
 
 def _clitics_before(token: _Token, words) -> int | None:
@@ -397,7 +413,7 @@ def _clitics_before(token: _Token, words) -> int | None:
 
 
 def _any_reading(token: _Token, words) -> bool:
-    return _clitics_before(token, words) is not None
+    return not token.cores.isdisjoint(words)
 
 
 def _skip(surface: str, letters: int) -> int:
