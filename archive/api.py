@@ -129,7 +129,7 @@ class Archive:
         """The most mentioned entities of the archive: {type: [{"id", "name", "count"}]}, count
         = articles mentioning the entity."""
         facets = self._searcher.facet_index()
-        counts = facets.article_counts(facets.tagged_passages())
+        counts = facets.article_counts(self._searcher.docs("kind", "passage"))
         return top_by_type(counts, self._searcher.describe, limit=limit,
                            types=(kind,) if kind else TYPES)
 
@@ -139,14 +139,15 @@ class Archive:
         entities most often mentioned in the same articles, and sample passages."""
         entity = self.resolve_entity(name, kind)
         facets = self._searcher.facet_index()
-        articles = facets.articles_with(entity.id)
+        articles = sorted(facets.articles_with(self._searcher.docs("entities", entity.id)))
         seen: list[str] = []
-        for number in sorted(articles):
-            stored = self.store.article(facets.article_ids[number]) or {}
+        for doc_id in articles:
+            stored = self.store.article(doc_id) or {}
             for spelling in json.loads(stored.get("mentions") or "{}").get(entity.id, []):
                 if spelling not in seen:
                     seen.append(spelling)
-        co_counts = facets.article_counts(facets.passages_of(articles))
+        passages = set().union(*(self._searcher.docs("doc_id", a) for a in articles))
+        co_counts = facets.article_counts(passages)
         co_counts.pop(entity.id, None)
         passages = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0)
         return {**entity.to_dict(), "parent": entity.parent, "names_seen": seen,

@@ -1,10 +1,10 @@
-"""Entity facets: a searcher's passages in; for any set of hits, the entities they mention and in
-how many articles, out.
+"""Entity facets: a set of hit passages in; the entities they mention and in how many articles,
+out.
 
-Built once per searcher from posting lists (not stored fields): ``entities`` terms give each
-entity's passages, ``doc_id`` terms each passage's article. Whoosh's ``groupedby`` would rebuild
-per-value document lists on every query; this keeps them for the searcher's lifetime, so a facet
-costs one pass over the hits.
+Each passage carries a ``facets`` column (``doc_id TAB entity,entity``), read per hit straight
+from Whoosh's on-disk column, so counting costs one pass over the hits and nothing at start-up
+(Whoosh's ``groupedby`` would rebuild per-value document lists on every query). Decoded values
+are memoized per searcher: many passages share the same entity list.
 
 A count is a number of **articles**: a passage hit mentioning the entity counts its article once,
 however many of its passages match.
@@ -17,55 +17,41 @@ from typing import Iterable
 
 from archive.entities.catalogue import TYPES
 
+FACET_COLUMN = "facets"
+
+
+def encode(doc_id: str, entity_ids: Iterable[str]) -> bytes:
+    return f"{doc_id}\t{','.join(entity_ids)}".encode("utf-8")
+
 
 class FacetIndex:
     def __init__(self, searcher):
-        reader = searcher.reader()
-        size = reader.doc_count_all()
-        self.article_of: list[int] = [-1] * size
-        self.article_ids: list[str] = []
-        self.docs_of_article: list[list[int]] = []
-        for number, term in enumerate(reader.lexicon("doc_id")):
-            self.article_ids.append(term.decode("utf-8"))
-            docs = list(reader.postings("doc_id", term).all_ids())
-            self.docs_of_article.append(docs)
-            for docnum in docs:
-                self.article_of[docnum] = number
-        self.entity_ids: list[str] = []
-        self.docs_of_entity: dict[str, list[int]] = {}
-        self.entities_of: list[tuple[int, ...] | None] = [None] * size
-        lists: dict[int, list[int]] = {}
-        for number, term in enumerate(reader.lexicon("entities")):
-            entity_id = term.decode("utf-8")
-            self.entity_ids.append(entity_id)
-            docs = list(reader.postings("entities", term).all_ids())
-            self.docs_of_entity[entity_id] = docs
-            for docnum in docs:
-                lists.setdefault(docnum, []).append(number)
-        for docnum, numbers in lists.items():
-            self.entities_of[docnum] = tuple(numbers)
+        self.searcher = searcher
+        self.column = searcher.reader().column_reader(FACET_COLUMN)
+        self._decoded: dict[bytes, tuple[str, tuple[str, ...]]] = {}
+
+    def _decode(self, value: bytes) -> tuple[str, tuple[str, ...]]:
+        found = self._decoded.get(value)
+        if found is None:
+            doc_id, _, entities = value.decode("utf-8").partition("\t")
+            found = self._decoded[value] = (doc_id, tuple(filter(None, entities.split(","))))
+        return found
 
     def article_counts(self, docnums: Iterable[int]) -> Counter:
         """Entity id → number of distinct articles among ``docnums`` that mention it."""
+        column, decode = self.column, self._decode
         pairs = set()
-        entities_of, article_of = self.entities_of, self.article_of
         for docnum in docnums:
-            numbers = entities_of[docnum]
-            if numbers:
-                article = article_of[docnum]
-                pairs.update((number, article) for number in numbers)
-        counts = Counter(number for number, _ in pairs)
-        return Counter({self.entity_ids[n]: c for n, c in counts.items()})
+            value = column[docnum]
+            if value:
+                article, entities = decode(value)
+                pairs.update((entity, article) for entity in entities)
+        return Counter(entity for entity, _ in pairs)
 
-    def tagged_passages(self) -> Iterable[int]:
-        return (d for d, numbers in enumerate(self.entities_of) if numbers)
-
-    def articles_with(self, entity_id: str) -> set[int]:
-        """Article numbers whose passages mention the entity."""
-        return {self.article_of[d] for d in self.docs_of_entity.get(entity_id, ())}
-
-    def passages_of(self, articles: Iterable[int]) -> Iterable[int]:
-        return (d for a in articles for d in self.docs_of_article[a])
+    def articles_with(self, docnums: Iterable[int]) -> set[str]:
+        """Article ids of these passages."""
+        column, decode = self.column, self._decode
+        return {decode(column[d])[0] for d in docnums if column[d]}
 
 
 def top_by_type(counts: Counter, describe, limit: int = 10, types=TYPES) -> dict[str, list[dict]]:

@@ -4,7 +4,8 @@ Ranking is BM25F over two fields: ``stem`` (recall: clitics, suffixes, plurals f
 ``exact`` (normalized surface forms, boosted, so a passage with the very form asked for ranks
 first). Several words are a soft AND: a passage with every word gets the AND and the OR score, one
 missing a word still appears, lower. A passage with the words close together gets a proximity
-bonus. Hits are counted in the same pass that ranks them.
+bonus. Hits are counted by set algebra over posting lists (no scoring); ranking takes only the top of
+the list with Whoosh's block-max pruning, so a common word does not score every passage.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class SearchResults:
     limit: int
     hits: list[Hit]
     facets: dict[str, list[dict]] = field(default_factory=dict)
-    docnums: list[int] = field(default_factory=list, repr=False)  # every hit, for facets
+    docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
@@ -75,17 +76,53 @@ class QueryTerms:
     entities: set[str] = field(default_factory=set)  # entities the query words name
 
 
-class AllHitsCollector(TopCollector):
-    """Top N by score, visiting every match once: counts the total and keeps every matching
-    document number (for facets) in the same pass; no second run of the query."""
+def term_docs(searcher, fieldname: str, text: str) -> set[int]:
+    """Live documents containing a term, read a posting block at a time (Whoosh's all_ids()
+    makes three Python calls per posting)."""
+    found: set[int] = set()
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (fieldname, text) not in reader:
+            continue
+        matcher = reader.postings(fieldname, text)
+        while hasattr(matcher, "child"):  # the deletions filter: applied below instead
+            matcher = matcher.child
+        ids = _block_ids(matcher) if hasattr(matcher, "_read_ids") else list(matcher.all_ids())
+        docs = {offset + i for i in ids} if offset else set(ids)
+        if reader.has_deletions():
+            docs.difference_update(offset + d for d in reader.deleted_docs_set)
+        found |= docs
+    return found
 
-    def __init__(self, limit: int):
-        super().__init__(limit=limit, usequality=False)
-        self.docnums: list[int] = []
 
-    def _collect(self, global_docnum, score):
-        self.docnums.append(global_docnum)
-        return super()._collect(global_docnum, score)
+def _block_ids(matcher) -> list[int]:
+    ids: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.extend(matcher._ids[matcher._i:])
+        matcher._i = matcher._blocklength
+        matcher._next_block()
+    return ids
+
+
+def hit_set(q: wq.Query, searcher) -> set[int]:
+    """Every document ``q`` matches, unscored: set algebra over posting lists for terms, ORs,
+    ANDs and NOTs (decoded in blocks, no per-document scoring); other queries (phrases) run
+    their own matcher. This is the count and the facets' input; ranking runs separately with
+    block-max pruning, so neither pays for the other."""
+    if isinstance(q, wq.Term):
+        return term_docs(searcher, q.fieldname, q.text)
+    if isinstance(q, wq.AndNot):
+        return hit_set(q.a, searcher) - hit_set(q.b, searcher)
+    if isinstance(q, wq.Or):
+        return set().union(*(hit_set(sub, searcher) for sub in q.subqueries))
+    if isinstance(q, wq.And):
+        sets = sorted((hit_set(sub, searcher) for sub in q.subqueries), key=len)
+        return sets[0].intersection(*sets[1:]) if sets else set()
+    if isinstance(q, wq.ConstantScoreQuery):
+        return hit_set(q.child, searcher)
+    return set(searcher.docs_for_query(q))
 
 
 class Searcher:
@@ -113,6 +150,9 @@ class Searcher:
         if self._facets is None:
             self._facets = FacetIndex(searcher)
         return self._facets
+
+    def docs(self, fieldname: str, text: str) -> set[int]:
+        return term_docs(self._fresh(), fieldname, text)
 
     def describe(self, entity_id: str) -> Entity | None:
         self._fresh()
@@ -227,15 +267,18 @@ class Searcher:
         searcher = self._fresh()
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
-        collector = AllHitsCollector(limit * page)
-        restrict = wq.And([passage_filter(), *(wq.Term("entities", e) for e in entity_ids)])
-        searcher.search_with_collector(q, FilterCollector(collector, allow=restrict))
+        # Only passages carry text terms, so a text query needs no kind filter.
+        matched = hit_set(q, searcher)
+        for entity_id in entity_ids:
+            matched &= hit_set(wq.Term("entities", entity_id), searcher)
+        collector = TopCollector(limit=limit * page)  # block-max pruning: top-k only
+        searcher.search_with_collector(q, FilterCollector(collector, allow=matched) if entity_ids else collector)
         ranked = sorted(collector.items, reverse=True)[(page - 1) * limit:]
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, -negdoc, terms)
                 for i, (score, negdoc) in enumerate(ranked)]
-        results = SearchResults(text, collector.total, page, limit, hits, docnums=collector.docnums)
+        results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
         if facets:
-            counts = self.facet_index().article_counts(collector.docnums)
+            counts = self.facet_index().article_counts(matched)
             results.facets = top_by_type(counts, self.describe, limit=facets)
         return results
 

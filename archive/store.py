@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
 
 from archive.arabic import WhooshAnalyzer
+from archive.facets import encode as encode_facets
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INDEX_NAME = "archive"
 
 
@@ -47,6 +49,7 @@ def make_schema() -> Schema:
         stem=TEXT(analyzer=WhooshAnalyzer("stem"), phrase=True),
         exact=TEXT(analyzer=WhooshAnalyzer("exact"), phrase=True),
         entities=KEYWORD(stored=True, commas=True, scorable=False),
+        facets=COLUMN(VarBytesColumn()),  # passage: article id and entity ids (archive.facets)
         title=STORED(),
         date=STORED(),
         source=STORED(),
@@ -227,7 +230,8 @@ def add_article(writer, article: dict, passages: list[PassageDoc]) -> None:
     for p in passages:
         writer.add_document(
             kind="passage", pid=p.pid, doc_id=p.doc_id, position=p.position, start=p.start,
-            end=p.end, text=p.text, stem=p.stems, exact=p.exact, entities=",".join(p.entities))
+            end=p.end, text=p.text, stem=p.stems, exact=p.exact, entities=",".join(p.entities),
+            facets=encode_facets(p.doc_id, p.entities))
 
 
 def _add_entities(writer, entities: Iterable[dict]) -> None:

@@ -9,12 +9,16 @@ name (Arabic display name), name_en, aliases (``|``-separated), attributes (``k=
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from archive.arabic import normalize
 from archive.entities.keys import exact_key, first_token, name_tokens, stem_key, variant_key
-from archive.resources import data_lines
+from archive.resources import data_lines, data_path
 
 TYPES = ("person", "place", "organization", "weapon")
 FILES = ("people.tsv", "organizations.tsv", "weapons.tsv", "places_extra.tsv", "places.tsv")
@@ -161,7 +165,43 @@ def catalogue_rows():
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    return Catalogue(catalogue_rows())
+    """The packaged catalogue, compiled once per machine: its keys are pickled in the user's
+    cache folder (``$ARCHIVE_CACHE``, else ``$XDG_CACHE_HOME/archive``, else
+    ``~/.cache/archive``) under a digest of the data files and the code that builds keys, so a
+    search starts without rebuilding 10,000 names' keys. Any cache problem just rebuilds."""
+    path = _cache_folder() / f"catalogue-{_digest()}.pickle"
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+        pass
+    catalogue = Catalogue(catalogue_rows())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            pickle.dump(catalogue, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)  # atomic: a concurrent reader sees all or nothing
+    except OSError:
+        pass
+    return catalogue
+
+
+def _cache_folder() -> Path:
+    if os.environ.get("ARCHIVE_CACHE"):
+        return Path(os.environ["ARCHIVE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "archive"
+
+
+def _digest() -> str:
+    """Changes whenever a data file or the code that turns names into keys changes."""
+    digest = hashlib.sha256()
+    for name in FILES:
+        digest.update(data_path(f"entities/{name}").read_bytes())
+    for module in ("entities/catalogue.py", "entities/keys.py", "arabic.py"):
+        digest.update((Path(__file__).resolve().parents[1] / module).read_bytes())
+    return digest.hexdigest()[:20]
 
 
 def known_name_words() -> tuple[str, ...]:

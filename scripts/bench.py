@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Benchmark the archive against SQLite FTS5 on the same synthetic corpus, side by side.
+
+    python scripts/bench.py [--articles 10000] [--workers 2] [--queries 40] [--out bench-out]
+
+One run: generates (or reuses) a deterministic synthetic corpus (scripts/synthetic.py), builds
+the archive index with `archive index` in a subprocess, builds an SQLite FTS5 index of the same
+passages (stdlib sqlite3, unicode61 tokenizer, text normalized by archive.arabic.normalize, the
+entity table copied from the archive's tagging), runs the same queries on both, and prints one
+table with the ratio archive/FTS5 for each row. The numbers are also written as JSON
+(`OUT/bench-N.json`) so runs can be compared.
+
+Query kinds: one common word, one rare word, three words, a two-word phrase, a common word with
+four facets (entity counts by article over all hits), a common word with an entity filter. Both
+sides return the top 10 and the total hit count. Differences to keep in mind when reading the
+ratios: the archive's three-word query is a soft AND (passages missing a word still match), FTS5's
+an AND; FTS5 matches unstemmed forms; FTS5's build does no tagging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from archive.arabic import normalize, tokenize  # noqa: E402
+
+KINDS = ("common word", "rare word", "3 words", "phrase", "word + 4 facets", "word + entity filter")
+
+
+# -- building --------------------------------------------------------------------------------
+
+def child_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
+def build_archive(corpus: Path, index: Path, workers: int) -> dict:
+    shutil.rmtree(index, ignore_errors=True)
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "archive", "index", str(corpus), "--index", str(index),
+                          "--rebuild", "--json", "--workers", str(workers)],
+                         capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    if run.returncode != 0:
+        raise SystemExit(f"archive index failed:\n{run.stderr}")
+    report = json.loads(run.stdout)
+    return {"seconds": seconds, "peak_rss_mb": child_peak_rss_mb(), "size_mb": folder_mb(index),
+            "articles": report["added"], "passages": report["passages"]}
+
+
+def fts_build_main(corpus: Path, database: Path) -> None:
+    """(Run in a subprocess.) The same passages, normalized, into FTS5."""
+    from archive.cleaning import clean
+    from archive.passages import split_passages
+    from archive.reader import read_paths
+
+    database.unlink(missing_ok=True)
+    connection = sqlite3.connect(database)
+    connection.executescript("""
+        CREATE VIRTUAL TABLE passages USING fts5(text, pid UNINDEXED, article UNINDEXED,
+                                                 tokenize = 'unicode61 remove_diacritics 2');
+    """)
+    rows = ((normalize(p.text), p.id, p.article_id)
+            for article in read_paths([corpus]).articles
+            for p in split_passages(clean(article)))
+    connection.executemany("INSERT INTO passages(text, pid, article) VALUES (?, ?, ?)", rows)
+    connection.commit()
+    connection.close()
+
+
+def build_fts(corpus: Path, database: Path) -> dict:
+    before = child_peak_rss_mb()
+    started = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--fts-build", str(corpus), str(database)],
+                   check=True, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak_rss_mb": max(before, child_peak_rss_mb()),
+            "size_mb": database.stat().st_size / 2**20}
+
+
+def copy_entities(archive, database: Path) -> None:
+    """The archive's tags into FTS5's side tables, so facets and filters compare like for like
+    (FTS5 cannot tag; its build time above does not include this)."""
+    connection = sqlite3.connect(database)
+    connection.executescript("""
+        DROP TABLE IF EXISTS passage_entities;
+        CREATE TABLE passage_entities(passage INTEGER, entity TEXT, type TEXT, article TEXT);
+    """)
+    rowid = dict(connection.execute("SELECT pid, rowid FROM passages"))
+    searcher = archive.store.searcher()
+    rows = []
+    for fields in searcher.documents(kind="passage"):
+        for entity_id in filter(None, fields.get("entities", "").split(",")):
+            entity = archive._searcher.describe(entity_id)
+            rows.append((rowid[fields["pid"]], entity_id, entity.type if entity else "?", fields["doc_id"]))
+    connection.executemany("INSERT INTO passage_entities VALUES (?, ?, ?, ?)", rows)
+    connection.executescript("""
+        CREATE INDEX pe_passage ON passage_entities(passage);
+        CREATE INDEX pe_entity ON passage_entities(entity, passage);
+    """)
+    connection.commit()
+    connection.close()
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+def choose_queries(corpus: Path, archive, count: int, seed: int = 11) -> dict[str, list]:
+    rng = random.Random(seed)
+    frequency: Counter = Counter()
+    sentences = []
+    with corpus.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if number >= 3000:
+                break
+            words = [s.surface for s in tokenize(json.loads(line)["text"])]
+            frequency.update(words)
+            sentences.append(words)
+    stop = archive.analyzer.stopwords
+    content = [w for w, _ in frequency.most_common() if normalize(w) not in stop and len(w) > 3]
+    common = content[:60]
+    rare = [w for w, c in frequency.items() if 2 <= c <= 4 and len(w) > 3][:2000]
+
+    def run_of(n: int) -> list[str]:
+        while True:
+            words = rng.choice(sentences)
+            if len(words) > n:
+                start = rng.randrange(len(words) - n)
+                run = words[start:start + n]
+                if all(normalize(w) not in stop for w in run):
+                    return run
+
+    places = archive.entities(kind="place", limit=10)["place"]
+    return {
+        "common word": [[rng.choice(common)] for _ in range(count)],
+        "rare word": [[rng.choice(rare)] for _ in range(count)],
+        "3 words": [run_of(3) for _ in range(count)],
+        "phrase": [run_of(2) for _ in range(count)],
+        "word + 4 facets": [[rng.choice(common)] for _ in range(count)],
+        "word + entity filter": [([rng.choice(common)], rng.choice(places)["id"]) for _ in range(count)],
+    }
+
+
+def archive_query(archive, kind: str, query) -> None:
+    if kind == "phrase":
+        archive.search('"' + " ".join(query) + '"', facets=0)
+    elif kind == "word + 4 facets":
+        archive.search(query[0], facets=5)
+    elif kind == "word + entity filter":
+        words, entity = query
+        archive.search(words[0], filters={"place": [entity]}, facets=0)
+    else:
+        archive.search(" ".join(query), facets=0)
+
+
+def fts_query(connection, kind: str, query) -> None:
+    def match(words, phrase=False):
+        quoted = ['"' + normalize(w).replace('"', "") + '"' for w in words]
+        return '"' + " ".join(normalize(w) for w in words) + '"' if phrase else " ".join(quoted)
+
+    top = "SELECT rowid FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT 10"
+    total = "SELECT count(*) FROM passages WHERE passages MATCH ?"
+    if kind == "word + entity filter":
+        words, entity = query
+        expression = match(words)
+        in_entity = "rowid IN (SELECT passage FROM passage_entities WHERE entity = ?)"
+        connection.execute(top.replace("MATCH ?", f"MATCH ? AND {in_entity}"), (expression, entity)).fetchall()
+        connection.execute(total.replace("MATCH ?", f"MATCH ? AND {in_entity}"), (expression, entity)).fetchall()
+        return
+    expression = match(query, phrase=(kind == "phrase"))
+    connection.execute(top, (expression,)).fetchall()
+    connection.execute(total, (expression,)).fetchall()
+    if kind == "word + 4 facets":
+        for entity_type in ("person", "place", "organization", "weapon"):
+            connection.execute(
+                "SELECT entity, count(DISTINCT article) AS n FROM passage_entities WHERE type = ? "
+                "AND passage IN (SELECT rowid FROM passages WHERE passages MATCH ?) "
+                "GROUP BY entity ORDER BY n DESC LIMIT 5", (entity_type, expression)).fetchall()
+
+
+def latencies(run, queries) -> dict:
+    for query in queries[:3]:  # warm caches, as a long-running service would have them
+        run(query)
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        run(query)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+
+    def pct(p):
+        return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))]
+
+    return {"p50": pct(50), "p95": pct(95), "p99": pct(99)}
+
+
+def cold_start(command: list[str], repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--queries", type=int, default=40, help="queries of each kind")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
+    parser.add_argument("--fts-build", nargs=2, metavar=("CORPUS", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.fts_build:
+        fts_build_main(Path(args.fts_build[0]), Path(args.fts_build[1]))
+        return 0
+
+    import synthetic
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    corpus = args.out / f"corpus-{args.articles}.jsonl"
+    if not corpus.exists():
+        print(f"generating {args.articles} articles …", file=sys.stderr)
+        synthetic.write(args.articles, corpus, ROOT / "corpus")
+    megabytes = corpus.stat().st_size / 2**20
+    index, database = args.out / f"index-{args.articles}", args.out / f"fts-{args.articles}.db"
+
+    print("building the archive …", file=sys.stderr)
+    built = build_archive(corpus, index, args.workers)
+    print("building FTS5 …", file=sys.stderr)
+    fts_built = build_fts(corpus, database)
+
+    from archive import Archive
+
+    archive = Archive.open(index)
+    copy_entities(archive, database)
+    connection = sqlite3.connect(database)
+    queries = choose_queries(corpus, archive, args.queries)
+    rows = {}
+    for kind in KINDS:
+        print(f"querying: {kind} …", file=sys.stderr)
+        ours = latencies(lambda q: archive_query(archive, kind, q), queries[kind])
+        theirs = latencies(lambda q: fts_query(connection, kind, q), queries[kind])
+        rows[kind] = {"archive": ours, "fts5": theirs}
+    word = queries["common word"][0][0]
+    cold = {
+        "archive": cold_start([sys.executable, "-m", "archive", "search", word, "--index", str(index), "--json"]),
+        "fts5": cold_start([sys.executable, "-c", (
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); q=sys.argv[2]; "
+            "c.execute('SELECT rowid FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT 10',(q,)).fetchall(); "
+            "c.execute('SELECT count(*) FROM passages WHERE passages MATCH ?',(q,)).fetchall()"),
+            str(database), normalize(word)]),
+    }
+    result = {
+        "articles": args.articles, "passages": built["passages"], "corpus_mb": megabytes,
+        "workers": args.workers, "cpus": os.cpu_count(),
+        "index": {
+            "archive": {**built, "articles_per_s": args.articles / built["seconds"],
+                        "mb_per_s": megabytes / built["seconds"]},
+            "fts5": {**fts_built, "articles_per_s": args.articles / fts_built["seconds"],
+                     "mb_per_s": megabytes / fts_built["seconds"]},
+        },
+        "queries_ms": rows, "cold_search_ms": cold,
+    }
+    (args.out / f"bench-{args.articles}.json").write_text(json.dumps(result, indent=1), "utf-8")
+    print(table(result))
+    return 0
+
+
+def table(r: dict) -> str:
+    a, f = r["index"]["archive"], r["index"]["fts5"]
+    lines = [f"{r['articles']:,} articles, {r['passages']:,} passages, {r['corpus_mb']:.1f} MB of JSON; "
+             f"{r['workers']} worker(s) on {r['cpus']} CPUs",
+             f"{'':34}{'archive':>12}{'FTS5':>12}{'archive/FTS5':>14}"]
+
+    def row(label, x, y, fmt="{:.1f}"):
+        ratio = x / y if y else float("nan")
+        lines.append(f"{label:34}{fmt.format(x):>12}{fmt.format(y):>12}{ratio:>13.2f}x")
+
+    row("index: articles/s", a["articles_per_s"], f["articles_per_s"])
+    row("index: MB/s", a["mb_per_s"], f["mb_per_s"], "{:.2f}")
+    row("index: peak RSS of a process (MB)", a["peak_rss_mb"], f["peak_rss_mb"], "{:.0f}")
+    row("index: size on disk (MB)", a["size_mb"], f["size_mb"], "{:.0f}")
+    for kind, sides in r["queries_ms"].items():
+        for p in ("p50", "p95", "p99"):
+            row(f"{kind}: {p} (ms)", sides["archive"][p], sides["fts5"][p])
+    row("cold `search` process (ms)", r["cold_search_ms"]["archive"], r["cold_search_ms"]["fts5"], "{:.0f}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    sys.exit(main())
