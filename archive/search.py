@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
+from archive import ranking
 from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.entities.catalogue import Entity
 from archive.facets import FacetIndex, top_by_type
@@ -267,15 +268,23 @@ class Searcher:
         searcher = self._fresh()
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
-        # Only passages carry text terms, so a text query needs no kind filter.
-        matched = hit_set(q, searcher)
+        allowed = None
         for entity_id in entity_ids:
-            matched &= hit_set(wq.Term("entities", entity_id), searcher)
-        collector = TopCollector(limit=limit * page)  # block-max pruning: top-k only
-        searcher.search_with_collector(q, FilterCollector(collector, allow=matched) if entity_ids else collector)
-        ranked = sorted(collector.items, reverse=True)[(page - 1) * limit:]
-        hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, -negdoc, terms)
-                for i, (score, negdoc) in enumerate(ranked)]
+            docs = term_docs(searcher, "entities", entity_id)
+            allowed = docs if allowed is None else allowed & docs
+        try:  # words, OR, NOT: scored from posting blocks in one pass
+            scores, best = ranking.rank(q, searcher, allowed, limit * page)
+            matched = set(scores)
+        except ranking.Unsupported:  # a quoted phrase: Whoosh's matchers
+            matched = hit_set(q, searcher)
+            if allowed is not None:
+                matched &= allowed
+            collector = TopCollector(limit=limit * page)
+            searcher.search_with_collector(
+                q, FilterCollector(collector, allow=matched) if allowed is not None else collector)
+            best = [(score, -negdoc) for score, negdoc in sorted(collector.items, reverse=True)]
+        hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
+                for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
         if facets:
             counts = self.facet_index().article_counts(matched)
