@@ -76,6 +76,10 @@ class Archive:
         if path.exists():
             path.rename(retired)
         building.rename(path)
+        if retired.exists():  # keep what else lived there (a .gitkeep, a README)
+            for entry in retired.iterdir():
+                if not Store.owns(entry.name):
+                    entry.rename(path / entry.name)
         shutil.rmtree(retired, ignore_errors=True)
         return cls.open(path), report
 

@@ -92,6 +92,11 @@ class Store:
 
     # -- opening ----------------------------------------------------------------------------
 
+    @staticmethod
+    def owns(filename: str) -> bool:
+        """Whether a file of an index folder is Whoosh's (TOC, segments, lock)."""
+        return filename.startswith((INDEX_NAME, f"_{INDEX_NAME}"))
+
     @classmethod
     def exists(cls, path: str | os.PathLike) -> bool:
         path = Path(path)
@@ -146,7 +151,7 @@ class Store:
         }
 
     def article(self, doc_id: str) -> dict | None:
-        return self.searcher().document(kind="article", doc_id=doc_id)
+        return self.searcher().document(pid=f"{doc_id}#article")  # one unique term
 
     def discovered_entities(self) -> list[dict]:
         """Entities found by context rules (not in the catalogue), as stored."""

@@ -177,12 +177,13 @@ def fts_query(connection, kind: str, query) -> None:
 
     top = "SELECT rowid FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT 10"
     total = "SELECT count(*) FROM passages WHERE passages MATCH ?"
+    hits = "WITH hits AS (SELECT rowid AS passage, bm25(passages) AS score FROM passages WHERE passages MATCH ?) "
     if kind == "word + entity filter":
         words, entity = query
         expression = match(words)
-        in_entity = "rowid IN (SELECT passage FROM passage_entities WHERE entity = ?)"
-        connection.execute(top.replace("MATCH ?", f"MATCH ? AND {in_entity}"), (expression, entity)).fetchall()
-        connection.execute(total.replace("MATCH ?", f"MATCH ? AND {in_entity}"), (expression, entity)).fetchall()
+        joined = hits + "SELECT {} FROM hits JOIN passage_entities e USING (passage) WHERE e.entity = ?"
+        connection.execute(joined.format("passage") + " ORDER BY score LIMIT 10", (expression, entity)).fetchall()
+        connection.execute(joined.format("count(*)"), (expression, entity)).fetchall()
         return
     expression = match(query, phrase=(kind == "phrase"))
     connection.execute(top, (expression,)).fetchall()
@@ -190,9 +191,9 @@ def fts_query(connection, kind: str, query) -> None:
     if kind == "word + 4 facets":
         for entity_type in ("person", "place", "organization", "weapon"):
             connection.execute(
-                "SELECT entity, count(DISTINCT article) AS n FROM passage_entities WHERE type = ? "
-                "AND passage IN (SELECT rowid FROM passages WHERE passages MATCH ?) "
-                "GROUP BY entity ORDER BY n DESC LIMIT 5", (entity_type, expression)).fetchall()
+                hits + "SELECT entity, count(DISTINCT article) AS n FROM hits "
+                "JOIN passage_entities e USING (passage) WHERE e.type = ? "
+                "GROUP BY entity ORDER BY n DESC LIMIT 5", (expression, entity_type)).fetchall()
 
 
 def latencies(run, queries) -> dict:
@@ -228,6 +229,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--queries", type=int, default=40, help="queries of each kind")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the indexes and build numbers of an earlier run with the same --out")
     parser.add_argument("--fts-build", nargs=2, metavar=("CORPUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.fts_build:
@@ -244,15 +247,20 @@ def main(argv=None) -> int:
     megabytes = corpus.stat().st_size / 2**20
     index, database = args.out / f"index-{args.articles}", args.out / f"fts-{args.articles}.db"
 
-    print("building the archive …", file=sys.stderr)
-    built = build_archive(corpus, index, args.workers)
-    print("building FTS5 …", file=sys.stderr)
-    fts_built = build_fts(corpus, database)
-
+    builds = args.out / f"builds-{args.articles}.json"
     from archive import Archive
 
-    archive = Archive.open(index)
-    copy_entities(archive, database)
+    if args.reuse and builds.exists() and index.exists() and database.exists():
+        built, fts_built = json.loads(builds.read_text("utf-8"))
+        archive = Archive.open(index)
+    else:
+        print("building the archive …", file=sys.stderr)
+        built = build_archive(corpus, index, args.workers)
+        print("building FTS5 …", file=sys.stderr)
+        fts_built = build_fts(corpus, database)
+        builds.write_text(json.dumps([built, fts_built]), "utf-8")
+        archive = Archive.open(index)
+        copy_entities(archive, database)
     connection = sqlite3.connect(database)
     queries = choose_queries(corpus, archive, args.queries)
     rows = {}
