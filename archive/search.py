@@ -134,6 +134,7 @@ class Searcher:
         self._cache_for = None  # the Whoosh searcher the caches below belong to
         self._facets: FacetIndex | None = None
         self._discovered: dict[str, Entity] = {}
+        self._all_discovered = False
 
     # -- per-searcher caches ------------------------------------------------------------------
 
@@ -141,10 +142,14 @@ class Searcher:
         searcher = self.store.searcher()
         if searcher is not self._cache_for:
             self._cache_for, self._facets = searcher, None
-            self._discovered = {d["id"]: Entity(d["id"], d["type"], d["name"], d.get("name_en", ""),
-                                                tuple(d.get("aliases", ())), d.get("attributes", {}))
-                                for d in self.store.discovered_entities()}
+            self._discovered = {}  # filled on demand: an archive may hold many thousands
+            self._all_discovered = False
         return searcher
+
+    @staticmethod
+    def _entity(stored: dict) -> Entity:
+        return Entity(stored["id"], stored["type"], stored["name"], stored.get("name_en", ""),
+                      tuple(stored.get("aliases", ())), stored.get("attributes", {}))
 
     def facet_index(self) -> FacetIndex:
         searcher = self._fresh()
@@ -157,10 +162,19 @@ class Searcher:
 
     def describe(self, entity_id: str) -> Entity | None:
         self._fresh()
-        return self.tagger.entity(entity_id) or self._discovered.get(entity_id)
+        known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)
+        if known is None and not self._all_discovered:
+            stored = self.store.discovered_entity(entity_id)
+            if stored:
+                known = self._discovered[entity_id] = self._entity(stored)
+        return known
 
     def discovered(self) -> dict[str, Entity]:
+        """Every entity found by context rules in this archive (read once per searcher)."""
         self._fresh()
+        if not self._all_discovered:
+            self._discovered = {d["id"]: self._entity(d) for d in self.store.discovered_entities()}
+            self._all_discovered = True
         return self._discovered
 
     # -- query building -----------------------------------------------------------------------
