@@ -143,7 +143,7 @@ def prefix_readings(form: str) -> tuple[Reading, ...]:
                 readings.append(Reading(form[len(prefix) - 1:], True))
             readings.append(Reading(rest, False))
             return tuple(readings)
-    rest, evidence = form, False
+    rest = form
     if rest.startswith("و") and len(rest) - 1 >= MIN_BARE_REMAINDER:
         rest = rest[1:]
         readings.append(Reading(rest, False))

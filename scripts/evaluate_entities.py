@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     print("gold entities not found (recall errors):")
     for doc_id, kind, label, names in misses:
         print(f"  {doc_id[:3]} {kind:<12} {label}: {names}")
-    print(f"distinct facet values over the corpus: " +
+    print("distinct facet values over the corpus: " +
           ", ".join(f"{t} {len(facet_values[t])}" for t in TYPES))
     print(f"{'type':<13}{'precision':>10}{'recall':>8}{'F1':>7}{'gold':>6}{'pred':>6}")
     for t in TYPES:
