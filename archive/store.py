@@ -229,9 +229,6 @@ class Store:
             raise
         return [summary for _, summary in done]
 
-    def optimize(self) -> None:
-        self._ix.optimize()
-
 
 def passage_filter():
     return Term("kind", "passage")

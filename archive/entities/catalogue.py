@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from archive.arabic import normalize
 from archive.entities.keys import exact_key, first_token, name_tokens, stem_key, variant_key
 from archive.resources import data_lines, data_path
 
@@ -207,6 +206,3 @@ def _digest() -> str:
 def known_name_words() -> tuple[str, ...]:
     return default_catalogue().known_words()
 
-
-def display_key(text: str) -> str:
-    return " ".join(normalize(text).split())
