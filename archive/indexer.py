@@ -5,6 +5,11 @@
 Incremental by content hash: an article is (re)analysed only when it is new or its content
 changed; an indexed article disappears when its file is gone, or when its file was read again
 without it. A file that fails to read keeps what it had in the index.
+
+Two streaming passes keep memory flat however large the corpus: the first reads every article
+only to hash it and decide what to do (keeping ids and hashes, not texts); the second reads the
+files again and cleans, analyses and writes the chosen articles one at a time, in each worker
+process its own contiguous share.
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Container, Iterable, Iterator
 
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.passages import split_passages
-from archive.reader import read_paths
-from archive.records import Article, ReadError
+from archive.reader import iter_articles
+from archive.records import Article, ReadError, ReadResult
 from archive.store import ManifestEntry, PassageDoc, Store, add_article
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
@@ -68,10 +73,12 @@ class Analysed:
     discovered: list[dict]  # entities found by context rules (not in the catalogue)
 
 
-def analyse_article(article: Article, analyzer: Analyzer, tagger=None) -> Analysed:
+def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
+                    content_hash: str | None = None) -> Analysed:
     """One clean article to the records the store writes: passages with their terms and the
-    entities tagged inside them, and the article's fields. Pure, so it runs in worker
-    processes as well."""
+    entities tagged inside them, and the article's fields (``content_hash``: the hash of the
+    article as read, which the next build compares). Pure, so it runs in worker processes as
+    well."""
     context = analyzer.article_context(article.text)
     mentions = tagger.tag_article(article) if tagger else []
     spellings: dict[str, list[str]] = {}
@@ -91,7 +98,7 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None) -> Analys
     fields = {
         "doc_id": article.id, "title": article.title, "date": article.date,
         "source": article.source, "url": article.url, "origin": article.origin,
-        "hash": article.content_hash, "passages": len(docs),
+        "hash": content_hash or article.content_hash, "passages": len(docs),
         "mentions": json.dumps(spellings, ensure_ascii=False),
     }
     discovered = {m.entity_id: tagger.entity(m.entity_id).to_dict()
@@ -112,11 +119,11 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_chunk(articles: list[Article], analyzer: Analyzer, tagger, writer, tick):
-    """A worker's share: analyse, tag and add its articles to its own segment."""
+def _index_share(plan: "Plan", first: int, last: int, analyzer: Analyzer, tagger, writer, tick):
+    """A worker's share, the articles planned between ordinals ``first`` and ``last``: read,
+    clean, analyse, tag and add them to its own segment."""
     passages, discovered = 0, {}
-    for article in articles:
-        result = analyse_article(article, analyzer, tagger)
+    for result in plan.analysed(analyzer, tagger, first, last):
         add_article(writer, result.fields, result.passages)
         passages += len(result.passages)
         discovered.update((e["id"], e) for e in result.discovered)
@@ -131,19 +138,64 @@ def _chunks(items: list, count: int) -> list[list]:
     return [items[bounds[i]:bounds[i + 1]] for i in range(count)]
 
 
-def unique_ids(articles: Iterable[Article]) -> tuple[list[Article], list[ReadError]]:
-    """The first article with each id; later ones are reported, not silently merged."""
-    seen: dict[str, Article] = {}
-    errors = []
-    for article in articles:
-        first = seen.setdefault(article.id, article)
-        if first is not article:
-            errors.append(ReadError(article.origin, f"duplicate article id {article.id!r} "
-                                                    f"(already read from {first.origin}); skipped"))
-    return list(seen.values()), errors
+@dataclass
+class Plan:
+    """What a build will do, from the first pass: the ordinals (positions in the read stream)
+    of the articles to analyse, and the ids to delete. No article text is kept."""
+
+    paths: list[str]
+    todo: list[int] = field(default_factory=list)  # ascending
+    delete: list[str] = field(default_factory=list)
+
+    def analysed(self, analyzer: Analyzer, tagger, first: int = 0,
+                 last: int | None = None) -> Iterator[Analysed]:
+        """Second pass: the planned articles with ordinals in [first, last], read again,
+        cleaned and analysed one at a time."""
+        if not self.todo:
+            return
+        wanted = set(self.todo)
+        last = self.todo[-1] if last is None else last
+        for ordinal, raw in enumerate(iter_articles(self.paths, ReadResult())):
+            if ordinal > last:
+                break
+            if ordinal >= first and ordinal in wanted:
+                yield analyse_article(clean(raw), analyzer, tagger, raw.content_hash)
 
 
-def stale_ids(manifest: dict[str, ManifestEntry], current: dict[str, Article],
+def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
+               report: IndexReport) -> Plan:
+    """First pass: read and hash every article and compare with the manifest. Counts and
+    errors (files, records, duplicate ids: the first article with an id wins, later ones are
+    reported, not silently merged) go into ``report``."""
+    read = ReadResult()
+    plan = Plan(paths)
+    origins: dict[str, str] = {}  # id -> the file it was first read from
+    for ordinal, article in enumerate(iter_articles(paths, read)):
+        first = origins.get(article.id)
+        if first is not None:
+            read.errors.append(ReadError(article.origin, f"duplicate article id {article.id!r} "
+                                                         f"(already read from {first}); skipped"))
+            continue
+        origins[article.id] = article.origin
+        entry = manifest.get(article.id)
+        if entry is None or entry.hash != article.content_hash:
+            plan.todo.append(ordinal)
+            report.updated += entry is not None
+            report.added += entry is None
+            if entry is not None:
+                plan.delete.append(article.id)
+        else:
+            report.unchanged += 1
+    report.errors.extend(read.errors)
+    failed_files = {str(Path(e.path).resolve()) for e in read.errors}
+    read_ok = {str(Path(f).resolve()) for f in read.files} - failed_files
+    stale = stale_ids(manifest, origins.keys(), read_ok)
+    report.removed = len(stale)
+    plan.delete.extend(stale)
+    return plan
+
+
+def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],
               read_ok: set[str]) -> list[str]:
     """Indexed articles that are no more: their file is gone, or it was read cleanly this time
     and no longer holds them."""
@@ -154,51 +206,37 @@ def stale_ids(manifest: dict[str, ManifestEntry], current: dict[str, Article],
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
           progress: Progress | None = None, workers: int | None = None) -> IndexReport:
     started = time.perf_counter()
-    read = read_paths(paths)
-    articles, duplicate_errors = unique_ids(clean(a) for a in read.articles)
-    report = IndexReport(errors=read.errors + duplicate_errors)
-    failed_files = {str(Path(e.path).resolve()) for e in report.errors}
-    read_ok = {str(Path(f).resolve()) for f in read.files} - failed_files
-
-    manifest = store.manifest()
-    current = {a.id: a for a in articles}
-    todo = [a for a in articles
-            if a.id not in manifest or manifest[a.id].hash != a.content_hash]
-    report.updated = sum(1 for a in todo if a.id in manifest)
-    report.added = len(todo) - report.updated
-    report.unchanged = len(articles) - len(todo)
-    stale = stale_ids(manifest, current, read_ok)
-    report.removed = len(stale)
-
-    delete = [a.id for a in todo if a.id in manifest] + stale
+    report = IndexReport()
+    plan = plan_build([str(p) for p in paths], store.manifest(), report)
     pool_size = default_workers() if workers is None else workers
-    if pool_size > 1 and len(todo) >= PARALLEL_MIN_ARTICLES and can_fork():
-        _build_parallel(store, todo, delete, analyzer, tagger, pool_size, progress, report)
-    elif todo or stale:
-        _build_serial(store, todo, delete, analyzer, tagger, progress, report)
+    if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
+        _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report)
+    elif plan.todo or plan.delete:
+        _build_serial(store, plan, analyzer, tagger, progress, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_serial(store, todo, delete, analyzer, tagger, progress, report) -> None:
+def _build_serial(store, plan: Plan, analyzer, tagger, progress, report) -> None:
     discovered: dict[str, dict] = {}
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
-        for done, article in enumerate(todo, start=1):
-            result = analyse_article(article, analyzer, tagger)
+        for done, result in enumerate(plan.analysed(analyzer, tagger), start=1):
             report.passages += len(result.passages)
             discovered.update((e["id"], e) for e in result.discovered)
             yield result.fields, result.passages
             if progress:
-                progress(done, len(todo))
+                progress(done, len(plan.todo))
 
-    store.write(analysed(), delete=delete, entities=lambda: list(discovered.values()))
+    store.write(analysed(), delete=plan.delete, entities=lambda: list(discovered.values()))
 
 
-def _build_parallel(store, todo, delete, analyzer, tagger, workers, progress, report) -> None:
-    """Segment per worker: each forked process analyses, tags and writes a contiguous share of
-    the articles into a segment of its own; the commit takes them all at once."""
-    jobs = [partial(_index_chunk, chunk, analyzer, tagger) for chunk in _chunks(todo, workers)]
+def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report) -> None:
+    """Segment per worker: each forked process reads, analyses, tags and writes a contiguous
+    share of the planned articles into a segment of its own; the commit takes them all at
+    once."""
+    jobs = [partial(_index_share, plan, share[0], share[-1], analyzer, tagger)
+            for share in _chunks(plan.todo, workers) if share]
     summaries: list = []
 
     def entities() -> list[dict]:
@@ -209,8 +247,8 @@ def _build_parallel(store, todo, delete, analyzer, tagger, workers, progress, re
 
     def on_progress(done: int) -> None:
         if progress:
-            progress(done, len(todo))
+            progress(done, len(plan.todo))
 
-    summaries[:] = store.write_parallel(jobs, delete=delete, entities=entities,
+    summaries[:] = store.write_parallel(jobs, delete=plan.delete, entities=entities,
                                         summaries=summaries, progress=on_progress)
     report.passages += sum(passages for passages, _ in summaries)

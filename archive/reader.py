@@ -1,6 +1,10 @@
-"""Files to raw Articles. Paths (files or folders, searched recursively) in; a ReadResult out:
-the articles read, and a ReadError for every file or record that could not be read. Nothing is
-raised for bad input, so one broken file never stops the others.
+"""Files to raw Articles. Paths (files or folders, searched recursively) in; articles out, as a
+stream (``iter_articles``) or a list (``read_paths``), with a ReadError for every file or record
+that could not be read. Nothing is raised for bad input, so one broken file never stops the
+others.
+
+JSON Lines files are read a line at a time, so a corpus of any size streams through in constant
+memory; other files are read whole.
 
 Formats: ``.txt`` (title = first non-empty line, id = file stem) and ``.jsonl``/``.json`` (one
 article per record: ``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``).
@@ -77,32 +81,73 @@ def _looks_like_text(text: str) -> bool:
 
 
 def read_paths(paths: Iterable[str | os.PathLike]) -> ReadResult:
+    """Every article under ``paths``, in a list, with the errors met and the files looked at."""
     result = ReadResult()
+    result.articles.extend(iter_articles(paths, result))
+    return result
+
+
+def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult) -> Iterator[Article]:
+    """The articles under ``paths`` one at a time, in a fixed order (files sorted, records in
+    file order); files looked at and errors are appended to ``result`` as they are met."""
     for path, problem in find_files(paths):
         result.files.append(str(path))
         if problem:
             result.errors.append(ReadError(str(path), problem))
             continue
         try:
-            text = decode(path.read_bytes())
+            if _streams(path):
+                records = _stream_lines(path)
+            else:
+                text = decode(path.read_bytes())
+                if path.suffix.lower() in TEXT_SUFFIXES:
+                    yield from _read_text(path, text, result.errors)
+                    continue
+                records = _json_records(path, text)
+            yield from _articles(path, records, result.errors)
         except (OSError, Unreadable) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             result.errors.append(ReadError(str(path), reason))
-            continue
-        if path.suffix.lower() in TEXT_SUFFIXES:
-            articles, errors = _read_text(path, text)
-        else:
-            articles, errors = _read_json(path, text)
-        result.articles.extend(articles)
-        result.errors.extend(errors)
-    return result
 
 
-def _read_text(path: Path, text: str) -> tuple[list[Article], list[ReadError]]:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return [], [ReadError(str(path), "empty file: no text to index")]
-    return [Article(id=path.stem, title=lines[0], text=text, origin=str(path.resolve()))], []
+def _streams(path: Path) -> bool:
+    """A JSON Lines file in an 8-bit encoding: read line by line. (UTF-16, or a JSON array in a
+    .jsonl file, is read whole.)"""
+    if path.suffix.lower() != ".jsonl":
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return not head.startswith((b"\xff\xfe", b"\xfe\xff")) and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
+def _stream_lines(path: Path) -> Iterator[tuple[int | None, object]]:
+    """(line number, record) of a JSON Lines file, decoding line by line: UTF-8, else
+    Windows-1256 when that reads as text."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if not raw.strip():
+                continue
+            try:
+                line = decode(raw)
+            except Unreadable as error:
+                if b"\x00" in raw:
+                    raise  # binary: the rest of the file is no better
+                yield number, ValueError(str(error))
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, ValueError(f"invalid JSON: {error.msg} (column {error.colno})")
+
+
+def _read_text(path: Path, text: str, errors: list[ReadError]) -> Iterator[Article]:
+    title = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    if title is None:
+        errors.append(ReadError(str(path), "empty file: no text to index"))
+        return
+    yield Article(id=path.stem, title=title, text=text, origin=str(path.resolve()))
 
 
 def _records(text: str) -> Iterator[tuple[int | None, object]]:
@@ -123,25 +168,27 @@ def _records(text: str) -> Iterator[tuple[int | None, object]]:
                 yield number, ValueError(f"invalid JSON: {error.msg} (column {error.colno})")
 
 
-def _read_json(path: Path, text: str) -> tuple[list[Article], list[ReadError]]:
-    articles, errors = [], []
+def _json_records(path: Path, text: str) -> Iterator[tuple[int | None, object]]:
     stripped = text.strip()
-    if not stripped:
-        return [], [ReadError(str(path), "empty file: no records")]
-    records = _records(text)
     if stripped.startswith("{") and "\n" in stripped:
         try:  # a single pretty-printed object
-            records = iter([(None, json.loads(stripped))])
+            return iter([(None, json.loads(stripped))])
         except json.JSONDecodeError:
             pass
+    return _records(text)
+
+
+def _articles(path: Path, records: Iterator[tuple[int | None, object]],
+              errors: list[ReadError]) -> Iterator[Article]:
+    found = False
     for number, record in records:
+        found = True
         try:
-            articles.append(_article_from_record(path, record))
+            yield _article_from_record(path, record)
         except ValueError as error:
             errors.append(ReadError(str(path), str(error), number))
-    if not articles and not errors:
-        errors.append(ReadError(str(path), "no records"))
-    return articles, errors
+    if not found:
+        errors.append(ReadError(str(path), "empty file: no records"))
 
 
 def _article_from_record(path: Path, record: object) -> Article:

@@ -73,3 +73,25 @@ def test_folders_are_searched_recursively_without_hidden_files(tmp_path):
     (tmp_path / ".cache" / "hidden.txt").write_text(ARABIC, "utf-8")
     write_jsonl(tmp_path / "a" / "feed.jsonl", [{"id": "j", "text": ARABIC}])
     assert sorted(a.id for a in read_paths([tmp_path]).articles) == ["deep", "j"]
+
+
+def test_jsonl_is_read_line_by_line_so_one_bad_line_costs_only_itself(tmp_path):
+    """JSON Lines stream (a corpus of any size reads in constant memory): each line is decoded
+    on its own, so a Windows-1256 line among UTF-8 ones is read, and undecodable or binary
+    content is reported with its line."""
+    record = lambda i: json.dumps({"id": f"r{i}", "text": ARABIC}, ensure_ascii=False)  # noqa: E731
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + record(1).encode("utf-8") + b"\n"
+                     + record(2).encode("cp1256") + b"\n"
+                     + b"\x81\x8d\x8f\x90\x9d\x9e\xff\n"
+                     + record(4).encode("utf-8") + b"\n")
+    result = read_paths([path])
+    assert [a.id for a in result.articles] == ["r1", "r2", "r4"]
+    assert {a.title for a in result.articles} == {ARABIC}
+    assert [e.line for e in result.errors] == [3]
+
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(record(5).encode("utf-8") + b"\n\x00\x01\x02\x03\n" + record(6).encode("utf-8"))
+    result = read_paths([binary])
+    assert [a.id for a in result.articles] == ["r5"]
+    assert "binary" in result.errors[0].reason and result.errors[0].path == str(binary)
