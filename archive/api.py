@@ -134,7 +134,7 @@ class Archive:
         = articles mentioning the entity."""
         facets = self._searcher.facet_index()
         counts = facets.article_counts(self._searcher.docs("kind", "passage"))
-        return top_by_type(counts, self._searcher.describe, limit=limit,
+        return top_by_type(counts, self._searcher.describer(), limit=limit,
                            types=(kind,) if kind else TYPES)
 
     def entity(self, name: str, kind: str | None = None, samples: int = 3,
@@ -156,7 +156,7 @@ class Archive:
         passages = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0)
         return {**entity.to_dict(), "parent": entity.parent, "names_seen": seen,
                 "articles": len(articles),
-                "co_mentions": top_by_type(co_counts, self._searcher.describe, limit=related),
+                "co_mentions": top_by_type(co_counts, self._searcher.describer(), limit=related),
                 "passages": [hit.to_dict() for hit in passages.hits]}
 
     def tag(self, text: str) -> list[Mention]:

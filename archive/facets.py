@@ -4,7 +4,8 @@ out.
 Each passage carries a ``facets`` column (``doc_id TAB entity,entity``), read per hit straight
 from Whoosh's on-disk column, so counting costs one pass over the hits and nothing at start-up
 (Whoosh's ``groupedby`` would rebuild per-value document lists on every query). Decoded values
-are memoized per searcher: many passages share the same entity list.
+are memoized per searcher (many passages share the same entity list), and counting runs on C
+iterators over the decoded (entity, article) pairs.
 
 A count is a number of **articles**: a passage hit mentioning the entity counts its article once,
 however many of its passages match.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from itertools import chain, compress, repeat
+from operator import is_, itemgetter
 from typing import Iterable
 
 from archive.entities.catalogue import TYPES
@@ -60,34 +63,43 @@ class FacetIndex:
             return b""
         return data[offsets[local]:offsets[local] + lengths[local]]
 
-    def _decode(self, value: bytes) -> tuple[str, tuple[str, ...]]:
+    def _decode(self, value: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:
         found = self._decoded.get(value)
         if found is None:
             doc_id, _, entities = value.decode("utf-8").partition("\t")
-            found = self._decoded[value] = (doc_id, tuple(filter(None, entities.split(","))))
+            found = self._decoded[value] = (
+                doc_id, tuple((entity, doc_id) for entity in entities.split(",") if entity))
         return found
+
+    def _load(self, docnums: list[int]) -> None:
+        """Decode the passages of ``docnums`` not decoded yet."""
+        by_doc = self._by_doc
+        for docnum in compress(docnums, map(is_, map(by_doc.__getitem__, docnums), repeat(None))):
+            value = self._value(docnum)
+            by_doc[docnum] = self._decode(value) if value else _NOTHING
 
     def passage(self, docnum: int) -> tuple[str, tuple[str, ...]]:
         """(article id, entity ids) of a passage; ("", ()) for other documents."""
-        found = self._by_doc[docnum]
-        if found is None:
-            value = self._value(docnum)
-            found = self._by_doc[docnum] = self._decode(value) if value else ("", ())
-        return found
+        self._load([docnum])
+        article, pairs = self._by_doc[docnum]
+        return article, tuple(entity for entity, _ in pairs)
 
     def article_counts(self, docnums: Iterable[int]) -> Counter:
         """Entity id → number of distinct articles among ``docnums`` that mention it."""
-        passage = self.passage
-        pairs = set()
-        for docnum in docnums:
-            article, entities = passage(docnum)
-            for entity in entities:
-                pairs.add((entity, article))
-        return Counter(entity for entity, _ in pairs)
+        docnums = list(docnums)
+        self._load(docnums)
+        # C iterators end to end: a hit costs no Python-level step once decoded.
+        pairs = set(chain.from_iterable(map(itemgetter(1), map(self._by_doc.__getitem__, docnums))))
+        return Counter(map(itemgetter(0), pairs))
 
     def articles_with(self, docnums: Iterable[int]) -> set[str]:
         """Article ids of these passages."""
-        return {self.passage(d)[0] for d in docnums} - {""}
+        docnums = list(docnums)
+        self._load(docnums)
+        return set(map(itemgetter(0), map(self._by_doc.__getitem__, docnums))) - {""}
+
+
+_NOTHING = ("", ())
 
 
 def top_by_type(counts: Counter, describe, limit: int = 10, types=TYPES) -> dict[str, list[dict]]:

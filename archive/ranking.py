@@ -1,166 +1,157 @@
-"""Ranking of plain-word queries straight from posting blocks: clauses of words in, a score per
-matching passage out.
+"""Matching and ranking from posting blocks: a Whoosh query tree in; every matching passage
+with its score, and the best of them, out.
 
-Whoosh scores a match through a tree of matcher objects, several Python calls per posting; for
-the commonest queries (words, OR, NOT, entity names, no quoted phrase) this module computes the
-same BM25F sums from each posting block's ids and term frequencies in one loop, then applies
-the proximity bonus to the best candidates only. Scores follow the model of archive.search:
+Whoosh scores a match through a tree of matcher objects, several Python calls per posting. This
+module evaluates the same trees (terms, OR, AND, NOT, phrases, constant-score filters) with
+whole posting lists at once (archive.postings), so the cost of a query grows with the blocks it
+reads, not with Python calls per passage. Scores follow the model of archive.search:
 
     word     = BM25(stem) + EXACT_BOOST × BM25(exact)
     clause   = sum of its alternatives (OR)
-    passage  = sum of clauses, doubled (ALL_WORDS_BOOST) when every clause matches,
-               plus PROXIMITY_BOOST × that sum when the words stand within PROXIMITY_SLOP,
-               plus ENTITY_BOOST × idf for each entity the words name and the passage is tagged
-               with.
+    phrase   = for each of its words, BM25 with the phrase's occurrences as term frequency
+    passage  = sum of clauses, plus the AND score when every clause matches, plus
+               PROXIMITY_BOOST × that sum when the words stand within PROXIMITY_SLOP (checked
+               for the best RERANK_DEPTH candidates only), plus ENTITY_BOOST × idf for each
+               entity the words name and the passage is tagged with.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections import defaultdict
+from bisect import bisect_right
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
-B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, as the Whoosh path uses
+from archive.postings import (B, K1, best, field_lengths, intersected, restricted, segments,
+                              summed, term_docs, term_positions, term_scores)
+
 RERANK_DEPTH = 200  # candidates checked for proximity
 
 
-def _unwrap(matcher):
-    while hasattr(matcher, "child"):  # deletions are removed separately
-        matcher = matcher.child
-    return matcher
+# -- phrases ------------------------------------------------------------------------------------
 
-
-def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0,
-                into: dict | None = None) -> dict[int, float]:
-    """BM25 of one term for every live passage that has it, added into ``into``."""
-    scores = defaultdict(float) if into is None else into
-    idf = searcher.idf(fieldname, text)
-    average = searcher.avg_field_length(fieldname) or 1
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        if (fieldname, text) not in reader:
-            continue
-        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-        matcher = _unwrap(reader.postings(fieldname, text))
-        lengths = _length_bytes(reader, fieldname)
-        if lengths is None:  # a field without lengths (entities): every passage is average
-            lengths = b""
-        if not hasattr(matcher, "_read_ids"):  # another codec: slowly
-            for docnum in matcher.all_ids():
-                if docnum not in deleted:
-                    dl = reader.doc_field_length(docnum, fieldname, 1) or 1
-                    scores[offset + docnum] += boost * bm25(idf, 1, dl, average, B, K1)
-            continue
-        memo: dict[tuple, float] = {}  # (tf, length byte) -> score: few distinct pairs
-        size = len(lengths)
-        while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
-            start = matcher._i
-            for docnum, tf in zip(matcher._ids[start:], matcher._weights[start:]):
-                if docnum in deleted:
-                    continue
-                key = (tf, lengths[docnum] if docnum < size else 0)
-                score = memo.get(key)
-                if score is None:
-                    dl = byte_to_length(key[1]) or average
-                    score = memo[key] = boost * bm25(idf, tf, dl, average, B, K1)
-                scores[offset + docnum] += score
-            matcher._i = matcher._blocklength
-            matcher._next_block()
-    return scores
-
-
-def _length_bytes(reader, fieldname: str) -> bytes | None:
-    """A segment's per-document field lengths, one byte each as Whoosh stores them, read in one
-    go (None where the codec keeps them otherwise)."""
-    try:
-        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-        if column is None or column._fixedlen != 1:
-            return None
-        return bytes(column._dbfile.get(column._basepos, column._count))
-    except (AttributeError, OSError):
-        return None
-
-
-def top(scores: dict[int, float], count: int) -> list[tuple[float, int]]:
-    """The ``count`` best (score, docnum), ties to the lower docnum, as Whoosh orders them."""
-    return [(score, docnum) for score, docnum in
-            ((s, d) for d, s in heapq.nsmallest(count, scores.items(), key=lambda kv: (-kv[1], kv[0])))]
-
-
-def near(searcher, stems: list[str], slop: int, candidates: list[int]) -> set[int]:
-    """Candidates whose stems stand within ``slop`` of each other, in order."""
-    phrase = wq.Phrase("stem", stems, slop=slop)
-    found = set()
-    for leaf, offset in searcher.leaf_searchers():
-        local = sorted(d - offset for d in candidates if offset <= d < offset + leaf.doc_count_all())
-        if not local:
-            continue
-        matcher = phrase.matcher(leaf, leaf.boolean_context())
-        for docnum in local:
-            if not matcher.is_active():
+def occurrences(positions: list[list[int]], slop: int) -> int:
+    """How many times the words occur in order, each within ``slop`` positions of the one
+    before (slop 1: side by side), given each word's positions in one passage."""
+    if slop == 1:
+        starts = set(positions[0])
+        for gap, later in enumerate(positions[1:], start=1):
+            starts &= {p - gap for p in later}
+        return len(starts)
+    found = 0
+    for start in positions[0]:
+        current = start
+        for later in positions[1:]:
+            current = next((p for p in later if current < p <= current + slop), None)
+            if current is None:
                 break
-            matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                found.add(offset + docnum)
+        found += current is not None
     return found
 
 
-class Unsupported(Exception):
-    """A query node this module does not score (a quoted phrase): use Whoosh's matchers."""
+def phrase_counts(searcher, fieldname: str, words: list[str], slop: int,
+                  within: set[int] | None = None) -> dict[int, int]:
+    """Passages (among ``within``, if given) where the words occur as a phrase, and how often."""
+    candidates = within
+    for word in sorted(set(words), key=lambda w: searcher.doc_frequency(fieldname, w)):
+        docs = term_docs(searcher, fieldname, word)
+        candidates = docs if candidates is None else candidates & docs
+        if not candidates:
+            return {}
+    if len(words) == 1:
+        return {d: 1 for d in candidates}
+    positions = {w: term_positions(searcher, fieldname, w, candidates) for w in set(words)}
+    counts = {}
+    for docnum in candidates:
+        found = occurrences([positions[w][docnum] for w in words], slop)
+        if found:
+            counts[docnum] = found
+    return counts
 
+
+class LengthBytes:
+    """Docnum → the length byte Whoosh stores for a field, over all segments."""
+
+    def __init__(self, searcher, fieldname: str):
+        parts = [(offset, field_lengths(reader, fieldname)) for reader, offset, _ in segments(searcher)]
+        self._starts = [offset for offset, _ in parts]
+        self._lengths = [lengths for _, lengths in parts]
+
+    def __call__(self, docnum: int) -> int:
+        segment = bisect_right(self._starts, docnum) - 1
+        lengths, local = self._lengths[segment], docnum - self._starts[segment]
+        return lengths[local] if local < len(lengths) else 0
+
+
+def phrase_scores(searcher, phrase: wq.Phrase) -> dict[int, float]:
+    counts = phrase_counts(searcher, phrase.fieldname, list(phrase.words), phrase.slop)
+    if not counts:
+        return {}
+    idf = sum(searcher.idf(phrase.fieldname, w) for w in phrase.words)
+    average = searcher.avg_field_length(phrase.fieldname) or 1
+    length_byte = LengthBytes(searcher, phrase.fieldname)
+    return {d: phrase.boost * bm25(idf, n, byte_to_length(length_byte(d)) or average, average, B, K1)
+            for d, n in counts.items()}
+
+
+# -- query trees --------------------------------------------------------------------------------
 
 def score_tree(q: wq.Query, searcher, deferred: list) -> dict[int, float]:
-    """Scores of every passage ``q`` matches. Proximity phrases (slop > 1) are not matched but
-    appended to ``deferred`` as (phrase, boost), to be applied to the best candidates."""
+    """Scores of every passage ``q`` matches. Proximity phrases (slop > 1) directly under an OR
+    are not matched here but appended to ``deferred``, to reward the best candidates only."""
     if isinstance(q, wq.Term):
         return term_scores(searcher, q.fieldname, q.text, q.boost)
+    if isinstance(q, wq.Phrase):
+        return phrase_scores(searcher, q)
     if isinstance(q, wq.Or):
-        total: dict[int, float] = defaultdict(float)
+        parts = []
         for sub in q.subqueries:
             if isinstance(sub, wq.Phrase) and sub.slop > 1:
                 deferred.append(sub)
-                continue
-            for docnum, score in score_tree(sub, searcher, deferred).items():
-                total[docnum] += score
-        return total
+            else:
+                parts.append(score_tree(sub, searcher, deferred))
+        return summed(parts)
     if isinstance(q, wq.And):
-        parts = [score_tree(sub, searcher, deferred) for sub in q.subqueries]
-        common = set(parts[0]).intersection(*parts[1:]) if parts else set()
-        return {d: q.boost * sum(p[d] for p in parts) for d in common}
+        return intersected([score_tree(sub, searcher, deferred) for sub in q.subqueries], q.boost)
     if isinstance(q, wq.AndNot):
         scores = score_tree(q.a, searcher, deferred)
-        for docnum in _docs(q.b, searcher):
-            scores.pop(docnum, None)
+        for docnum in hit_set(q.b, searcher) & scores.keys():
+            del scores[docnum]
         return scores
     if isinstance(q, wq.ConstantScoreQuery):
-        return dict.fromkeys(_docs(q.child, searcher), 1.0)
-    raise Unsupported(type(q).__name__)
+        return dict.fromkeys(hit_set(q.child, searcher), 1.0)
+    raise TypeError(f"cannot rank a {type(q).__name__} query")
 
 
-def _docs(q: wq.Query, searcher) -> set[int]:
-    from archive.search import hit_set
-
-    return hit_set(q, searcher)
+def hit_set(q: wq.Query, searcher) -> set[int]:
+    """Every passage ``q`` matches, unscored: set algebra over posting lists."""
+    if isinstance(q, wq.Term):
+        return term_docs(searcher, q.fieldname, q.text)
+    if isinstance(q, wq.Phrase):
+        return set(phrase_counts(searcher, q.fieldname, list(q.words), q.slop))
+    if isinstance(q, wq.AndNot):
+        return hit_set(q.a, searcher) - hit_set(q.b, searcher)
+    if isinstance(q, wq.Or):
+        return set().union(*(hit_set(sub, searcher) for sub in q.subqueries))
+    if isinstance(q, wq.And):
+        sets = sorted((hit_set(sub, searcher) for sub in q.subqueries), key=len)
+        return sets[0].intersection(*sets[1:]) if sets else set()
+    if isinstance(q, wq.ConstantScoreQuery):
+        return hit_set(q.child, searcher)
+    return set(searcher.docs_for_query(q))
 
 
 def rank(q: wq.Query, searcher, allowed: set[int] | None, count: int):
-    """(scores of every match, the best ``count`` as (score, docnum)) for a plain-word query;
-    raises Unsupported for anything else."""
-    deferred: list = []
+    """(scores of every match, the best ``count`` as (score, docnum))."""
+    deferred: list[wq.Phrase] = []
     scores = score_tree(q, searcher, deferred)
     if allowed is not None:
-        scores = {d: s for d, s in scores.items() if d in allowed}
-    best = top(scores, max(count, RERANK_DEPTH) if deferred else count)
+        scores = restricted(scores, allowed)
+    top = best(scores, max(count, RERANK_DEPTH) if deferred else count)
     for phrase in deferred:
-        close = near(searcher, phrase.words, phrase.slop, [d for _, d in best])
-        best = [(s * (1 + phrase.boost) if d in close else s, d) for s, d in best]
-    best.sort(key=lambda sd: (-sd[0], sd[1]))
-    return scores, best[:count]
+        close = phrase_counts(searcher, phrase.fieldname, list(phrase.words), phrase.slop,
+                              within={d for _, d in top})
+        top = [(s * (1 + phrase.boost) if d in close else s, d) for s, d in top]
+    top.sort(key=lambda sd: (-sd[0], sd[1]))
+    return scores, top[:count]

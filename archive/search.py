@@ -4,21 +4,21 @@ Ranking is BM25F over two fields: ``stem`` (recall: clitics, suffixes, plurals f
 ``exact`` (normalized surface forms, boosted, so a passage with the very form asked for ranks
 first). Several words are a soft AND: a passage with every word gets the AND and the OR score, one
 missing a word still appears, lower. A passage with the words close together gets a proximity
-bonus. Hits are counted by set algebra over posting lists (no scoring); ranking takes only the top of
-the list with Whoosh's block-max pruning, so a common word does not score every passage.
+bonus. Matching, counting and ranking run on whole posting blocks (archive.ranking), not through
+Whoosh's per-posting matchers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector
 
 from archive import ranking
 from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.entities.catalogue import Entity
 from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, parse
+from archive.postings import term_docs
 from archive.store import Store, passage_filter
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
@@ -77,55 +77,6 @@ class QueryTerms:
     entities: set[str] = field(default_factory=set)  # entities the query words name
 
 
-def term_docs(searcher, fieldname: str, text: str) -> set[int]:
-    """Live documents containing a term, read a posting block at a time (Whoosh's all_ids()
-    makes three Python calls per posting)."""
-    found: set[int] = set()
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        if (fieldname, text) not in reader:
-            continue
-        matcher = reader.postings(fieldname, text)
-        while hasattr(matcher, "child"):  # the deletions filter: applied below instead
-            matcher = matcher.child
-        ids = _block_ids(matcher) if hasattr(matcher, "_read_ids") else list(matcher.all_ids())
-        docs = {offset + i for i in ids} if offset else set(ids)
-        if reader.has_deletions():
-            docs.difference_update(offset + d for d in reader.deleted_docs_set)
-        found |= docs
-    return found
-
-
-def _block_ids(matcher) -> list[int]:
-    ids: list[int] = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids.extend(matcher._ids[matcher._i:])
-        matcher._i = matcher._blocklength
-        matcher._next_block()
-    return ids
-
-
-def hit_set(q: wq.Query, searcher) -> set[int]:
-    """Every document ``q`` matches, unscored: set algebra over posting lists for terms, ORs,
-    ANDs and NOTs (decoded in blocks, no per-document scoring); other queries (phrases) run
-    their own matcher. This is the count and the facets' input; ranking runs separately with
-    block-max pruning, so neither pays for the other."""
-    if isinstance(q, wq.Term):
-        return term_docs(searcher, q.fieldname, q.text)
-    if isinstance(q, wq.AndNot):
-        return hit_set(q.a, searcher) - hit_set(q.b, searcher)
-    if isinstance(q, wq.Or):
-        return set().union(*(hit_set(sub, searcher) for sub in q.subqueries))
-    if isinstance(q, wq.And):
-        sets = sorted((hit_set(sub, searcher) for sub in q.subqueries), key=len)
-        return sets[0].intersection(*sets[1:]) if sets else set()
-    if isinstance(q, wq.ConstantScoreQuery):
-        return hit_set(q.child, searcher)
-    return set(searcher.docs_for_query(q))
-
-
 class Searcher:
     def __init__(self, store: Store, analyzer: Analyzer, tagger):
         self.store = store
@@ -161,7 +112,15 @@ class Searcher:
         return term_docs(self._fresh(), fieldname, text)
 
     def describe(self, entity_id: str) -> Entity | None:
+        return self.describer()(entity_id)
+
+    def describer(self):
+        """``describe`` for many ids in a row: checks once that the index is current (a check
+        lists the index folder)."""
         self._fresh()
+        return self._known
+
+    def _known(self, entity_id: str) -> Entity | None:
         known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)
         if known is None and not self._all_discovered:
             stored = self.store.discovered_entity(entity_id)
@@ -286,29 +245,20 @@ class Searcher:
         for entity_id in entity_ids:
             docs = term_docs(searcher, "entities", entity_id)
             allowed = docs if allowed is None else allowed & docs
-        try:  # words, OR, NOT: scored from posting blocks in one pass
-            scores, best = ranking.rank(q, searcher, allowed, limit * page)
-            matched = set(scores)
-        except ranking.Unsupported:  # a quoted phrase: Whoosh's matchers
-            matched = hit_set(q, searcher)
-            if allowed is not None:
-                matched &= allowed
-            collector = TopCollector(limit=limit * page)
-            searcher.search_with_collector(
-                q, FilterCollector(collector, allow=matched) if allowed is not None else collector)
-            best = [(score, -negdoc) for score, negdoc in sorted(collector.items, reverse=True)]
+        scores, best = ranking.rank(q, searcher, allowed, limit * page)
+        matched = scores.keys()
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
         if facets:
             counts = self.facet_index().article_counts(matched)
-            results.facets = top_by_type(counts, self.describe, limit=facets)
+            results.facets = top_by_type(counts, self._known, limit=facets)
         return results
 
     def _hit(self, searcher, rank, score, docnum, terms: QueryTerms) -> Hit:
         stored = searcher.stored_fields(docnum)
         article = self.store.article(stored["doc_id"]) or {}
-        entities = [e for e in (self.describe(i) for i in stored.get("entities", "").split(",") if i) if e]
+        entities = [e for e in (self._known(i) for i in stored.get("entities", "").split(",") if i) if e]
         spans = highlight(stored["text"], terms, self.analyzer)
         if terms.entities:
             spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(stored["text"])

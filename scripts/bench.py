@@ -70,7 +70,8 @@ def fts_build_main(corpus: Path, database: Path) -> None:
     """(Run in a subprocess.) The same passages, normalized, into FTS5."""
     from archive.cleaning import clean
     from archive.passages import split_passages
-    from archive.reader import read_paths
+    from archive.reader import iter_articles
+    from archive.records import ReadResult
 
     database.unlink(missing_ok=True)
     connection = sqlite3.connect(database)
@@ -79,20 +80,20 @@ def fts_build_main(corpus: Path, database: Path) -> None:
                                                  tokenize = 'unicode61 remove_diacritics 2');
     """)
     rows = ((normalize(p.text), p.id, p.article_id)
-            for article in read_paths([corpus]).articles
+            for article in iter_articles([corpus], ReadResult())
             for p in split_passages(clean(article)))
     connection.executemany("INSERT INTO passages(text, pid, article) VALUES (?, ?, ?)", rows)
     connection.commit()
     connection.close()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # peak RSS, MB
 
 
 def build_fts(corpus: Path, database: Path) -> dict:
-    before = child_peak_rss_mb()
     started = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--fts-build", str(corpus), str(database)],
-                   check=True, cwd=ROOT)
+    run = subprocess.run([sys.executable, __file__, "--fts-build", str(corpus), str(database)],
+                         check=True, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_rss_mb": max(before, child_peak_rss_mb()),
+    return {"seconds": seconds, "peak_rss_mb": float(run.stdout.split()[-1]),
             "size_mb": database.stat().st_size / 2**20}
 
 

@@ -1,0 +1,185 @@
+"""Posting lists decoded a block at a time: a term in; its live passages, their BM25 scores or
+their positions out, keyed by global document number.
+
+Whoosh's matchers make several Python calls per posting, and for counting hits, scoring a whole
+list or checking a phrase that per-posting cost is what a query pays. Here each block of up to
+128 postings is read and decoded at once (zlib, unpickle, the id deltas summed in C), and the
+per-posting work is done by C iterators (``map``, ``zip``, ``dict.update``) rather than Python
+loops. Terms stored inline in the term dictionary, or another codec, go through the matcher's
+public API instead, with the same results.
+"""
+
+from __future__ import annotations
+
+import zlib
+from itertools import accumulate, compress, repeat
+from operator import add, mul
+from pickle import loads
+from typing import Iterator
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.scoring import bm25
+from whoosh.util.numeric import byte_to_length
+
+B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
+_INT_SIZE = 4
+
+
+def segments(searcher) -> Iterator[tuple[object, int, frozenset]]:
+    """(reader, first global docnum, deleted local docnums) of each segment."""
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        deleted = frozenset(reader.deleted_docs_set) if reader.has_deletions() else frozenset()
+        yield reader, offset, deleted
+
+
+def blocks(reader, fieldname: str, text: str) -> Iterator[tuple[list, object, object]]:
+    """(local ids, weights, values) of each posting block of a term in one segment."""
+    if (fieldname, text) not in reader:
+        return
+    matcher = reader.postings(fieldname, text)
+    while hasattr(matcher, "child"):  # the deletions filter: callers drop deletions themselves
+        matcher = matcher.child
+    if not hasattr(matcher, "_baseoffset") or getattr(matcher, "_byteids", False):
+        yield _slow_block(matcher)
+        return
+    postfile, position = matcher._postfile, matcher._baseoffset
+    while True:
+        postfile.seek(position)
+        length = postfile.read_int()
+        following = position + _INT_SIZE + abs(length)
+        count, _, _, compression, _, _ = postfile.read_pickle()
+        start = postfile.tell()
+        data = postfile.get(start, following - start)
+        ids, weights, values = loads(zlib.decompress(data) if compression else data)
+        if weights is None or isinstance(weights, float):
+            weights = [1.0 if weights is None else weights] * count
+        yield list(accumulate(ids)), weights, values
+        if length < 0:  # Whoosh marks the last block with a negative length
+            return
+        position = following
+
+
+def _slow_block(matcher) -> tuple[list, list, list]:
+    ids, weights, values = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        values.append(matcher.value())
+        matcher.next()
+    return ids, weights, values
+
+
+def _global(ids: list[int], offset: int):
+    return map(offset.__add__, ids) if offset else ids
+
+
+def term_docs(searcher, fieldname: str, text: str) -> set[int]:
+    """Live documents containing a term."""
+    found: set[int] = set()
+    for reader, offset, deleted in segments(searcher):
+        local: set[int] = set()
+        for ids, _, _ in blocks(reader, fieldname, text):
+            local.update(ids)
+        found.update(_global(local - deleted, offset))
+    return found
+
+
+class _Scores(dict):
+    """(term frequency, length byte) → BM25 of a term, computed the first time it is asked:
+    a list has few distinct pairs, so the scoring is a dictionary lookup per posting."""
+
+    def __init__(self, idf: float, average: float, boost: float):
+        super().__init__()
+        self.idf, self.average, self.boost = idf, average, boost
+
+    def __missing__(self, key):
+        tf, length_byte = key
+        score = self[key] = self.boost * bm25(
+            self.idf, tf, byte_to_length(length_byte) or self.average, self.average, B, K1)
+        return score
+
+
+def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0) -> dict[int, float]:
+    """BM25 of one term for every live document that has it."""
+    average = searcher.avg_field_length(fieldname) or 1
+    memo = _Scores(searcher.idf(fieldname, text), average, boost)
+    scores: dict[int, float] = {}
+    for reader, offset, deleted in segments(searcher):
+        lengths = field_lengths(reader, fieldname)
+        for ids, weights, _ in blocks(reader, fieldname, text):
+            length_bytes = map(lengths.__getitem__, ids) if lengths else repeat(0)
+            scores.update(zip(_global(ids, offset), map(memo.__getitem__, zip(weights, length_bytes))))
+        for docnum in deleted:
+            scores.pop(offset + docnum, None)
+    return scores
+
+
+def field_lengths(reader, fieldname: str) -> bytes:
+    """A segment's per-document field lengths, one byte each as Whoosh stores them, read in one
+    go (empty where the codec keeps them otherwise: every document is then average)."""
+    try:
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        if column is None or column._fixedlen != 1:
+            return b""
+        return bytes(column._dbfile.get(column._basepos, column._count))
+    except (AttributeError, OSError):
+        return b""
+
+
+def term_positions(searcher, fieldname: str, text: str, wanted: set[int]) -> dict[int, list[int]]:
+    """Positions of a term in each of the ``wanted`` documents that have it."""
+    positions: dict[int, list[int]] = {}
+    field_format = searcher.schema[fieldname].format
+    for reader, offset, _ in segments(searcher):
+        for ids, _, values in blocks(reader, fieldname, text):
+            global_ids = list(_global(ids, offset))
+            if wanted.isdisjoint(global_ids):
+                continue
+            for docnum, value in zip(global_ids, values):
+                if docnum in wanted:
+                    positions[docnum] = field_format.decode_positions(value)
+    return positions
+
+
+# -- score algebra (C iterators; no Python loop per document) ---------------------------------
+
+def summed(parts: list[dict[int, float]]) -> dict[int, float]:
+    """Per document, the sum of its scores in ``parts`` (a document missing from a part has 0
+    there)."""
+    parts = sorted(parts, key=len, reverse=True)
+    if not parts:
+        return {}
+    total = dict(parts[0])
+    for part in parts[1:]:
+        total.update(zip(part.keys(), map(add, map(total.get, part.keys(), repeat(0.0)), part.values())))
+    return total
+
+
+def intersected(parts: list[dict[int, float]], boost: float = 1.0) -> dict[int, float]:
+    """The documents in every part, scored by ``boost`` × the sum of their scores."""
+    if not parts:
+        return {}
+    common = set(min(parts, key=len)).intersection(*parts)
+    scores = [0.0] * len(common)
+    for part in parts:
+        scores = list(map(add, scores, map(part.__getitem__, common)))
+    return dict(zip(common, map(mul, scores, repeat(boost))))
+
+
+def restricted(scores: dict[int, float], allowed: set[int]) -> dict[int, float]:
+    keep = scores.keys() & allowed
+    return dict(zip(keep, map(scores.__getitem__, keep)))
+
+
+def best(scores: dict[int, float], count: int) -> list[tuple[float, int]]:
+    """The ``count`` best (score, docnum), ties to the lower docnum (Whoosh's order)."""
+    if len(scores) > 4 * count:  # find the cut-off score cheaply, then sort only what passes it
+        from heapq import nlargest
+
+        cutoff = nlargest(count, scores.values())[-1]
+        kept = compress(scores.items(), map(cutoff.__le__, scores.values()))
+    else:
+        kept = scores.items()
+    ranked = sorted(kept, key=lambda item: (-item[1], item[0]))[:count]
+    return [(score, docnum) for docnum, score in ranked]
