@@ -52,18 +52,17 @@ def occurrences(positions: list[list[int]], slop: int) -> int:
 
 def phrase_counts(searcher, fieldname: str, words: list[str], slop: int,
                   within: set[int] | None = None) -> dict[int, int]:
-    """Passages (among ``within``, if given) where the words occur as a phrase, and how often."""
-    candidates = within
-    for word in sorted(set(words), key=lambda w: searcher.doc_frequency(fieldname, w)):
-        docs = term_docs(searcher, fieldname, word)
-        candidates = docs if candidates is None else candidates & docs
-        if not candidates:
-            return {}
-    if len(words) == 1:
-        return {d: 1 for d in candidates}
-    positions = {w: term_positions(searcher, fieldname, w, candidates) for w in set(words)}
+    """Passages (among ``within``, if given) where the words occur as a phrase, and how often.
+    Positions are decoded only for passages that have every word."""
+    if within is None:
+        for word in sorted(set(words), key=lambda w: searcher.doc_frequency(fieldname, w)):
+            docs = term_docs(searcher, fieldname, word)
+            within = docs if within is None else within & docs
+            if not within:
+                return {}
+    positions = {w: term_positions(searcher, fieldname, w, within) for w in set(words)}
     counts = {}
-    for docnum in candidates:
+    for docnum in set(within).intersection(*positions.values()):
         found = occurrences([positions[w][docnum] for w in words], slop)
         if found:
             counts[docnum] = found
@@ -97,9 +96,18 @@ def phrase_scores(searcher, phrase: wq.Phrase) -> dict[int, float]:
 
 # -- query trees --------------------------------------------------------------------------------
 
-def score_tree(q: wq.Query, searcher, deferred: list) -> dict[int, float]:
+def score_tree(q: wq.Query, searcher, deferred: list, memo: dict | None = None) -> dict[int, float]:
     """Scores of every passage ``q`` matches. Proximity phrases (slop > 1) directly under an OR
-    are not matched here but appended to ``deferred``, to reward the best candidates only."""
+    are not matched here but appended to ``deferred``, to reward the best candidates only.
+    ``memo`` keeps the scores of subqueries met before (a soft AND has each clause twice);
+    callers must not change what it returns."""
+    memo = {} if memo is None else memo
+    if q not in memo:
+        memo[q] = _score_node(q, searcher, deferred, memo)
+    return memo[q]
+
+
+def _score_node(q: wq.Query, searcher, deferred: list, memo: dict) -> dict[int, float]:
     if isinstance(q, wq.Term):
         return term_scores(searcher, q.fieldname, q.text, q.boost)
     if isinstance(q, wq.Phrase):
@@ -110,12 +118,12 @@ def score_tree(q: wq.Query, searcher, deferred: list) -> dict[int, float]:
             if isinstance(sub, wq.Phrase) and sub.slop > 1:
                 deferred.append(sub)
             else:
-                parts.append(score_tree(sub, searcher, deferred))
+                parts.append(score_tree(sub, searcher, deferred, memo))
         return summed(parts)
     if isinstance(q, wq.And):
-        return intersected([score_tree(sub, searcher, deferred) for sub in q.subqueries], q.boost)
+        return intersected([score_tree(sub, searcher, deferred, memo) for sub in q.subqueries], q.boost)
     if isinstance(q, wq.AndNot):
-        scores = score_tree(q.a, searcher, deferred)
+        scores = dict(score_tree(q.a, searcher, deferred, memo))
         for docnum in hit_set(q.b, searcher) & scores.keys():
             del scores[docnum]
         return scores
@@ -142,16 +150,26 @@ def hit_set(q: wq.Query, searcher) -> set[int]:
     return set(searcher.docs_for_query(q))
 
 
-def rank(q: wq.Query, searcher, allowed: set[int] | None, count: int):
-    """(scores of every match, the best ``count`` as (score, docnum))."""
+def match(q: wq.Query, searcher, allowed: set[int] | None = None):
+    """(score of every passage ``q`` matches within ``allowed``, the proximity phrases to apply
+    to the best of them with ``top``)."""
     deferred: list[wq.Phrase] = []
     scores = score_tree(q, searcher, deferred)
-    if allowed is not None:
-        scores = restricted(scores, allowed)
-    top = best(scores, max(count, RERANK_DEPTH) if deferred else count)
+    return (scores if allowed is None else restricted(scores, allowed)), deferred
+
+
+def top(searcher, scores: dict[int, float], deferred: list, count: int) -> list[tuple[float, int]]:
+    """The best ``count`` as (score, docnum), proximity bonus applied."""
+    ranked = best(scores, max(count, RERANK_DEPTH) if deferred else count)
     for phrase in deferred:
         close = phrase_counts(searcher, phrase.fieldname, list(phrase.words), phrase.slop,
-                              within={d for _, d in top})
-        top = [(s * (1 + phrase.boost) if d in close else s, d) for s, d in top]
-    top.sort(key=lambda sd: (-sd[0], sd[1]))
-    return scores, top[:count]
+                              within={d for _, d in ranked})
+        ranked = [(s * (1 + phrase.boost) if d in close else s, d) for s, d in ranked]
+    ranked.sort(key=lambda sd: (-sd[0], sd[1]))
+    return ranked[:count]
+
+
+def rank(q: wq.Query, searcher, allowed: set[int] | None, count: int):
+    """(scores of every match, the best ``count`` as (score, docnum))."""
+    scores, deferred = match(q, searcher, allowed)
+    return scores, top(searcher, scores, deferred, count)

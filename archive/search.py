@@ -10,6 +10,7 @@ Whoosh's per-posting matchers.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from whoosh import query as wq
 
@@ -68,6 +69,16 @@ class SearchResults:
 
 
 @dataclass
+class Match:
+    scores: dict[int, float]  # every matching passage
+    deferred: list  # proximity phrases for ranking.top
+    counts: Counter | None = None  # facet counts, once asked for
+
+
+RECENT_MATCHES = 8  # matches kept per searcher (a common word's is a few MB)
+
+
+@dataclass
 class QueryTerms:
     """What a parsed query asks for, as index terms (also used to highlight)."""
 
@@ -83,6 +94,7 @@ class Searcher:
         self.analyzer = analyzer
         self.tagger = tagger
         self._cache_for = None  # the Whoosh searcher the caches below belong to
+        self._recent: dict[tuple, Match] = {}  # the last matches, oldest first
         self._facets: FacetIndex | None = None
         self._discovered: dict[str, Entity] = {}
         self._all_discovered = False
@@ -92,7 +104,7 @@ class Searcher:
     def _fresh(self):
         searcher = self.store.searcher()
         if searcher is not self._cache_for:
-            self._cache_for, self._facets = searcher, None
+            self._cache_for, self._facets, self._recent = searcher, None, {}
             self._discovered = {}  # filled on demand: an archive may hold many thousands
             self._all_discovered = False
         return searcher
@@ -241,19 +253,33 @@ class Searcher:
         searcher = self._fresh()
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
-        allowed = None
-        for entity_id in entity_ids:
-            docs = term_docs(searcher, "entities", entity_id)
-            allowed = docs if allowed is None else allowed & docs
-        scores, best = ranking.rank(q, searcher, allowed, limit * page)
-        matched = scores.keys()
+        found = self._match(searcher, q, entity_ids)
+        best = ranking.top(searcher, found.scores, found.deferred, limit * page)
+        matched = found.scores.keys()
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
         if facets:
-            counts = self.facet_index().article_counts(matched)
-            results.facets = top_by_type(counts, self._known, limit=facets)
+            if found.counts is None:
+                found.counts = self.facet_index().article_counts(matched)
+            results.facets = top_by_type(found.counts, self._known, limit=facets)
         return results
+
+    def _match(self, searcher, q, entity_ids) -> "Match":
+        """Every passage matching ``q`` and tagged with all of ``entity_ids``, scored; the last
+        few are kept, so turning pages or changing the facet limit does not match again."""
+        key = (q, tuple(sorted(set(entity_ids))))
+        found = self._recent.pop(key, None)
+        if found is None:
+            allowed = None
+            for entity_id in entity_ids:
+                docs = term_docs(searcher, "entities", entity_id)
+                allowed = docs if allowed is None else allowed & docs
+            found = Match(*ranking.match(q, searcher, allowed))
+        self._recent[key] = found  # most recent last
+        while len(self._recent) > RECENT_MATCHES:
+            self._recent.pop(next(iter(self._recent)))
+        return found
 
     def _hit(self, searcher, rank, score, docnum, terms: QueryTerms) -> Hit:
         stored = searcher.stored_fields(docnum)

@@ -154,3 +154,17 @@ def _comparable(q):
     if isinstance(q, wq.AndNot):
         return wq.AndNot(_comparable(q.a), q.b)
     return q
+
+
+def test_a_repeated_query_sees_what_was_indexed_in_between(tmp_path, small):
+    """Recent matches are kept for paging; a change to the index must not be hidden by them."""
+    before = small.search("كورسك", facets=5)
+    feed = write_jsonl(tmp_path / "late.jsonl", [
+        {"id": "late", "title": "ت", "text": "وصلت تعزيزات جديدة إلى كورسك."}])
+    small.index([feed])
+    after = small.search("كورسك", facets=5)
+    assert after.total == before.total + 1
+    assert "late" in doc_ids(after)
+    kursk = lambda results: next(f["count"] for f in results.facets["place"]  # noqa: E731
+                                 if f["name"] == "كورسك")
+    assert kursk(after) == kursk(before) + 1
