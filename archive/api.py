@@ -17,7 +17,6 @@ from typing import Iterable
 from archive.arabic import Analyzer, shared_analyzer
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
-from archive.facets import top_by_type
 from archive.indexer import IndexReport, Progress, build
 from archive.search import SearchResults, Searcher
 from archive.store import IndexError_, Store
@@ -134,8 +133,7 @@ class Archive:
         = articles mentioning the entity."""
         facets = self._searcher.facet_index()
         counts = facets.article_counts(self._searcher.docs("kind", "passage"))
-        return top_by_type(counts, self._searcher.describer(), limit=limit,
-                           types=(kind,) if kind else TYPES)
+        return self._searcher.top_entities(counts, limit=limit, types=(kind,) if kind else TYPES)
 
     def entity(self, name: str, kind: str | None = None, samples: int = 3,
                related: int = 5) -> dict:
@@ -156,7 +154,7 @@ class Archive:
         passages = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0)
         return {**entity.to_dict(), "parent": entity.parent, "names_seen": seen,
                 "articles": len(articles),
-                "co_mentions": top_by_type(co_counts, self._searcher.describer(), limit=related),
+                "co_mentions": self._searcher.top_entities(co_counts, limit=related),
                 "passages": [hit.to_dict() for hit in passages.hits]}
 
     def tag(self, text: str) -> list[Mention]:

@@ -222,14 +222,13 @@ class Analyzer:
     """Tokenizer → normalizer → clitic resolution → light stemmer, with stopwords and known
     words from data files. One instance serves index and query time, so both agree."""
 
-    def __init__(self, known_words: Iterable[str] = (), stemmer: str = "light"):
+    def __init__(self, known_stems: Iterable[str] = (), stemmer: str = "light"):
+        """``known_stems``: ``known_stems_of`` more words (names) whose first letter is never a
+        clitic, besides the packaged exceptions."""
         from archive.stemmers import stem_function  # alternatives are measured, see README
 
         self.stopwords = frozenset(normalize(w) for w in data_lines("stopwords.txt"))
-        self._known_stems = frozenset(
-            strip_suffixes(normalize(w))
-            for w in (*data_lines("clitic_exceptions.txt"), *known_words)
-        )
+        self._known_stems = known_stems_of(data_lines("clitic_exceptions.txt")) | frozenset(known_stems)
         self.stemmer = stemmer
         self._stem = stem_function(stemmer, strip_suffixes)
         self._word = lru_cache(maxsize=200_000)(self._analyse_word)
@@ -296,13 +295,17 @@ class Analyzer:
         return exacts, stems
 
 
+def known_stems_of(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(strip_suffixes(normalize(w)) for w in words)
+
+
 @lru_cache(maxsize=None)
 def shared_analyzer(stemmer: str = "light") -> Analyzer:
     """The process-wide analyzer for a stemmer (building one loads data files and the catalogue's
     known words, so it is done once)."""
-    from archive.entities.catalogue import known_name_words
+    from archive.entities.catalogue import known_name_stems
 
-    return Analyzer(known_words=known_name_words(), stemmer=stemmer)
+    return Analyzer(known_stems=known_name_stems(), stemmer=stemmer)
 
 
 class WhooshAnalyzer(WhooshAnalyzerBase):

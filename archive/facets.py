@@ -1,113 +1,188 @@
 """Entity facets: a set of hit passages in; the entities they mention and in how many articles,
 out.
 
-Each passage carries a ``facets`` column (``doc_id TAB entity,entity``), read per hit straight
-from Whoosh's on-disk column, so counting costs one pass over the hits and nothing at start-up
-(Whoosh's ``groupedby`` would rebuild per-value document lists on every query). Decoded values
-are memoized per searcher (many passages share the same entity list), and counting runs on C
-iterators over the decoded (entity, article) pairs.
+Each passage carries a ``facets`` column (``doc_id TAB entity,entity``). Decoding that column
+for 100k hits takes seconds, so each segment's column is turned once into integers and kept
+beside the segment (``<segment>.fpairs``): per passage, its article's number and its
+(entity, article) pairs as one integer each. Segments never change once written, so the file
+never goes stale, and Whoosh deletes it with its segment (it matches Whoosh's segment-file
+pattern). A build writes the files of its new segments right after its commit; any segment
+without one (an index built by an earlier version, a merge) gets it on first use.
 
-A count is a number of **articles**: a passage hit mentioning the entity counts its article once,
+Counting then runs on C iterators over memory views: a hit costs no Python-level step. A count
+is a number of **articles**: a passage hit mentioning the entity counts its article once,
 however many of its passages match.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import json
+import os
+import sys
+from array import array
+from bisect import bisect_left
 from collections import Counter
-from itertools import chain, compress, repeat
-from operator import is_, itemgetter
+from itertools import chain, repeat
+from operator import add, floordiv
+from pathlib import Path
 from typing import Iterable
 
 from archive.entities.catalogue import TYPES
 
 FACET_COLUMN = "facets"
+SIDECAR = ".fpairs"
+_MAGIC = b"archive-fpairs 1\n"
 
 
 def encode(doc_id: str, entity_ids: Iterable[str]) -> bytes:
     return f"{doc_id}\t{','.join(entity_ids)}".encode("utf-8")
 
 
+class SegmentFacets:
+    """One segment's facets as integers. ``articles[0]`` is "" (documents that are not
+    passages); a pair is ``entity number × len(articles) + article number``."""
+
+    def __init__(self, entities: list[str], articles: list[str], article_of, offsets, pairs):
+        self.entities, self.articles = entities, articles
+        self.article_of, self.offsets, self.pairs = article_of, offsets, pairs
+
+    @classmethod
+    def from_column(cls, reader) -> "SegmentFacets":
+        column = reader.column_reader(FACET_COLUMN) if reader.has_column(FACET_COLUMN) else None
+        entities, articles = {}, {"": 0}
+        article_of, offsets, pairs = array("Q"), array("Q", [0]), array("Q")
+        decoded = []
+        for local in range(reader.doc_count_all()):
+            value = column[local] if column is not None else b""
+            doc_id, _, named = value.decode("utf-8").partition("\t")
+            article = articles.setdefault(doc_id, len(articles))
+            article_of.append(article)
+            decoded.append((article, [entities.setdefault(e, len(entities)) for e in named.split(",") if e]))
+        width = len(articles)
+        for article, entity_numbers in decoded:
+            pairs.extend(e * width + article for e in entity_numbers)
+            offsets.append(len(pairs))
+        return cls(list(entities), list(articles), article_of, offsets, pairs)
+
+    def save(self, path: Path) -> None:
+        header = json.dumps({"byteorder": sys.byteorder, "entities": self.entities,
+                             "articles": self.articles, "passages": len(self.article_of),
+                             "pairs": len(self.pairs)}, ensure_ascii=False).encode("utf-8")
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as out:
+            out.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+            for numbers in (self.article_of, self.offsets, self.pairs):
+                numbers.tofile(out)
+        os.replace(temporary, path)  # readers see the whole file or none
+
+    @classmethod
+    def load(cls, path: Path) -> "SegmentFacets | None":
+        """The saved facets, or None when the file is missing or unreadable here."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if not data.startswith(_MAGIC):
+            return None
+        start = len(_MAGIC) + 8
+        end = start + int.from_bytes(data[len(_MAGIC):start], "little")
+        try:
+            header = json.loads(data[start:end])
+            numbers = memoryview(data)[end:].cast("Q")
+            passages, pairs = header["passages"], header["pairs"]
+        except (ValueError, TypeError, KeyError):  # a damaged file: built again from the column
+            return None
+        if header.get("byteorder") != sys.byteorder or len(numbers) != 2 * passages + 1 + pairs:
+            return None
+        return cls(header["entities"], header["articles"], numbers[:passages],
+                   numbers[passages:2 * passages + 1], numbers[2 * passages + 1:])
+
+    def _pairs_of(self, local: list[int]):
+        offsets = self.offsets
+        ends = map(offsets.__getitem__, map(add, local, repeat(1)))
+        spans = map(slice, map(offsets.__getitem__, local), ends)
+        return chain.from_iterable(map(self.pairs.__getitem__, spans))
+
+    def article_counts(self, local: list[int]) -> Counter:
+        by_number = Counter(map(floordiv, set(self._pairs_of(local)), repeat(len(self.articles))))
+        return Counter(dict(zip(map(self.entities.__getitem__, by_number), by_number.values())))
+
+    def articles_with(self, local: list[int]) -> set[str]:
+        return set(map(self.articles.__getitem__, map(self.article_of.__getitem__, local)))
+
+
 class FacetIndex:
-    def __init__(self, searcher):
-        self.searcher = searcher
+    """Facets over every segment a Whoosh searcher reads; ``folder`` holds the saved files."""
+
+    def __init__(self, searcher, folder: Path):
+        self.folder = Path(folder)
         self._leaves = [(offset, leaf.reader()) for leaf, offset in searcher.leaf_searchers()]
         self._starts = [offset for offset, _ in self._leaves]
-        self._columns: dict[int, tuple] = {}  # segment number -> (offsets, lengths, data)
-        self._decoded: dict[bytes, tuple[str, tuple[str, ...]]] = {}
-        # Per passage, filled as hits are seen: a list slot costs 8 bytes.
-        self._by_doc: list = [None] * searcher.doc_count_all()
+        self._segments: dict[int, SegmentFacets] = {}
 
-    def _column(self, segment: int) -> tuple:
-        """A segment's whole facets column, read at once: (offsets, lengths, bytes)."""
-        found = self._columns.get(segment)
+    def _segment(self, number: int) -> SegmentFacets:
+        found = self._segments.get(number)
         if found is None:
-            reader = self._leaves[segment][1]
-            column = reader.column_reader(FACET_COLUMN) if reader.has_column(FACET_COLUMN) else None
-            if column is None or not hasattr(column, "_offsets"):
-                found = (None, None, column)  # another codec: read value by value
-            else:
-                end = (column._offsets[-1] + column._lengths[-1]) if len(column._lengths) else 0
-                found = (column._offsets, column._lengths,
-                         bytes(column._dbfile.get(column._basepos, end)) if end else b"")
-            self._columns[segment] = found
+            reader = self._leaves[number][1]
+            path = self.folder / f"{reader.segment().segment_id()}{SIDECAR}"
+            found = SegmentFacets.load(path)
+            if found is None:
+                found = SegmentFacets.from_column(reader)
+                try:
+                    found.save(path)
+                except OSError:
+                    pass  # a read-only index: counted from memory, slower to start next time
+            self._segments[number] = found
         return found
 
-    def _value(self, docnum: int) -> bytes:
-        segment = bisect_right(self._starts, docnum) - 1
-        local = docnum - self._starts[segment]
-        offsets, lengths, data = self._column(segment)
-        if offsets is None:
-            return data[local] if data is not None else b""
-        if local >= len(lengths):
-            return b""
-        return data[offsets[local]:offsets[local] + lengths[local]]
+    def prepare(self) -> None:
+        """Make sure every segment's facets file exists (a build calls this after committing)."""
+        for number in range(len(self._leaves)):
+            self._segment(number)
 
-    def _decode(self, value: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:
-        found = self._decoded.get(value)
-        if found is None:
-            doc_id, _, entities = value.decode("utf-8").partition("\t")
-            found = self._decoded[value] = (
-                doc_id, tuple((entity, doc_id) for entity in entities.split(",") if entity))
-        return found
-
-    def _load(self, docnums: list[int]) -> None:
-        """Decode the passages of ``docnums`` not decoded yet."""
-        by_doc = self._by_doc
-        for docnum in compress(docnums, map(is_, map(by_doc.__getitem__, docnums), repeat(None))):
-            value = self._value(docnum)
-            by_doc[docnum] = self._decode(value) if value else _NOTHING
-
-    def passage(self, docnum: int) -> tuple[str, tuple[str, ...]]:
-        """(article id, entity ids) of a passage; ("", ()) for other documents."""
-        self._load([docnum])
-        article, pairs = self._by_doc[docnum]
-        return article, tuple(entity for entity, _ in pairs)
+    def _by_segment(self, docnums: Iterable[int]):
+        """(segment facets, local passage numbers) for each segment holding some of ``docnums``."""
+        docnums = sorted(docnums)
+        bounds = [*self._starts[1:], float("inf")]
+        for number, (start, end) in enumerate(zip(self._starts, bounds)):
+            first, last = bisect_left(docnums, start), bisect_left(docnums, end)
+            if first < last:
+                yield self._segment(number), list(map(add, docnums[first:last], repeat(-start)))
 
     def article_counts(self, docnums: Iterable[int]) -> Counter:
-        """Entity id → number of distinct articles among ``docnums`` that mention it."""
-        docnums = list(docnums)
-        self._load(docnums)
-        # C iterators end to end: a hit costs no Python-level step once decoded.
-        pairs = set(chain.from_iterable(map(itemgetter(1), map(self._by_doc.__getitem__, docnums))))
-        return Counter(map(itemgetter(0), pairs))
+        """Entity id → number of distinct articles among ``docnums`` that mention it. An
+        article lives in one segment (a build adds all its passages with one writer), so
+        per-segment counts add up."""
+        counts = Counter()
+        for segment, local in self._by_segment(docnums):
+            counts.update(segment.article_counts(local))
+        return counts
 
     def articles_with(self, docnums: Iterable[int]) -> set[str]:
         """Article ids of these passages."""
-        docnums = list(docnums)
-        self._load(docnums)
-        return set(map(itemgetter(0), map(self._by_doc.__getitem__, docnums))) - {""}
+        found = set()
+        for segment, local in self._by_segment(docnums):
+            found |= segment.articles_with(local)
+        return found - {""}
 
 
-_NOTHING = ("", ())
+def top_by_type(counts: Counter, type_of, describe, limit: int = 10,
+                types=TYPES) -> dict[str, list[dict]]:
+    """{type: [{"id", "name", "count"}, …]} most mentioned first (ties by name).
 
-
-def top_by_type(counts: Counter, describe, limit: int = 10, types=TYPES) -> dict[str, list[dict]]:
-    """{type: [{"id", "name", "count"}, …]} most mentioned first (ties by name)."""
-    grouped: dict[str, list[dict]] = {t: [] for t in types}
+    ``type_of`` must be cheap (a common word counts thousands of entities); only the
+    entities that can make the top ``limit`` of their type (ties included) are described."""
+    by_type: dict[str, list[tuple[int, str]]] = {t: [] for t in types}
     for entity_id, count in counts.items():
-        entity = describe(entity_id)
-        if entity is not None and entity.type in grouped:
-            grouped[entity.type].append({"id": entity_id, "name": entity.name, "count": count})
-    return {t: sorted(rows, key=lambda r: (-r["count"], r["name"]))[:limit]
-            for t, rows in grouped.items()}
+        rows = by_type.get(type_of(entity_id))
+        if rows is not None:
+            rows.append((count, entity_id))
+    top = {}
+    for kind, rows in by_type.items():
+        rows.sort(reverse=True)
+        cutoff = rows[limit - 1][0] if len(rows) >= limit else 0
+        described = ((count, describe(entity_id)) for count, entity_id in rows if count >= cutoff)
+        top[kind] = sorted(({"id": entity.id, "name": entity.name, "count": count}
+                            for count, entity in described if entity is not None),
+                           key=lambda r: (-r["count"], r["name"]))[:limit]
+    return top

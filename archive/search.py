@@ -16,7 +16,7 @@ from whoosh import query as wq
 
 from archive import ranking
 from archive.arabic import Analyzer, LookupContext, tokenize
-from archive.entities.catalogue import Entity
+from archive.entities.catalogue import TYPES, Entity
 from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, parse
 from archive.postings import term_docs
@@ -117,7 +117,7 @@ class Searcher:
     def facet_index(self) -> FacetIndex:
         searcher = self._fresh()
         if self._facets is None:
-            self._facets = FacetIndex(searcher)
+            self._facets = FacetIndex(searcher, self.store.path)
         return self._facets
 
     def docs(self, fieldname: str, text: str) -> set[int]:
@@ -131,6 +131,10 @@ class Searcher:
         lists the index folder)."""
         self._fresh()
         return self._known
+
+    def top_entities(self, counts, limit: int = 10, types=TYPES) -> dict[str, list[dict]]:
+        """The ``limit`` most counted entities of each type, described."""
+        return top_by_type(counts, self.tagger.entity_type, self.describer(), limit, types)
 
     def _known(self, entity_id: str) -> Entity | None:
         known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)
@@ -262,7 +266,7 @@ class Searcher:
         if facets:
             if found.counts is None:
                 found.counts = self.facet_index().article_counts(matched)
-            results.facets = top_by_type(found.counts, self._known, limit=facets)
+            results.facets = self.top_entities(found.counts, limit=facets)
         return results
 
     def _match(self, searcher, q, entity_ids) -> "Match":

@@ -29,7 +29,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
 
 from archive.arabic import WhooshAnalyzer
-from archive.facets import encode as encode_facets
+from archive.facets import FacetIndex, encode as encode_facets
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
 FORMAT_VERSION = 2
@@ -201,6 +201,11 @@ class Store:
             writer.cancel()
             raise
         writer.commit()
+        self.prepare_facets()
+
+    def prepare_facets(self) -> None:
+        """Write the facet files of new segments now, so the first search need not."""
+        FacetIndex(self.searcher(), self.path).prepare()
 
     def write_parallel(self, jobs: list, delete: Iterable[str], entities: Callable[[], Iterable[dict]],
                        summaries: list, progress: Callable[[int], None] | None = None,
@@ -241,6 +246,7 @@ class Store:
                     worker.terminate()
             writer.cancel()
             raise
+        self.prepare_facets()
         return [summary for _, summary in done]
 
 

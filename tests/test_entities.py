@@ -2,6 +2,7 @@
 coreference, facets, filters, entity pages and `archive tag`."""
 
 import json
+import shutil
 
 import pytest
 
@@ -93,6 +94,25 @@ def test_a_facet_count_is_the_articles_a_filter_keeps(seed_archive):
         for row in rows[:3]:
             kept = seed_archive.search("صواريخ", limit=1000, filters={kind: [row["id"]]}, facets=0)
             assert len({h.doc_id for h in kept.hits}) == row["count"]
+
+
+def test_facet_counts_survive_a_missing_or_damaged_facets_file(seed_index, tmp_path):
+    from archive import Archive
+
+    copy = tmp_path / "index"
+    shutil.copytree(seed_index, copy)
+    with Archive.open(copy) as archive:
+        expected = archive.search("صواريخ", facets=50).facets
+    saved = sorted(copy.glob("*.fpairs"), key=lambda path: path.stat().st_size)
+    assert len(saved) == 2, "a build leaves each segment's facets file"
+    saved[0].unlink()
+    data = saved[1].read_bytes()
+    saved[1].write_bytes(data[:len(data) // 2 + 3])
+    with Archive.open(copy) as archive:
+        assert archive.search("صواريخ", facets=50).facets == expected
+    with Archive.open(copy) as archive:  # from the rewritten files this time
+        assert archive.search("صواريخ", facets=50).facets == expected
+        assert archive.entities(limit=5) == Archive.open(seed_index).entities(limit=5)
 
 
 def test_filter_by_any_spelling(seed_index):

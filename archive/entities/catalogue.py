@@ -164,26 +164,39 @@ def catalogue_rows():
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    """The packaged catalogue, compiled once per machine: its keys are pickled in the user's
-    cache folder (``$ARCHIVE_CACHE``, else ``$XDG_CACHE_HOME/archive``, else
-    ``~/.cache/archive``) under a digest of the data files and the code that builds keys, so a
-    search starts without rebuilding 10,000 names' keys. Any cache problem just rebuilds."""
-    path = _cache_folder() / f"catalogue-{_digest()}.pickle"
+    """The packaged catalogue, compiled once per machine (see ``_compiled``), so a search
+    starts without rebuilding 10,000 names' keys."""
+    return _compiled("catalogue", lambda: Catalogue(catalogue_rows()))
+
+
+@lru_cache(maxsize=1)
+def known_name_stems() -> frozenset[str]:
+    """The analyzer's stems of catalogue name words, compiled once per machine."""
+    from archive.arabic import known_stems_of
+
+    return _compiled("known-stems", lambda: known_stems_of(default_catalogue().known_words()))
+
+
+def _compiled(name: str, build):
+    """``build()``, pickled in the user's cache folder (``$ARCHIVE_CACHE``, else
+    ``$XDG_CACHE_HOME/archive``, else ``~/.cache/archive``) under a digest of the data files
+    and the code that derives from them. Any cache problem just rebuilds."""
+    path = _cache_folder() / f"{name}-{_digest()}.pickle"
     try:
         with path.open("rb") as handle:
             return pickle.load(handle)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
         pass
-    catalogue = Catalogue(catalogue_rows())
+    built = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         with partial.open("wb") as handle:
-            pickle.dump(catalogue, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, path)  # atomic: a concurrent reader sees all or nothing
     except OSError:
         pass
-    return catalogue
+    return built
 
 
 def _cache_folder() -> Path:
@@ -193,6 +206,7 @@ def _cache_folder() -> Path:
     return Path(base) / "archive"
 
 
+@lru_cache(maxsize=1)
 def _digest() -> str:
     """Changes whenever a data file or the code that turns names into keys changes."""
     digest = hashlib.sha256()
@@ -201,8 +215,4 @@ def _digest() -> str:
     for module in ("entities/catalogue.py", "entities/keys.py", "arabic.py"):
         digest.update((Path(__file__).resolve().parents[1] / module).read_bytes())
     return digest.hexdigest()[:20]
-
-
-def known_name_words() -> tuple[str, ...]:
-    return default_catalogue().known_words()
 

@@ -93,6 +93,14 @@ class Tagger:
     def entity(self, entity_id: str) -> Entity | None:
         return self.catalogue.entities.get(entity_id) or self.discovered.get(entity_id)
 
+    def entity_type(self, entity_id: str) -> str | None:
+        """The type of a catalogue or discovered entity, from its id alone (no index read)."""
+        known = self.catalogue.entities.get(entity_id)
+        if known is not None:
+            return known.type
+        kind, mark, _ = entity_id.partition(DISCOVERED_MARK)
+        return kind if mark else None
+
     # -- tokens -------------------------------------------------------------------------------
 
     def _tokens(self, text: str) -> list[_Token]:
@@ -231,7 +239,7 @@ class Tagger:
     def _discover(self, kind: str, tokens: list[_Token], skip: int) -> Entity:
         cores = tuple(t.core for t in tokens)
         cores = (article_core(tokens[0].form[skip:]), *cores[1:])
-        entity_id = f"{kind}:~{variant_key(cores)}"
+        entity_id = f"{kind}{DISCOVERED_MARK}{variant_key(cores)}"
         if entity_id not in self.discovered:
             surface = " ".join(t.surface for t in tokens)
             name = _skip_text(surface, skip)
@@ -433,6 +441,10 @@ def _skip_text(text: str, letters: int) -> str:
 
 def _is_mark(ch: str) -> bool:
     return "\u064b" <= ch <= "\u065f" or ch in "\u0670\u0640"
+
+
+# Discovered entities are named "<type>:~<variant key>", so their type needs no lookup.
+DISCOVERED_MARK = ":~"
 
 
 @lru_cache(maxsize=1)
