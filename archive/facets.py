@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterable
 
 from archive.entities.catalogue import TYPES
+from archive.postings import collector_paused
 
 FACET_COLUMN = "facets"
 SIDECAR = ".fpairs"
@@ -149,6 +150,7 @@ class FacetIndex:
             if first < last:
                 yield self._segment(number), list(map(add, docnums[first:last], repeat(-start)))
 
+    @collector_paused
     def article_counts(self, docnums: Iterable[int]) -> Counter:
         """Entity id → number of distinct articles among ``docnums`` that mention it. An
         article lives in one segment (a build adds all its passages with one writer), so

@@ -23,27 +23,24 @@ from whoosh import query as wq
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
-from archive.postings import (B, K1, best, field_lengths, intersected, restricted, segments,
-                              summed, term_docs, term_positions, term_scores)
+from archive.postings import (B, K1, best, collector_paused, field_lengths, intersected,
+                              restricted, segments, summed, term_docs, term_positions,
+                              term_scores)
 
 RERANK_DEPTH = 200  # candidates checked for proximity
 
 
 # -- phrases ------------------------------------------------------------------------------------
 
-def occurrences(positions: list[list[int]], slop: int) -> int:
+def occurrences(positions: list[frozenset[int]], slop: int) -> int:
     """How many times the words occur in order, each within ``slop`` positions of the one
-    before (slop 1: side by side), given each word's positions in one passage."""
-    if slop == 1:
-        starts = set(positions[0])
-        for gap, later in enumerate(positions[1:], start=1):
-            starts &= {p - gap for p in later}
-        return len(starts)
+    before, given each word's positions in one passage (slop 1, side by side, is counted
+    without this: see ``phrase_counts``)."""
     found = 0
     for start in positions[0]:
         current = start
         for later in positions[1:]:
-            current = next((p for p in later if current < p <= current + slop), None)
+            current = next((p for p in range(current + 1, current + slop + 1) if p in later), None)
             if current is None:
                 break
         found += current is not None
@@ -60,13 +57,17 @@ def phrase_counts(searcher, fieldname: str, words: list[str], slop: int,
             within = docs if within is None else within & docs
             if not within:
                 return {}
-    positions = {w: term_positions(searcher, fieldname, w, within) for w in set(words)}
-    counts = {}
-    for docnum in set(within).intersection(*positions.values()):
-        found = occurrences([positions[w][docnum] for w in words], slop)
-        if found:
-            counts[docnum] = found
-    return counts
+    if slop == 1:
+        # Each word's positions minus its place in the phrase: the phrase starts where all meet,
+        # so a passage's count is the size of one intersection (C iterators, no loop here).
+        shifted = [term_positions(searcher, fieldname, w, within, shift=i) for i, w in enumerate(words)]
+        docs = list(set(within).intersection(*shifted))
+        found = map(len, map(frozenset.intersection, *(map(s.__getitem__, docs) for s in shifted)))
+    else:
+        positions = {w: term_positions(searcher, fieldname, w, within) for w in set(words)}
+        docs = list(set(within).intersection(*positions.values()))
+        found = (occurrences([positions[w][d] for w in words], slop) for d in docs)
+    return {d: n for d, n in zip(docs, found) if n}
 
 
 class LengthBytes:
@@ -150,6 +151,7 @@ def hit_set(q: wq.Query, searcher) -> set[int]:
     return set(searcher.docs_for_query(q))
 
 
+@collector_paused
 def match(q: wq.Query, searcher, allowed: set[int] | None = None):
     """(score of every passage ``q`` matches within ``allowed``, the proximity phrases to apply
     to the best of them with ``top``)."""

@@ -133,6 +133,30 @@ def test_block_ranking_agrees_with_whoosh_across_segments_and_deletions(tmp_path
     assert set(ranking.score_tree(phrase, searcher, [])) == set(searcher.docs_for_query(phrase))
 
 
+def test_phrase_checks_on_long_posting_lists_read_the_right_blocks(tmp_path):
+    """Phrase and proximity checks over a subset of passages skip posting blocks that cannot
+    hold one of them; over lists of several blocks they still find exactly Whoosh's phrases."""
+    from whoosh import query as wq
+
+    from archive import ranking
+
+    texts = ["أعلن البيت الأبيض اليوم.", "البيت القديم الأبيض.", "الأبيض البيت."]
+    feed = write_jsonl(tmp_path / "feed.jsonl", [
+        {"id": f"a{i:03}", "title": "ت", "text": f"الخبر {i}: {texts[i % 3]}"} for i in range(390)])
+    with Archive.open(tmp_path / "ix", create=True) as archive:
+        archive.index([feed])
+        searcher = archive.store.searcher()
+        words = [archive.analyzer.term(w).exact for w in ("البيت", "الأبيض")]
+        whole = set(searcher.docs_for_query(wq.Phrase("exact", words)))
+        assert len(whole) == 130
+        assert set(ranking.phrase_counts(searcher, "exact", words, 1)) == whole
+        some = set(sorted(searcher.docs_for_query(wq.Term("kind", "passage")))[::7])
+        assert set(ranking.phrase_counts(searcher, "exact", words, 1, within=some)) == whole & some
+        near = set(ranking.phrase_counts(searcher, "exact", words, 3, within=some))
+        apart = {hit.docnum for hit in searcher.search(wq.Phrase("exact", words, slop=3), limit=None)}
+        assert near == apart & some and len(near) > len(whole & some)
+
+
 def parse_query(text):
     from archive.query import parse
 
