@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,14 @@ def seed_archive(seed_index):
 def write_jsonl(path: Path, records) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
     return path
+
+
+@contextmanager
+def indexed(folder: Path, records):
+    """An open archive in ``folder/ix`` holding ``records`` (written to ``folder/feed.jsonl``)."""
+    from archive import Archive
+
+    feed = write_jsonl(folder / "feed.jsonl", records)
+    with Archive.open(folder / "ix", create=True) as archive:
+        archive.index([feed])
+        yield archive

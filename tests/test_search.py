@@ -2,9 +2,8 @@
 
 import pytest
 
-from archive import Archive
 from archive.arabic import normalize
-from conftest import write_jsonl
+from conftest import indexed, write_jsonl
 
 
 def test_kursk_finds_passages_from_three_articles(seed_archive):
@@ -18,15 +17,13 @@ def test_kursk_finds_passages_from_three_articles(seed_archive):
 
 @pytest.fixture()
 def small(tmp_path):
-    feed = write_jsonl(tmp_path / "feed.jsonl", [
+    with indexed(tmp_path, [
         {"id": "both", "title": "ت", "text": "هاجمت المسيرات مدينة كورسك وخاركيف ليلا."},
         {"id": "kursk", "title": "ت", "text": "معارك عنيفة في كورسك."},
         {"id": "kharkiv", "title": "ت", "text": "قصف مدفعي على خاركيف."},
         {"id": "clitic", "title": "ت", "text": "تعزيزات روسية لكورسك وصلت. الوضع في كورسك هادئ."},
         {"id": "phrase", "title": "ت", "text": "وصل الوفد إلى مدينة كورسك الروسية."},
-    ])
-    with Archive.open(tmp_path / "ix", create=True) as archive:
-        archive.index([feed])
+    ]) as archive:
         yield archive
 
 
@@ -91,14 +88,12 @@ def test_results_show_original_text_and_article_fields(seed_archive):
 
 
 def test_phrases_need_the_words_side_by_side_in_order(tmp_path):
-    feed = write_jsonl(tmp_path / "feed.jsonl", [
+    with indexed(tmp_path, [
         {"id": "exact", "title": "ت", "text": "أعلن البيت الأبيض أمس."},
         {"id": "apart", "title": "ت", "text": "البيت القديم الأبيض."},
         {"id": "reversed", "title": "ت", "text": "الأبيض البيت."},
         {"id": "twice", "title": "ت", "text": "البيت الأبيض ثم البيت الأبيض مرة أخرى."},
-    ])
-    with Archive.open(tmp_path / "ix", create=True) as archive:
-        archive.index([feed])
+    ]) as archive:
         results = archive.search('"البيت الأبيض"')
         assert doc_ids(results) == ["twice", "exact"]  # two occurrences outrank one
         assert results.total == 2
@@ -141,10 +136,8 @@ def test_phrase_checks_on_long_posting_lists_read_the_right_blocks(tmp_path):
     from archive import ranking
 
     texts = ["أعلن البيت الأبيض اليوم.", "البيت القديم الأبيض.", "الأبيض البيت."]
-    feed = write_jsonl(tmp_path / "feed.jsonl", [
-        {"id": f"a{i:03}", "title": "ت", "text": f"الخبر {i}: {texts[i % 3]}"} for i in range(390)])
-    with Archive.open(tmp_path / "ix", create=True) as archive:
-        archive.index([feed])
+    with indexed(tmp_path, [{"id": f"a{i:03}", "title": "ت", "text": f"الخبر {i}: {texts[i % 3]}"}
+                            for i in range(390)]) as archive:
         searcher = archive.store.searcher()
         words = [archive.analyzer.term(w).exact for w in ("البيت", "الأبيض")]
         whole = set(searcher.docs_for_query(wq.Phrase("exact", words)))
