@@ -52,6 +52,15 @@ def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
+def current_commit() -> str:
+    """The checked-out commit (with "+changes" if the tree differs), so runs can be compared."""
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def build_archive(corpus: Path, index: Path, workers: int) -> dict:
     shutil.rmtree(index, ignore_errors=True)
     started = time.perf_counter()
@@ -63,7 +72,7 @@ def build_archive(corpus: Path, index: Path, workers: int) -> dict:
         raise SystemExit(f"archive index failed:\n{run.stderr}")
     report = json.loads(run.stdout)
     return {"seconds": seconds, "peak_rss_mb": child_peak_rss_mb(), "size_mb": folder_mb(index),
-            "articles": report["added"], "passages": report["passages"]}
+            "articles": report["added"], "passages": report["passages"], "commit": current_commit()}
 
 
 def fts_build_main(corpus: Path, database: Path) -> None:
@@ -282,7 +291,8 @@ def main(argv=None) -> int:
     }
     result = {
         "articles": args.articles, "passages": built["passages"], "corpus_mb": megabytes,
-        "workers": args.workers, "cpus": os.cpu_count(),
+        "workers": args.workers, "cpus": os.cpu_count(), "commit": current_commit(),
+        "query_commit_differs_from_build": bool(args.reuse and built.get("commit") != current_commit()),
         "index": {
             "archive": {**built, "articles_per_s": args.articles / built["seconds"],
                         "mb_per_s": megabytes / built["seconds"]},
