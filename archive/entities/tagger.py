@@ -89,6 +89,7 @@ class Tagger:
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
         self.discovered: dict[str, Entity] = {}  # entities found by context rules
+        self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
 
     def entity(self, entity_id: str) -> Entity | None:
         return self.catalogue.entities.get(entity_id) or self.discovered.get(entity_id)
@@ -168,7 +169,42 @@ class Tagger:
         """Longest window from token i that names an entity: listed spellings and inflections
         first, skeletons only if none does (a long look-alike must not beat a short exact name).
         Only readings that start some name are tried, and only as long as such names are."""
-        catalogue, first = self.catalogue, tokens[i]
+        plans = self._plans.get(tokens[i].surface)
+        if plans is None:
+            if len(self._plans) >= PLANS_KEPT:
+                self._plans.clear()
+            plans = self._plans[tokens[i].surface] = self._plans_for(tokens[i])
+        for keys, plan in plans:
+            longest = min(max(plan.values()), len(tokens) - i)
+            if keys == ("variant",):
+                longest = self._variant_reach(tokens, i, plan, longest)
+            for length in range(longest, 0, -1):
+                window = tokens[i:i + length]
+                if any(t.broken for t in window[1:]):
+                    continue
+                if keys == ("variant",) and not self._may_be_variant_window(window):
+                    continue
+                found = self._lookup_window(window, keys, [r for r, n in plan.items() if n >= length])
+                if found:
+                    return (length, *found)
+        return None
+
+    def _variant_reach(self, tokens, i, plan, longest: int) -> int:
+        """How far from token i a window can still spell the start of some name's skeleton
+        (a window's skeleton begins with that of each shorter window from the same token)."""
+        prefixes, reach = self.catalogue.skeleton_prefixes, 1
+        for reading in plan:
+            length = reach
+            while (length < longest and not tokens[i + length].broken
+                   and variant_key((reading, *(t.core for t in tokens[i + 1:i + length + 1]))) in prefixes):
+                length += 1
+            reach = length
+        return reach
+
+    def _plans_for(self, first: _Token) -> tuple:
+        """((keys, {reading: longest name it may start}), …) for a first word; most words start
+        no name and get (). Depends on the word alone, so it is memoized per surface form."""
+        catalogue = self.catalogue
         strict = {}
         for reading, _ in first.readings:
             longest = max(catalogue.first_exact.get(reading, 0),
@@ -179,17 +215,8 @@ class Tagger:
         if self._may_be_variant(first):
             tolerant = {reading: catalogue.max_tokens for reading, bare in first.readings
                         if not bare and variant_key((reading,)) in catalogue.skeleton_prefixes}
-        for keys, plan in ((("exact", "stem"), strict), (("variant",), tolerant)):
-            for length in range(min(max(plan.values(), default=0), len(tokens) - i), 0, -1):
-                window = tokens[i:i + length]
-                if any(t.broken for t in window[1:]):
-                    continue
-                if keys == ("variant",) and not self._may_be_variant_window(window):
-                    continue
-                found = self._lookup_window(window, keys, [r for r, n in plan.items() if n >= length])
-                if found:
-                    return (length, *found)
-        return None
+        return tuple((keys, plan) for keys, plan in ((("exact", "stem"), strict), (("variant",), tolerant))
+                     if plan)
 
     def _lookup_window(self, window, keys, readings):
         rest = tuple(t.core for t in window[1:])
@@ -442,6 +469,8 @@ def _skip_text(text: str, letters: int) -> str:
 def _is_mark(ch: str) -> bool:
     return "\u064b" <= ch <= "\u065f" or ch in "\u0670\u0640"
 
+
+PLANS_KEPT = 200_000  # distinct words whose name-lookup plan is remembered (~20 MB)
 
 # Discovered entities are named "<type>:~<variant key>", so their type needs no lookup.
 DISCOVERED_MARK = ":~"
