@@ -46,7 +46,7 @@ class Mention:
                 "start": self.start, "end": self.end, "rule": self.rule}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     start: int
     end: int
@@ -107,11 +107,10 @@ class Tagger:
     def _tokens(self, text: str) -> list[_Token]:
         tokens, previous_end = [], 0
         for span in tokenize(text):
-            form, readings, cores = _word(span.surface)
+            form, core, readings, cores = _word(span.surface)
             gap = text[previous_end:span.start]
-            broken = bool(tokens) and bool(gap.strip())
-            tokens.append(_Token(span.start, span.end, span.surface, form, article_core(form),
-                                 readings, cores, broken))
+            broken = bool(tokens) and bool(gap) and not gap.isspace()
+            tokens.append(_Token(span.start, span.end, span.surface, form, core, readings, cores, broken))
             previous_end = span.end
         return tokens
 
@@ -429,14 +428,15 @@ class Tagger:
 
 
 @lru_cache(maxsize=100_000)
-def _word(surface: str) -> tuple[str, tuple[tuple[str, bool], ...], frozenset]:
-    """A word's normalized form and its readings. Unlike the index, the tagger also tries a
-    bare clitic on short words (لبي بي سي): the catalogue, not a length rule, decides."""
+def _word(surface: str) -> tuple[str, str, tuple[tuple[str, bool], ...], frozenset]:
+    """A word's normalized form, that form without its article, its readings and their cores.
+    Unlike the index, the tagger also tries a bare clitic on short words (لبي بي سي): the
+    catalogue, not a length rule, decides."""
     form = normalize(surface)
     readings = [(r.form, r.needs_evidence) for r in prefix_readings(form)]
     if len(readings) == 1 and len(form) >= 3 and form[0] in "وفبكل" and form.isalpha():
         readings.append((form[1:], True))
-    return form, tuple(readings), frozenset(article_core(r) for r, _ in readings)
+    return form, article_core(form), tuple(readings), frozenset(article_core(r) for r, _ in readings)
 
 
 def _clitics_before(token: _Token, words) -> int | None:
