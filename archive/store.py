@@ -54,7 +54,7 @@ def writer_options(limitmb: int = 128) -> dict:
     """How every writer of ours writes segments."""
     codec = whoosh3.W3Codec()
     # Whoosh would look each posting's field length up again when it writes the postings (an
-    # os.stat per posting of a field without lengths; 13% of a build) only to store per-block
+    # os.stat per posting of a field without lengths; 11% of a build) only to store per-block
     # min/max lengths for its own block-skipping. We score from the length columns and never
     # read them; stored as 0 they keep Whoosh's skipping safe (its score bounds only rise).
     codec.length_stats = False
