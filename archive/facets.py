@@ -125,7 +125,7 @@ class FacetIndex:
         found = self._segments.get(number)
         if found is None:
             reader = self._leaves[number][1]
-            path = self.folder / f"{reader.segment().segment_id()}{SIDECAR}"
+            path = self._path(number)
             found = SegmentFacets.load(path)
             if found is None:
                 found = SegmentFacets.from_column(reader)
@@ -136,10 +136,15 @@ class FacetIndex:
             self._segments[number] = found
         return found
 
+    def _path(self, number: int) -> Path:
+        return self.folder / f"{self._leaves[number][1].segment().segment_id()}{SIDECAR}"
+
     def prepare(self) -> None:
-        """Make sure every segment's facets file exists (a build calls this after committing)."""
+        """Make sure every segment's facets file exists (a build calls this after committing;
+        existing files are not read, so a small update to a large archive stays quick)."""
         for number in range(len(self._leaves)):
-            self._segment(number)
+            if not self._path(number).exists():
+                self._segment(number)
 
     def _by_segment(self, docnums: Iterable[int]):
         """(segment facets, local passage numbers) for each segment holding some of ``docnums``."""
