@@ -104,9 +104,9 @@ class SegmentFacets:
         spans = map(slice, map(offsets.__getitem__, local), ends)
         return chain.from_iterable(map(self.pairs.__getitem__, spans))
 
-    def article_counts(self, local: list[int]) -> Counter:
+    def article_counts(self, local: list[int]) -> dict[str, int]:
         by_number = Counter(map(floordiv, set(self._pairs_of(local)), repeat(len(self.articles))))
-        return Counter(dict(zip(map(self.entities.__getitem__, by_number), by_number.values())))
+        return dict(zip(map(self.entities.__getitem__, by_number), by_number.values()))
 
     def articles_with(self, local: list[int]) -> set[str]:
         return set(map(self.articles.__getitem__, map(self.article_of.__getitem__, local)))

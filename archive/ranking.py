@@ -61,11 +61,11 @@ def phrase_counts(searcher, fieldname: str, words: list[str], slop: int,
         # Each word's positions minus its place in the phrase: the phrase starts where all meet,
         # so a passage's count is the size of one intersection (C iterators, no loop here).
         shifted = [term_positions(searcher, fieldname, w, within, shift=i) for i, w in enumerate(words)]
-        docs = list(set(within).intersection(*shifted))
+        docs = list(within.intersection(*shifted))
         found = map(len, map(frozenset.intersection, *(map(s.__getitem__, docs) for s in shifted)))
     else:
         positions = {w: term_positions(searcher, fieldname, w, within) for w in set(words)}
-        docs = list(set(within).intersection(*positions.values()))
+        docs = list(within.intersection(*positions.values()))
         found = (occurrences([positions[w][d] for w in words], slop) for d in docs)
     return {d: n for d, n in zip(docs, found) if n}
 
