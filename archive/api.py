@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
@@ -19,7 +19,8 @@ from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.indexer import IndexReport, Progress, build
 from archive.search import SearchResults, Searcher
-from archive.store import IndexError_, Store
+from archive.stemmers import StemmerUnavailable, require as require_stemmer
+from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
 
 DEFAULT_STEMMER = "light"
 
@@ -43,52 +44,86 @@ class Archive:
 
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False,
-             stemmer: str = DEFAULT_STEMMER) -> "Archive":
+             stemmer: str = DEFAULT_STEMMER, readonly: bool = False) -> "Archive":
         """Open the index at ``path``; with ``create``, make an empty one if there is none.
-        ``stemmer`` only applies to a new index (an index remembers how it was built)."""
+        ``stemmer`` only applies to a new index (an index remembers how it was built).
+        ``readonly``: never write to the folder (a server's reader)."""
         path = Path(path)
-        try:
+        with _user_errors(path):
             if Store.exists(path):
-                store = Store.open(path)
-            elif create:
-                store = Store.create(path, {"stemmer": stemmer})
+                store = Store.open(path, readonly=readonly)
+            elif create and not readonly:
+                _require_stemmer(stemmer)
+                with write_lock(path, wait=True):
+                    store = Store.open(path) if Store.exists(path) else Store.create(
+                        path, {"stemmer": stemmer})
             else:
+                check_folder(path)
                 raise ArchiveError(f"no index at {path}; build one with `archive index --index {path} PATH`")
-        except IndexError_ as error:
-            raise ArchiveError(str(error)) from None
-        return cls(store, shared_analyzer(store.settings().get("stemmer", DEFAULT_STEMMER)))
+            return cls(store, shared_analyzer(store.settings().get("stemmer", DEFAULT_STEMMER)))
 
     @classmethod
     def rebuild(cls, path: str | os.PathLike, paths: Iterable[str], stemmer: str = DEFAULT_STEMMER,
-                progress: Progress | None = None,
-                workers: int | None = None) -> tuple["Archive", IndexReport]:
-        """A fresh index from ``paths``, built beside ``path`` and swapped in when complete, so
-        an interrupted rebuild leaves the old index in place."""
+                progress: Progress | None = None, workers: int | None = None,
+                wait: bool = False, on_wait=None) -> tuple["Archive", IndexReport]:
+        """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
+        commit: until it lands (or if it is interrupted) searches see the previous index.
+        Nothing is renamed or removed but the index's own files. ``wait``: wait for another
+        build of the same index to finish (``on_wait`` is called once if so) instead of
+        raising ArchiveError."""
         path = Path(path)
-        building = path.with_name(path.name + ".building")
-        shutil.rmtree(building, ignore_errors=True)
-        fresh = cls.open(building, create=True, stemmer=stemmer)
-        report = fresh.index(paths, progress=progress, workers=workers)
-        fresh.close()
-        retired = path.with_name(path.name + ".old")
-        shutil.rmtree(retired, ignore_errors=True)
-        if path.exists():
-            path.rename(retired)
-        building.rename(path)
-        if retired.exists():  # keep what else lived there (a .gitkeep, a README)
-            for entry in retired.iterdir():
-                if not Store.owns(entry.name):
-                    entry.rename(path / entry.name)
-        shutil.rmtree(retired, ignore_errors=True)
-        return cls.open(path), report
+        with _user_errors(path):
+            _require_stemmer(stemmer)
+            with _building(path, wait=wait, on_wait=on_wait):
+                return cls._replace(path, paths, stemmer, progress, workers)
+
+    @classmethod
+    def _replace(cls, path: Path, paths, stemmer: str, progress, workers):
+        """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
+        the write lock."""
+        store = _open_for_rewrite(path, stemmer)
+        archive = cls(store, shared_analyzer(stemmer))
+        report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
+                       progress=progress, workers=workers, replace={"stemmer": stemmer})
+        return archive, report
+
+    @classmethod
+    def open_or_build(cls, path: str | os.PathLike, paths: Iterable[str], progress=None,
+                      on_build=None, on_wait=None) -> tuple["Archive", IndexReport | None]:
+        """The archive at ``path``, built from ``paths`` first if it is missing or holds no
+        article (a build that failed is no reason to search an empty index). ``on_build`` is
+        called before building; a build running elsewhere is waited for, then used."""
+        path = Path(path)
+        if Store.exists(path):
+            archive = cls.open(path)
+            if not archive.empty:
+                return archive, None
+            archive.close()
+        with _user_errors(path):
+            with _building(path, wait=True, on_wait=on_wait):
+                if Store.exists(path):  # a build that held the lock may have made it meanwhile
+                    archive = cls.open(path)
+                    if not archive.empty:
+                        return archive, None
+                    archive.close()
+                if on_build:
+                    on_build()
+                return cls._replace(path, paths, DEFAULT_STEMMER, progress, None)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the index holds no article."""
+        return self.store.article_count() == 0
 
     def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
               workers: int | None = None) -> IndexReport:
         """Add new and changed articles from ``paths`` (files or folders), drop vanished ones.
         ``workers``: processes that analyse and tag (default: the machine's cores, up to 4;
-        1 keeps everything in this process). The index is the same either way."""
-        return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
-                     progress=progress, workers=workers)
+        1 keeps everything in this process). The index is the same either way. Raises
+        ArchiveError when another build is writing to the same index."""
+        with _user_errors(self.path), write_lock(self.path):
+            return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
+                         progress=progress, workers=workers)
 
     def search(self, query: str, limit: int = 10, page: int = 1,
                filters: dict[str, Iterable[str]] | None = None, facets: int = 10) -> SearchResults:
@@ -131,20 +166,26 @@ class Archive:
     def entities(self, kind: str | None = None, limit: int = 20) -> dict[str, list[dict]]:
         """The most mentioned entities of the archive: {type: [{"id", "name", "count"}]}, count
         = articles mentioning the entity."""
-        facets = self._searcher.facet_index()
-        counts = facets.article_counts(self._searcher.docs("kind", "passage"))
-        return self._searcher.top_entities(counts, limit=limit, types=(kind,) if kind else TYPES)
+        with self._searcher.pinned():
+            facets = self._searcher.facet_index()
+            counts = facets.article_counts(self._searcher.docs("kind", "passage"))
+            return self._searcher.top_entities(counts, limit=limit,
+                                               types=(kind,) if kind else TYPES)
 
     def entity(self, name: str, kind: str | None = None, samples: int = 3,
                related: int = 5) -> dict:
         """An entity's page: names (catalogue and spellings seen here), article count, the
         entities most often mentioned in the same articles, and sample passages."""
         entity = self.resolve_entity(name, kind)
+        with self._searcher.pinned() as searcher:
+            return self._entity_page(entity, searcher, samples, related)
+
+    def _entity_page(self, entity: Entity, searcher, samples: int, related: int) -> dict:
         facets = self._searcher.facet_index()
         articles = sorted(facets.articles_with(self._searcher.docs("entities", entity.id)))
         seen: list[str] = []
         for doc_id in articles:
-            stored = self.store.article(doc_id) or {}
+            stored = self.store.article(doc_id, searcher) or {}
             for spelling in json.loads(stored.get("mentions") or "{}").get(entity.id, []):
                 if spelling not in seen:
                     seen.append(spelling)
@@ -169,3 +210,56 @@ class Archive:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+@contextmanager
+def _user_errors(path: Path):
+    """Problems a user can act on (a busy, damaged or unwritable index) as ArchiveError."""
+    try:
+        yield
+    except IndexError_ as error:
+        raise ArchiveError(str(error)) from None
+    except OSError as error:
+        where = error.filename or path
+        raise ArchiveError(f"cannot use the index at {path}: {where}: "
+                           f"{error.strerror or error}") from None
+
+
+def _require_stemmer(name: str) -> None:
+    try:
+        require_stemmer(name)
+    except StemmerUnavailable as error:
+        raise ArchiveError(str(error)) from None
+
+
+def _open_for_rewrite(path: Path, stemmer: str) -> Store:
+    """The index a rebuild replaces (of any format version; a damaged one is started anew), or
+    a new one. The caller holds the write lock."""
+    if Store.exists(path):
+        try:
+            return Store.open(path, check_version=False)
+        except IndexError_:
+            pass  # damaged: nothing in it can be kept
+    return Store.create(path, {"stemmer": stemmer})
+
+
+@contextmanager
+def _building(path: Path, wait: bool = False, on_wait=None):
+    """Hold the write lock of ``path`` for a build. If the build fails, remove the index files
+    (and the folder) it created, and nothing else: a failed first build leaves no empty index
+    behind, and a user's files are never touched."""
+    existed = path.exists()
+    with write_lock(path, wait=wait, on_wait=on_wait):
+        before = Store.own_files(path) - {LOCK_FILE}
+        try:
+            yield
+        except BaseException:
+            if not before:  # there was no index before: every index file is this build's
+                for name in Store.own_files(path) - {LOCK_FILE}:
+                    (path / name).unlink(missing_ok=True)
+            if not existed and set(os.listdir(path)) <= {LOCK_FILE}:
+                (path / LOCK_FILE).unlink(missing_ok=True)
+                path.rmdir()
+            raise

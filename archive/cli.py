@@ -57,10 +57,11 @@ def _progress_bar(label: str, verbose: bool = False):
 
 def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None):
     from archive.api import Archive
+    from archive.store import Store
 
     bar, update = _progress_bar("indexing", verbose)
     try:
-        if rebuild or not Path(path).exists() or not _has_index(path):
+        if rebuild or not Store.exists(path):
             archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update,
                                               workers=workers)
         else:
@@ -72,30 +73,34 @@ def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, work
     return archive, report
 
 
-def _has_index(path) -> bool:
-    from archive.store import Store
-
-    return Store.exists(path)
-
-
 def _open_for_search(index: str | None):
     """The archive to search. With no --index, the default one is built from the corpus folder
-    on first use; an explicit --index must exist."""
+    on first use (or when it holds no article); an explicit --index must exist."""
     from archive.api import Archive, ArchiveError
 
     if index is not None:
         return Archive.open(index)
-    path = _default_index()
-    if _has_index(path):
-        return Archive.open(path)
-    corpus = _default_corpus()
+    path, corpus = _default_index(), _default_corpus()
     if not Path(corpus).is_dir():
-        raise ArchiveError(f"no index at {path} and no {corpus}/ folder to build it from; "
-                           f"run `archive index PATH` first")
-    click.echo(f"No index at {path} yet: building it from {corpus}/ (once).", err=True)
-    archive, report = _build(path, [corpus], rebuild=True, stemmer="light")
-    _report_errors(report)
-    click.echo(report.summary(), err=True)
+        archive = Archive.open(path) if Path(path).exists() else None
+        if archive is None or archive.empty:
+            raise ArchiveError(f"no index at {path} and no {corpus}/ folder to build it from; "
+                               f"run `archive index PATH` first")
+        return archive
+    bar, update = _progress_bar("indexing")
+    try:
+        archive, report = Archive.open_or_build(
+            path, [corpus], progress=update,
+            on_build=lambda: click.echo(f"No index at {path} yet: building it from {corpus}/ "
+                                        f"(once).", err=True),
+            on_wait=lambda: click.echo(f"Another process is building {path}; waiting for it.",
+                                       err=True))
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if report is not None:
+        _report_errors(report)
+        click.echo(report.summary(), err=True)
     return archive
 
 

@@ -39,6 +39,16 @@ def encode(doc_id: str, entity_ids: Iterable[str]) -> bytes:
     return f"{doc_id}\t{','.join(entity_ids)}".encode("utf-8")
 
 
+def facet_column(reader):
+    """A segment's facet column, or None if it has none. A column the reader already opened is
+    used even when its file is gone (a commit retired the segment after the searcher opened):
+    Whoosh's own ``has_column`` looks for the file by name and would answer "no column"."""
+    perdoc = reader._perdoc
+    if FACET_COLUMN in perdoc._colfiles or perdoc.has_column(FACET_COLUMN):
+        return perdoc.column_reader(FACET_COLUMN, reader.schema[FACET_COLUMN].column_type)
+    return None
+
+
 class SegmentFacets:
     """One segment's facets as integers. ``articles[0]`` is "" (documents that are not
     passages); a pair is ``entity number × len(articles) + article number``."""
@@ -49,7 +59,7 @@ class SegmentFacets:
 
     @classmethod
     def from_column(cls, reader) -> "SegmentFacets":
-        column = reader.column_reader(FACET_COLUMN) if reader.has_column(FACET_COLUMN) else None
+        column = facet_column(reader)
         entities, articles = {}, {"": 0}
         article_of, offsets, pairs = array("Q"), array("Q", [0]), array("Q")
         decoded = []

@@ -204,20 +204,25 @@ def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],
 
 
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
-          progress: Progress | None = None, workers: int | None = None) -> IndexReport:
+          progress: Progress | None = None, workers: int | None = None,
+          replace: dict | None = None) -> IndexReport:
+    """Update the index from ``paths``; with ``replace`` (the new settings), rebuild it: every
+    article is analysed again and the commit drops all the index held. The caller holds the
+    store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
-    plan = plan_build([str(p) for p in paths], store.manifest(), report)
+    manifest = {} if replace is not None else store.manifest()
+    plan = plan_build([str(p) for p in paths], manifest, report)
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
-        _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report)
-    elif plan.todo or plan.delete:
-        _build_serial(store, plan, analyzer, tagger, progress, report)
+        _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
+    elif plan.todo or plan.delete or replace is not None:
+        _build_serial(store, plan, analyzer, tagger, progress, report, replace)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_serial(store, plan: Plan, analyzer, tagger, progress, report) -> None:
+def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace) -> None:
     discovered: dict[str, dict] = {}
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
@@ -228,10 +233,12 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report) -> None
             if progress:
                 progress(done, len(plan.todo))
 
-    store.write(analysed(), delete=plan.delete, entities=lambda: list(discovered.values()))
+    store.write(analysed(), delete=plan.delete, entities=lambda: list(discovered.values()),
+                replace=replace)
 
 
-def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report) -> None:
+def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
+                    replace) -> None:
     """Segment per worker: each forked process reads, analyses, tags and writes a contiguous
     share of the planned articles into a segment of its own; the commit takes them all at
     once."""
@@ -250,5 +257,6 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
             progress(done, len(plan.todo))
 
     summaries[:] = store.write_parallel(jobs, delete=plan.delete, entities=entities,
-                                        summaries=summaries, progress=on_progress)
+                                        summaries=summaries, progress=on_progress,
+                                        replace=replace)
     report.passages += sum(passages for passages, _ in summaries)

@@ -10,7 +10,9 @@ Whoosh's per-posting matchers.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from whoosh import query as wq
 
@@ -98,10 +100,27 @@ class Searcher:
         self._facets: FacetIndex | None = None
         self._discovered: dict[str, Entity] = {}
         self._all_discovered = False
+        self._pins = 0  # while > 0, every step reads the generation the operation started on
+        self._lock = threading.RLock()
 
     # -- per-searcher caches ------------------------------------------------------------------
 
+    @contextmanager
+    def pinned(self):
+        """One operation (a search, an entity page) reads one index generation throughout,
+        even if a build commits meanwhile, and runs alone (a server calls from many threads;
+        the caches below are not shared safely)."""
+        with self._lock:
+            self._fresh()
+            self._pins += 1
+            try:
+                yield self._cache_for
+            finally:
+                self._pins -= 1
+
     def _fresh(self):
+        if self._pins:
+            return self._cache_for
         searcher = self.store.searcher()
         if searcher is not self._cache_for:
             self._cache_for, self._facets, self._recent = searcher, None, {}
@@ -155,7 +174,7 @@ class Searcher:
     # -- query building -----------------------------------------------------------------------
 
     def _context(self):
-        searcher = self.store.searcher()
+        searcher = self._fresh()
         return LookupContext(lambda stem: searcher.doc_frequency("stem", stem))
 
     def _unit_query(self, unit: Unit, terms: QueryTerms, context, record: bool):
@@ -249,12 +268,16 @@ class Searcher:
         """Ranked passages for ``text``, restricted to passages tagged with every entity of
         ``entity_ids``; with ``facets``, the top that many entities of each type over all hits.
         An empty query with entities lists the passages that mention them."""
-        limit, page = max(1, int(limit)), max(1, int(page))
+        with self.pinned() as searcher:
+            return self._search(searcher, text, max(1, int(limit)), max(1, int(page)),
+                                entity_ids, facets)
+
+    def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
+                facets: int) -> SearchResults:
         parsed = parse(text)
         q, terms = self.build(parsed)
         if q is None and not entity_ids:
             return SearchResults(text, 0, page, limit, [])
-        searcher = self._fresh()
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
         found = self._match(searcher, q, entity_ids)
@@ -287,7 +310,7 @@ class Searcher:
 
     def _hit(self, searcher, rank, score, docnum, terms: QueryTerms) -> Hit:
         stored = searcher.stored_fields(docnum)
-        article = self.store.article(stored["doc_id"]) or {}
+        article = self.store.article(stored["doc_id"], searcher) or {}
         entities = [e for e in (self._known(i) for i in stored.get("entities", "").split(",") if i) if e]
         spans = highlight(stored["text"], terms, self.analyzer)
         if terms.entities:

@@ -10,6 +10,22 @@ from __future__ import annotations
 from typing import Callable
 
 STEMMERS = ("light", "none", "snowball", "tashaphyne", "isri")
+PACKAGES = {"snowball": "PyStemmer", "tashaphyne": "Tashaphyne", "isri": "nltk"}
+
+
+class StemmerUnavailable(ValueError):
+    """A stemmer that is unknown, or whose optional package is not installed."""
+
+
+def require(name: str) -> None:
+    """Raise StemmerUnavailable, saying what to install, unless ``name`` can be used here; checked
+    before a build touches anything."""
+    try:
+        stem_function(name, lambda word: word)
+    except ImportError:
+        raise StemmerUnavailable(
+            f"the {name} stemmer needs the {PACKAGES[name]} package: pip install 'archive[eval]' "
+            f"(or {PACKAGES[name]})") from None
 
 
 def stem_function(name: str, light: Callable[[str], str]) -> Callable[[str], str]:
@@ -29,4 +45,4 @@ def stem_function(name: str, light: Callable[[str], str]) -> Callable[[str], str
         from nltk.stem.isri import ISRIStemmer
 
         return ISRIStemmer().stem
-    raise ValueError(f"unknown stemmer {name!r}; choose one of {', '.join(STEMMERS)}")
+    raise StemmerUnavailable(f"unknown stemmer {name!r}; choose one of {', '.join(STEMMERS)}")

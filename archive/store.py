@@ -6,6 +6,18 @@ metadata, content hash and origin file: the manifest incremental builds diff aga
 ``meta`` (the settings the index was built with). Analysis happens before Whoosh sees a passage:
 ``stem`` and ``exact`` receive term lists, so index-time context (the whole article) can shape
 them. Every change of a build is one Whoosh commit: until it lands, readers see the old index.
+
+Writers and readers never get in each other's way:
+
+* one build at a time: a build holds the index's write lock (Whoosh's, a ``flock`` the kernel
+  drops if the process dies) from planning to commit; a second build is refused, or waits;
+* a rebuild writes its segments into the same folder and commits them in place of every old one
+  (Whoosh's ``CLEAR`` merge), so nothing is renamed and nothing outside the index's own files is
+  touched;
+* a searcher opens every file it will read when it is created. Whoosh deletes the files of
+  retired segments after a commit; an open file outlives its name, so a searcher that was opened
+  before a commit answers from the old generation until its next freshness check. A commit that
+  lands while a searcher is being opened makes the open start again from the new generation.
 """
 
 from __future__ import annotations
@@ -15,7 +27,9 @@ import multiprocessing
 import os
 import queue
 import signal
+import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -24,12 +38,13 @@ import pickle
 
 from whoosh import index as whoosh_index
 from whoosh.codec import whoosh3
+from whoosh.writing import CLEAR
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
 
 from archive.arabic import WhooshAnalyzer
-from archive.facets import FacetIndex, encode as encode_facets
+from archive.facets import FacetIndex, encode as encode_facets, facet_column
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
 FORMAT_VERSION = 2
@@ -62,7 +77,27 @@ def writer_options(limitmb: int = 128) -> dict:
 
 
 class IndexError_(Exception):
-    """The index cannot be used as asked (missing, built by another version, locked)."""
+    """The index cannot be used as asked (missing, built by another version, locked, damaged)."""
+
+
+class IndexBusy(IndexError_):
+    """Another build holds the index's write lock."""
+
+
+OPEN_ATTEMPTS = 20  # commits that may land while one searcher opens before we give up
+LOCK_POLL = 0.2  # seconds between two tries for the write lock when waiting for it
+
+
+def check_folder(path: Path) -> None:
+    """An index is a folder: refuse a path that is something else, before anything is touched."""
+    if path.exists() and not path.is_dir():
+        raise IndexError_(f"{path} is a file, not an index folder; choose another --index")
+
+
+def damaged(path: Path, error: BaseException) -> IndexError_:
+    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return IndexError_(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
+                       f"`archive index --rebuild --index {path} PATH`")
 
 
 def make_schema() -> Schema:
@@ -112,11 +147,40 @@ class PassageDoc:
     entities: list[str]
 
 
+LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
+
+
+@contextmanager
+def write_lock(path: Path, wait: bool = False, on_wait: Callable[[], None] | None = None):
+    """Hold the write lock of the index in ``path`` (made if missing) for a whole build, from
+    creating or planning to commit: no other build can write meanwhile. Without ``wait`` a held
+    lock raises IndexBusy at once; with it, ``on_wait`` is called once and the lock is tried
+    again until it is free. The lock is a ``flock``: the kernel drops it if the process dies."""
+    from whoosh.filedb.filestore import FileStorage
+
+    check_folder(path)
+    path.mkdir(parents=True, exist_ok=True)
+    lock = FileStorage(str(path)).lock(LOCK_FILE)
+    if not lock.acquire(blocking=False):
+        if not wait:
+            raise IndexBusy(f"another build is writing to the index at {path}; run this again "
+                            f"when it has finished")
+        if on_wait:
+            on_wait()
+        while not lock.acquire(blocking=False):
+            time.sleep(LOCK_POLL)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class Store:
-    def __init__(self, path: Path, ix):
+    def __init__(self, path: Path, ix, readonly: bool = False):
         self.path = path
         self._ix = ix
         self._searcher = None
+        self.readonly = readonly
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -128,15 +192,32 @@ class Store:
     @classmethod
     def exists(cls, path: str | os.PathLike) -> bool:
         path = Path(path)
-        return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+        try:
+            return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+        except OSError:  # an unreadable folder: opening it says why
+            return path.is_dir()
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "Store":
+    def open(cls, path: str | os.PathLike, readonly: bool = False,
+             check_version: bool = True) -> "Store":
+        """The index at ``path``. ``readonly``: never write to the folder (a server's reader).
+        Without ``check_version`` (a rebuild, which replaces everything), an index of another
+        format is opened with this version's schema."""
         path = Path(path)
+        check_folder(path)
         if not cls.exists(path):
             raise IndexError_(f"no index at {path}")
-        store = cls(path, whoosh_index.open_dir(str(path), indexname=INDEX_NAME))
-        version = store.settings().get("format_version")
+        try:
+            ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME, readonly=readonly,
+                                       schema=None if check_version else make_schema())
+            store = cls(path, ix, readonly)
+            version = store.settings().get("format_version") if check_version else FORMAT_VERSION
+        except IndexError_:
+            raise
+        except PermissionError as error:
+            raise IndexError_(f"cannot read the index at {path}: {error.strerror}") from None
+        except Exception as error:  # noqa: BLE001 - whatever a damaged file makes Whoosh raise
+            raise damaged(path, error) from None
         if version != FORMAT_VERSION:
             raise IndexError_(
                 f"the index at {path} was built by another version of archive (format "
@@ -146,27 +227,67 @@ class Store:
 
     @classmethod
     def create(cls, path: str | os.PathLike, settings: dict) -> "Store":
+        """An empty index in ``path`` (made if missing), holding only its settings."""
         path = Path(path)
+        check_folder(path)
         path.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(path), make_schema(), indexname=INDEX_NAME)
-        writer = ix.writer(**writer_options())
-        writer.add_document(kind="meta", pid="meta",
-                            settings=json.dumps({**settings, "format_version": FORMAT_VERSION}))
+        store = cls(path, ix)
+        writer = store._writer(128)
+        writer.add_document(kind="meta", pid="meta", settings=settings_json(settings))
         writer.commit()
-        return cls(path, ix)
+        return store
+
+    @staticmethod
+    def own_files(path: Path) -> set[str]:
+        """The names in ``path`` that are this index's files (TOCs, segments, facet files, the
+        lock), matched by Whoosh's own patterns: what may be removed if a new index fails."""
+        if not path.is_dir():
+            return set()
+        patterns = (whoosh_index.TOC._pattern(INDEX_NAME),
+                    whoosh_index.TOC._segment_pattern(INDEX_NAME))
+        return {name for name in os.listdir(path)
+                if name == LOCK_FILE or any(p.match(name) for p in patterns)}
+
+    def article_count(self) -> int:
+        return sum(1 for _ in self.searcher().document_numbers(kind="article"))
+
 
     # -- reading ----------------------------------------------------------------------------
 
     def searcher(self):
         """One searcher per process, refreshed when a build has committed since."""
-        if self._searcher is not None and not self._searcher.up_to_date():
+        if self._searcher is not None and not self._is_current(self._searcher):
             # Not Searcher.refresh(): it reuses segment readers, and a reused reader keeps the
-            # deletions it had when opened (deleted articles would still show).
-            self._searcher.close()
+            # deletions it had when opened (deleted articles would still show). Not closed
+            # either: an operation in progress (another thread's) may still read it; its files
+            # close when the last reference goes.
             self._searcher = None
         if self._searcher is None:
-            self._searcher = self._ix.searcher()
+            self._searcher = self._open_searcher()
         return self._searcher
+
+    def _is_current(self, searcher) -> bool:
+        try:
+            return searcher.up_to_date()
+        except OSError:  # the folder could not be listed just now: keep what is open
+            return True
+
+    def _open_searcher(self):
+        """A searcher over the newest generation with every file it reads already open; a
+        commit landing meanwhile (its cleanup deletes files we were about to open) makes it
+        start over."""
+        for _ in range(OPEN_ATTEMPTS):
+            generation = self._ix.latest_generation()
+            try:
+                searcher = self._ix.searcher()
+                open_files(searcher)
+                return searcher
+            except Exception as error:  # noqa: BLE001 - see below
+                if self._ix.latest_generation() == generation:
+                    raise damaged(self.path, error) from None
+        raise IndexError_(f"the index at {self.path} changed {OPEN_ATTEMPTS} times while it "
+                          f"was being opened; try again")
 
     def settings(self) -> dict:
         stored = self.searcher().document(kind="meta")
@@ -178,8 +299,9 @@ class Store:
             for fields in self.searcher().documents(kind="article")
         }
 
-    def article(self, doc_id: str) -> dict | None:
-        return self.searcher().document(pid=f"{doc_id}#article")  # one unique term
+    def article(self, doc_id: str, searcher=None) -> dict | None:
+        """An article's stored fields; ``searcher`` pins the generation to read."""
+        return (searcher or self.searcher()).document(pid=f"{doc_id}#article")  # a unique term
 
     def discovered_entities(self) -> list[dict]:
         """Entities found by context rules (not in the catalogue), as stored."""
@@ -197,22 +319,36 @@ class Store:
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, articles: Iterable[tuple[dict, list[PassageDoc]]], delete: Iterable[str],
-              entities: Callable[[], Iterable[dict]] = lambda: (), limitmb: int = 256) -> None:
+              entities: Callable[[], Iterable[dict]] = lambda: (), limitmb: int = 256,
+              replace: dict | None = None) -> None:
         """Delete the articles ``delete`` names, add ``articles``, then record ``entities()``
-        (asked after the articles, which discover them); commit once. An exception or Ctrl-C
-        before the commit cancels everything: the previous index stays as it was."""
-        writer = self._ix.writer(**writer_options(limitmb))
+        (asked after the articles, which discover them); commit once. With ``replace`` (the
+        new index's settings) the commit drops every existing document instead: a rebuild. An
+        exception or Ctrl-C before the commit cancels everything: the previous index stays as
+        it was. The caller holds ``locked()``."""
+        writer = self._writer(limitmb)
         try:
-            for doc_id in delete:
-                writer.delete_by_term("doc_id", doc_id)
+            _start(writer, delete, replace)
             for article, passages in articles:
                 add_article(writer, article, passages)
             _add_entities(writer, entities())
         except BaseException:
-            writer.cancel()
+            self._cancel(writer)
             raise
-        writer.commit()
+        writer.commit(mergetype=CLEAR if replace is not None else None)
         self.prepare_facets()
+
+    def _writer(self, limitmb: int):
+        if self.readonly:
+            raise IndexError_(f"the index at {self.path} was opened read-only")
+        return self._ix.writer(_lk=False, **writer_options(limitmb))
+
+    def _cancel(self, writer) -> None:
+        """Cancel a writer and delete the files it had written (never referenced by a TOC, so
+        no reader has them open; the caller's lock keeps other writers out)."""
+        writer.cancel()
+        current = self._ix._read_toc()
+        whoosh_index.clean_files(self._ix.storage, INDEX_NAME, current.generation, current.segments)
 
     def prepare_facets(self) -> None:
         """Write the facet files of new segments now, so the first search need not."""
@@ -220,30 +356,29 @@ class Store:
 
     def write_parallel(self, jobs: list, delete: Iterable[str], entities: Callable[[], Iterable[dict]],
                        summaries: list, progress: Callable[[int], None] | None = None,
-                       limitmb: int = 256) -> list:
+                       limitmb: int = 256, replace: dict | None = None) -> list:
         """The same transaction as ``write``, with the adding spread over processes: each job
         runs in a forked process that writes a segment of its own (``job(writer, tick)`` adds
         documents with ``add_article``, calls ``tick()`` per article and returns a summary);
         this process deletes, records ``entities()`` (which may read ``summaries``, filled with
         the jobs' summaries in order before it is called) and commits every segment at once.
-        Returns the summaries. Ctrl-C, a kill or a failed job before the commit
-        leaves the previous index as it was."""
+        Returns the summaries. ``replace``: as in ``write``. Ctrl-C, a kill or a failed job
+        before the commit leaves the previous index as it was."""
         context = multiprocessing.get_context("fork")
         counter = context.Value("i", 0)
         results = context.Queue()
-        writer = self._ix.writer(**writer_options(limitmb))
+        writer = self._writer(limitmb)
         workers = [context.Process(target=_segment_worker, daemon=True,
                                    args=(self._ix, number, job, counter, results, limitmb))
                    for number, job in enumerate(jobs)]
         try:
-            for doc_id in delete:
-                writer.delete_by_term("doc_id", doc_id)
+            _start(writer, delete, replace)
             for worker in workers:
                 worker.start()
             done = _collect(workers, results, counter, progress)
             summaries[:] = [summary for _, summary in done]
             _add_entities(writer, entities())
-            segments = writer._merge_segments(None, None, None)
+            segments = [] if replace is not None else writer._merge_segments(None, None, None)
             segments += [segment for segment, _ in done if segment is not None]
             if writer._added:
                 segments.append(writer._finalize_segment())
@@ -255,10 +390,41 @@ class Store:
             for worker in workers:
                 if worker.is_alive():
                     worker.terminate()
-            writer.cancel()
+            for worker in workers:
+                if worker.pid is not None:
+                    worker.join()  # before deleting: a worker may still be writing files
+            self._cancel(writer)
             raise
         self.prepare_facets()
         return [summary for _, summary in done]
+
+
+def settings_json(settings: dict) -> str:
+    return json.dumps({**settings, "format_version": FORMAT_VERSION})
+
+
+def _start(writer, delete: Iterable[str], replace: dict | None) -> None:
+    """A transaction's first steps: a rebuild writes its settings (the old ones go with every
+    other old document), an update deletes the articles it replaces."""
+    if replace is not None:
+        writer.add_document(kind="meta", pid="meta", settings=settings_json(replace))
+        return
+    for doc_id in delete:
+        writer.delete_by_term("doc_id", doc_id)
+
+
+# Per segment, the files a search reads besides the postings (which Whoosh opens with the
+# segment): stored fields, field lengths and the facet column.
+def open_files(searcher) -> None:
+    """Open now every file the searcher would open lazily, so a commit that deletes retired
+    segments' files cannot pull them from under a search in progress."""
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if reader.doc_count_all():
+            reader.stored_fields(0)
+            for fieldname in ("stem", "exact"):
+                reader.doc_field_length(0, fieldname)
+        facet_column(reader)
 
 
 def passage_filter():
