@@ -6,7 +6,8 @@ others.
 JSON Lines files are read a line at a time, so a corpus of any size streams through in constant
 memory; other files are read whole.
 
-Formats: ``.txt`` (title = first non-empty line, id = file stem) and ``.jsonl``/``.json`` (one
+Formats: ``.txt`` (title = first non-empty line, id = file name without extension, or the path
+relative to the indexed folder when several files share a name) and ``.jsonl``/``.json`` (one
 article per record: ``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``).
 Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1256.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -31,22 +34,60 @@ class Unreadable(Exception):
     """Raised inside this module for a file that is not text we can decode."""
 
 
-def find_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
-    """(file, problem) for every candidate file under ``paths``; problem is None when the file
-    can be read. Folders contribute files with a known suffix; hidden entries are skipped."""
+@dataclass(frozen=True)
+class Found:
+    """A candidate file, the folder it was found under (its own folder for a file named
+    directly), and why it cannot be read, if it cannot."""
+
+    path: Path
+    root: Path
+    problem: str | None = None
+
+
+def find_files(paths: Iterable[str | os.PathLike]) -> list[Found]:
+    """Every candidate file under ``paths``, each once (``archive index news news`` reads news
+    once), sorted within each path. Folders contribute files with a known suffix; hidden entries
+    are skipped; a folder that cannot be listed is reported, not skipped silently."""
+    found: list[Found] = []
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
-                if found.is_file() and not hidden and found.suffix.lower() in SUFFIXES:
-                    yield found, None
+            candidates = sorted(_walk(path), key=lambda f: f.path)
         elif path.is_file():
             problem = None if path.suffix.lower() in SUFFIXES else (
                 f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .json")
-            yield path, problem
+            candidates = [Found(path, path.parent, problem)]
         else:
-            yield path, "no such file or folder"
+            candidates = [Found(path, path, "no such file or folder")]
+        for candidate in candidates:
+            key = candidate.path.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    return found
+
+
+def _walk(root: Path) -> Iterator[Found]:
+    problems: list[OSError] = []
+    for folder, subfolders, files in os.walk(root, onerror=problems.append):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+                yield Found(Path(folder) / name, root)
+    for error in problems:
+        yield Found(Path(error.filename), root,
+                    f"folder cannot be read ({error.strerror or error}); its files were skipped")
+
+
+def text_ids(found: list[Found]) -> dict[Path, str]:
+    """The id of each .txt file: its name without extension, or, when several files share that
+    name (2024/report.txt and 2025/report.txt), its path relative to the folder it was found
+    under, without extension ("2024/report")."""
+    texts = [f for f in found if f.problem is None and f.path.suffix.lower() in TEXT_SUFFIXES]
+    stems = Counter(f.path.stem for f in texts)
+    return {f.path: f.path.stem if stems[f.path.stem] == 1
+            else f.path.relative_to(f.root).with_suffix("").as_posix() for f in texts}
 
 
 def decode(data: bytes) -> str:
@@ -90,10 +131,13 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> ReadResult:
 def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult) -> Iterator[Article]:
     """The articles under ``paths`` one at a time, in a fixed order (files sorted, records in
     file order); files looked at and errors are appended to ``result`` as they are met."""
-    for path, problem in find_files(paths):
+    found = find_files(paths)
+    ids = text_ids(found)
+    for candidate in found:
+        path = candidate.path
         result.files.append(str(path))
-        if problem:
-            result.errors.append(ReadError(str(path), problem))
+        if candidate.problem:
+            result.errors.append(ReadError(str(path), candidate.problem))
             continue
         try:
             if _streams(path):
@@ -101,7 +145,7 @@ def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult) -> Ite
             else:
                 text = decode(path.read_bytes())
                 if path.suffix.lower() in TEXT_SUFFIXES:
-                    yield from _read_text(path, text, result.errors)
+                    yield from _read_text(path, ids[path], text, result.errors)
                     continue
                 records = _json_records(path, text)
             yield from _articles(path, records, result.errors)
@@ -142,12 +186,13 @@ def _stream_lines(path: Path) -> Iterator[tuple[int | None, object]]:
                 yield number, ValueError(f"invalid JSON: {error.msg} (column {error.colno})")
 
 
-def _read_text(path: Path, text: str, errors: list[ReadError]) -> Iterator[Article]:
+def _read_text(path: Path, article_id: str, text: str,
+               errors: list[ReadError]) -> Iterator[Article]:
     title = next((line.strip() for line in text.splitlines() if line.strip()), None)
     if title is None:
         errors.append(ReadError(str(path), "empty file: no text to index"))
         return
-    yield Article(id=path.stem, title=title, text=text, origin=str(path.resolve()))
+    yield Article(id=article_id, title=title, text=text, origin=str(path.resolve()))
 
 
 def _records(text: str) -> Iterator[tuple[int | None, object]]:

@@ -66,15 +66,14 @@ def test_a_file_that_breaks_keeps_its_indexed_articles(tmp_path):
         assert ids(archive) == ["story"]
 
 
-def test_duplicate_ids_are_reported_not_merged(tmp_path):
-    (tmp_path / "x").mkdir()
-    (tmp_path / "y").mkdir()
-    (tmp_path / "x" / "same.txt").write_text(KURSK, "utf-8")
-    (tmp_path / "y" / "same.txt").write_text("نص آخر تماما", "utf-8")
+def test_duplicate_record_ids_are_reported_not_merged(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "same", "text": KURSK}])
+    write_jsonl(tmp_path / "b.jsonl", [{"id": "same", "text": "نص آخر تماما"}])
     with Archive.open(tmp_path / "ix", create=True) as archive:
         report = archive.index([tmp_path])
     assert report.added == 1
     assert "duplicate article id 'same'" in str(report.errors[0])
+    assert "b.jsonl" in str(report.errors[0])
 
 
 def test_cli_reports_broken_files_on_stderr_indexes_the_rest_and_exits_1(tmp_path):
