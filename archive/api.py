@@ -23,6 +23,7 @@ from archive.stemmers import StemmerUnavailable, require as require_stemmer
 from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
 
 DEFAULT_STEMMER = "light"
+AMBIGUOUS_SHOWN = 8  # candidates listed when a name could mean several entities
 
 
 class ArchiveError(Exception):
@@ -143,12 +144,18 @@ class Archive:
         aliases and spelling variants; ArchiveError naming the closest ones if there is none."""
         if kind is not None and kind not in TYPES:
             raise ArchiveError(f"unknown entity type {kind!r}; use one of {', '.join(TYPES)}")
-        entity = self.tagger.catalogue.resolve(name, kind)
-        if entity is None:
-            entity = self._discovered_by_name(name, kind)
+        catalogue = self.tagger.catalogue
+        entity = catalogue.resolve(name, kind) or self._discovered_by_name(name, kind)
         if entity is not None:
             return entity
-        close = self.tagger.catalogue.closest(name, kind)
+        several = catalogue.sharing(name, kind)
+        if several:
+            listed = "; ".join(f"{e.name} ({e.name_en or e.type}, {e.id})"
+                               for e in several[:AMBIGUOUS_SHOWN])
+            more = f"; and {len(several) - AMBIGUOUS_SHOWN} more" if len(several) > AMBIGUOUS_SHOWN else ""
+            raise ArchiveError(f"{name!r} could be {len(several)} entities: {listed}{more}. "
+                               f"Give a fuller name or an id")
+        close = catalogue.closest(name, kind)
         hint = "; closest: " + ", ".join(f"{e.name} ({e.name_en or e.type})" for e in close) if close else ""
         raise ArchiveError(f"no {kind or 'entity'} named {name!r}{hint}")
 

@@ -126,7 +126,8 @@ class ArchiveGroup(click.Group):
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="archive", prog_name="archive")
-def main():
+@click.pass_context
+def main(ctx):
     """Search a full-text archive of Arabic news.
 
     \b
@@ -135,8 +136,23 @@ def main():
       archive search "كورسك" --json     the same for programs
 
     The index lives in ./index unless --index or $ARCHIVE_INDEX says otherwise; the first
-    search builds it from ./corpus if it is missing.
+    search builds it from ./corpus if it is missing. Set NO_COLOR to turn colours off.
     """
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
+        ctx.color = False
+    _log_notices()
+
+
+def _log_notices() -> None:
+    """The library's notices (a very large article being indexed) as lines on stderr."""
+    import logging
+
+    logger = logging.getLogger("archive")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 @main.command("index")
@@ -211,7 +227,8 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, f
 
     \b
     Entity filters (any spelling; repeat them, all must hold):
-    archive search "صواريخ" --place "بيونج يانج" --person كيم
+    archive search "صواريخ" --place "بيونج يانج" --person "كيم جونغ أون"
+    archive search "" --person Putin --place Kursk   English names work too
     archive search "" --weapon "Hwasong-11"     every passage that mentions it
 
     Facets list, for each type, the entities the hits mention; a count is the number of
@@ -230,12 +247,15 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, f
 
 def _print_results(results) -> None:
     shown_from = (results.page - 1) * results.limit + 1
+    asked = repr(results.query) if results.query.strip() else "the filters"
     if not results.hits:
         more = f" (page {results.page} is past the end)" if results.total else ""
-        click.echo(f"No passages match {results.query!r}{more}.")
+        click.echo(f"No passages match {asked}{more}.")
+        for suggestion in results.suggestions:
+            click.echo(f"Did you mean: {suggestion}")
         return
-    click.echo(f"{results.total} passages match {results.query!r}; showing "
-               f"{shown_from}-{shown_from + len(results.hits) - 1}.\n")
+    matches = "1 passage matches" if results.total == 1 else f"{results.total} passages match"
+    click.echo(f"{matches} {asked}; showing {shown_from}-{shown_from + len(results.hits) - 1}.\n")
     for hit in results.hits:
         meta = " · ".join(x for x in (hit.doc_id, hit.date, hit.source) if x)
         click.echo(click.style(f"{hit.rank}. {_shorten(hit.title, 90)}", bold=True))

@@ -61,10 +61,11 @@ class SearchResults:
     hits: list[Hit]
     facets: dict[str, list[dict]] = field(default_factory=dict)
     docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
+    suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
-               "results": [h.to_dict() for h in self.hits]}
+               "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions}
         if self.facets:
             out["facets"] = self.facets
         return out
@@ -286,11 +287,25 @@ class Searcher:
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
+        if not matched and not entity_ids:
+            results.suggestions = self.suggest(searcher, parsed)
         if facets:
             if found.counts is None:
                 found.counts = self.facet_index().article_counts(matched)
             results.facets = self.top_entities(found.counts, limit=facets)
         return results
+
+    def suggest(self, searcher, parsed: ParsedQuery) -> list[str]:
+        """For a query that matched nothing: the query with each word the index lacks replaced
+        by the closest indexed word (as written in the archive), if any word has one."""
+        text, changed = parsed.text, False
+        for clause in parsed.positive:
+            for unit in clause.units:
+                for word in unit.words:
+                    better = _suggest_word(searcher, self.analyzer, word)
+                    if better and better != word:
+                        text, changed = text.replace(word, better, 1), True
+        return [text] if changed else []
 
     def _match(self, searcher, q, entity_ids) -> "Match":
         """Every passage matching ``q`` and tagged with all of ``entity_ids``, scored; the last
@@ -322,6 +337,37 @@ class Searcher:
             source=article.get("source"), text=stored["text"], highlights=spans,
             position=stored["position"],
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
+
+
+SUGGEST_DISTANCE = 2  # edits between a query word and an indexed word it may have meant
+SUGGEST_PREFIX = 1  # letters a suggestion shares with the word (misspellings rarely start wrong)
+
+
+def _suggest_word(searcher, analyzer: Analyzer, surface: str) -> str | None:
+    """An indexed word close to ``surface`` (which the index lacks), as written in a passage:
+    the most frequent within SUGGEST_DISTANCE edits of its normalized form."""
+    exact = analyzer.term(surface).exact
+    if not exact or searcher.doc_frequency("exact", exact):
+        return None
+    reader = searcher.reader()
+    for distance in range(1, SUGGEST_DISTANCE + 1):  # the fewest edits first, then the most used
+        close = [(searcher.doc_frequency("exact", word), word)
+                 for word in reader.terms_within("exact", exact, distance, prefix=SUGGEST_PREFIX)
+                 if word != exact]
+        if close:
+            return _as_written(searcher, analyzer, max(close)[1])
+    return None
+
+
+def _as_written(searcher, analyzer: Analyzer, exact: str) -> str | None:
+    """A surface form of the index term ``exact`` as some passage writes it (a suggestion shows
+    the user's script, not our normalized form), clitics and all."""
+    for docnum in sorted(term_docs(searcher, "exact", exact))[:3]:
+        text = searcher.stored_fields(docnum).get("text", "")
+        for span in tokenize(text):
+            if exact in analyzer.candidates(span.surface)[0]:
+                return span.surface
+    return None
 
 
 def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int]]:

@@ -68,6 +68,8 @@ class Catalogue:
         self.stem: dict[str, str] = {}
         self.variant: dict[str, str | None] = {}  # None: two entities share the skeleton
         self.name_words: set[str] = set()  # core name words (article removed)
+        self.english: dict[str, str] = {}  # an English name, lowercased → entity
+        self.by_word: dict[str, set[str]] = {}  # any word of any name (English lowercased) → entities
         # For the tagger's speed: the words names start with (exact and stem) and the longest
         # name starting with each, and every prefix of every skeleton. A window whose first word
         # starts no name is never looked up.
@@ -89,6 +91,7 @@ class Catalogue:
                             tuple(a for a in merged if a != known.name),
                             {**entity.attributes, **known.attributes})
         self.entities[entity.id] = entity
+        self._add_user_keys(entity)
         for name in entity.names:
             tokens = name_tokens(name)
             if not tokens:
@@ -112,6 +115,16 @@ class Catalogue:
             if len(key) >= MIN_VARIANT_KEY:
                 holder = self.variant.get(key, entity.id)
                 self.variant[key] = entity.id if holder == entity.id else None
+
+    def _add_user_keys(self, entity: Entity) -> None:
+        """Keys for what a user types to name an entity (not for tagging text): its English
+        name, and every word of every name, so "Putin" or كيم can be resolved or shown to be
+        ambiguous."""
+        if entity.name_en:
+            self.english.setdefault(_lowered_key(entity.name_en), entity.id)
+        for name in (*entity.names, entity.name_en):
+            for word in name_tokens(name):
+                self.by_word.setdefault(word.lower(), set()).add(entity.id)
 
     def lookup(self, tokens: tuple[str, ...], types=TYPES,
                keys=("exact", "stem", "variant")) -> tuple[Entity, str] | None:
@@ -138,7 +151,23 @@ class Catalogue:
             entity = self.entities[name]
             return entity if kind in (None, entity.type) else None
         found = self.lookup(tokens, types=(kind,) if kind else TYPES)
-        return found[0] if found else None
+        if found:
+            return found[0]
+        english = self.entities.get(self.english.get(_lowered_key(name), ""))
+        if english is not None and kind in (None, english.type):
+            return english
+        sharing = self.sharing(name, kind)
+        return sharing[0] if len(sharing) == 1 else None
+
+    def sharing(self, name: str, kind: str | None = None) -> list[Entity]:
+        """Entities with every word of ``name`` among the words of their names (Putin, كيم),
+        curated ones first: one means that entity, several mean ``name`` is ambiguous."""
+        words = [w.lower() for w in name_tokens(name)]
+        if not words:
+            return []
+        ids = set.intersection(*(self.by_word.get(w, set()) for w in words))
+        found = [self.entities[i] for i in ids if kind in (None, self.entities[i].type)]
+        return sorted(found, key=lambda e: (e.attributes.get("kind") == "city", e.id))
 
     def closest(self, name: str, kind: str | None = None, n: int = 5) -> list[Entity]:
         """Entities whose names look most like ``name`` (for "did you mean")."""
@@ -152,6 +181,10 @@ class Catalogue:
     def known_words(self) -> tuple[str, ...]:
         """Name words of at least MIN_KNOWN_WORD letters: their first letter is never a clitic."""
         return tuple(sorted(w for w in self.name_words if len(w) >= MIN_KNOWN_WORD and w.isalpha()))
+
+
+def _lowered_key(name: str) -> str:
+    return exact_key(tuple(t.lower() for t in name_tokens(name)))
 
 
 def catalogue_rows():
