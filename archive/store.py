@@ -331,7 +331,7 @@ class Store:
             _start(writer, delete, replace)
             for article, passages in articles:
                 add_article(writer, article, passages)
-            _add_entities(writer, entities())
+            _add_entities(writer, entities(), replace is not None)
         except BaseException:
             self._cancel(writer)
             raise
@@ -377,7 +377,7 @@ class Store:
                 worker.start()
             done = _collect(workers, results, counter, progress)
             summaries[:] = [summary for _, summary in done]
-            _add_entities(writer, entities())
+            _add_entities(writer, entities(), replace is not None)
             segments = [] if replace is not None else writer._merge_segments(None, None, None)
             segments += [segment for segment, _ in done if segment is not None]
             if writer._added:
@@ -440,10 +440,13 @@ def add_article(writer, article: dict, passages: list[PassageDoc]) -> None:
             facets=encode_facets(p.doc_id, p.entities))
 
 
-def _add_entities(writer, entities: Iterable[dict]) -> None:
+def _add_entities(writer, entities: Iterable[dict], replace: bool = False) -> None:
+    """Record discovered entities; an update replaces an entity's earlier record, a rebuild
+    (which drops every old document, and must not read old segments) just adds."""
+    add = writer.add_document if replace else writer.update_document
     for entity in entities:
-        writer.update_document(kind="entity", pid=f"entity:{entity['id']}",
-                               entity=json.dumps(entity, ensure_ascii=False))
+        add(kind="entity", pid=f"entity:{entity['id']}",
+            entity=json.dumps(entity, ensure_ascii=False))
 
 
 def _segment_worker(ix, number, job, counter, results, limitmb) -> None:
