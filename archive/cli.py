@@ -160,8 +160,8 @@ def _log_notices() -> None:
 @click.option("--index", "index_path", metavar="DIR", default=None,
               help="Index folder (default: ./index or $ARCHIVE_INDEX).")
 @click.option("--rebuild", is_flag=True,
-              help="Build from scratch (in a side folder, swapped in when done) instead of "
-                   "updating.")
+              help="Analyse everything again and replace the index's content in one commit "
+                   "(searches see the old content until then) instead of updating.")
 @click.option("--stemmer", default="light", show_default=True,
               type=click.Choice(["light", "none", "snowball", "tashaphyne", "isri"]),
               help="Stemmer for a new index (others need `pip install .[eval]`).")
@@ -174,13 +174,15 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
     """Index articles from PATHS (files or folders, searched recursively).
 
     \b
-    Formats:   .txt (title = first line, id = file name without extension)
+    Formats:   .txt (title = first line, id = file name without extension, or the path
+                     under the folder given when two files share a name: 2024/report)
                .jsonl / .json (records with id, title, text, optional date, source, url)
     Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1256.
 
     Runs again only over what changed: new or edited articles are (re)indexed, articles whose
     file is gone are removed. A file that cannot be read is reported on stderr with the reason;
     everything else is still indexed, and the exit status is 1. With no PATHS, indexes ./corpus.
+    One build at a time: while another writes to the same index, this one exits 1 at once.
     """
     paths = list(paths) or [_default_corpus()]
     path = index_path or _default_index()
