@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from archive.arabic import Analyzer, shared_analyzer
+from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.indexer import IndexReport, Progress, build
@@ -127,15 +128,23 @@ class Archive:
                          progress=progress, workers=workers)
 
     def search(self, query: str, limit: int = 10, page: int = 1,
-               filters: dict[str, Iterable[str]] | None = None, facets: int = 10) -> SearchResults:
+               filters: dict[str, Iterable[str]] | None = None, facets: int = 10,
+               date_from: str | None = None, date_to: str | None = None) -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
         syntax. ``filters`` maps a type (person, place, organization, weapon) to entity names
-        (any spelling), all required; ``facets`` is how many entities of each type to count over
-        all hits (0: none). Raises ArchiveError for a name that resolves to no entity."""
+        (any spelling), all required; ``date_from``/``date_to`` (``YYYY``, ``YYYY-MM`` or
+        ``YYYY-MM-DD``, inclusive) keep articles published then (an article without a readable
+        date is left out); ``facets`` is how many entities of each type to count over all hits
+        (0: none; facets also bring the hits' articles by month). Raises ArchiveError for a name
+        that resolves to no entity, or a malformed date."""
         entity_ids = [self.resolve_entity(name, kind).id
                       for kind, names in (filters or {}).items() for name in names]
+        try:
+            dates = (date_bound(date_from, "from"), date_bound(date_to, "to"))
+        except ValueError as error:
+            raise ArchiveError(str(error)) from None
         return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
-                                     facets=facets)
+                                     facets=facets, dates=dates)
 
     # -- entities -----------------------------------------------------------------------------
 

@@ -208,12 +208,18 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
 @click.option("--place", multiple=True, metavar="NAME", help="Only passages mentioning this place.")
 @click.option("--org", multiple=True, metavar="NAME", help="Only passages mentioning this organization.")
 @click.option("--weapon", multiple=True, metavar="NAME", help="Only passages mentioning this weapon.")
+@click.option("--from", "date_from", metavar="DATE",
+              help="Only articles published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE",
+              help="Only articles published on or before DATE (--to 2024-10: all of October).")
 @click.option("--facets", default=5, show_default=True, type=click.IntRange(0, 100),
               help="Entities of each type to count over all hits (0: none).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"query", "total", "results": [{"rank", "score", "doc_id", "title", '
-                   '"date", "source", "text", "highlights", "entities"}], "facets"} as UTF-8 JSON.')
-def search_command(query, index_path, limit, page, person, place, org, weapon, facets, as_json):
+                   '"date", "source", "text", "highlights", "entities"}], "suggestions", '
+                   '"facets", "months"} as UTF-8 JSON.')
+def search_command(query, index_path, limit, page, person, place, org, weapon, date_from,
+                   date_to, facets, as_json):
     """Ranked passages matching QUERY.
 
     \b
@@ -232,19 +238,24 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, f
     archive search "صواريخ" --place "بيونج يانج" --person "كيم جونغ أون"
     archive search "" --person Putin --place Kursk   English names work too
     archive search "" --weapon "Hwasong-11"     every passage that mentions it
+    archive search "كورسك" --from 2024-10 --to 2024-12   articles of those months only
 
     Facets list, for each type, the entities the hits mention; a count is the number of
-    articles whose matching passages mention the entity.
+    articles whose matching passages mention the entity. Articles without a readable date are
+    left out by --from/--to.
     """
     archive = _open_for_search(index_path)
     filters = {kind: names for kind, names in (("person", person), ("place", place),
                                                ("organization", org), ("weapon", weapon)) if names}
-    results = archive.search(query, limit=limit, page=page, filters=filters, facets=facets)
+    results = archive.search(query, limit=limit, page=page, filters=filters, facets=facets,
+                             date_from=date_from, date_to=date_to)
     if as_json:
         _echo_json(results.to_dict())
     else:
         _print_results(results)
         _print_facets(results.facets)
+        if results.months:
+            click.echo("Months: " + ", ".join(f"{m['month']} ({m['count']})" for m in results.months))
 
 
 def _print_results(results) -> None:

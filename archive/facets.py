@@ -175,6 +175,17 @@ class FacetIndex:
             counts.update(segment.article_counts(local))
         return counts
 
+    def passages_of(self, article_ids: set[str]) -> set[int]:
+        """Every passage (docnum) of these articles."""
+        found: set[int] = set()
+        for number, start in enumerate(self._starts):
+            segment = self._segment(number)
+            wanted = {i for i, article in enumerate(segment.articles) if article in article_ids}
+            if wanted:
+                found.update(start + local for local, article in enumerate(segment.article_of)
+                             if article in wanted)
+        return found
+
     def articles_with(self, docnums: Iterable[int]) -> set[str]:
         """Article ids of these passages."""
         found = set()

@@ -18,6 +18,7 @@ from whoosh import query as wq
 
 from archive import ranking
 from archive.arabic import Analyzer, LookupContext, tokenize
+from archive.dates import iso_day, within
 from archive.entities.catalogue import TYPES, Entity
 from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, parse
@@ -62,10 +63,13 @@ class SearchResults:
     facets: dict[str, list[dict]] = field(default_factory=dict)
     docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
     suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
+    months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
                "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions}
+        if self.months:
+            out["months"] = self.months
         if self.facets:
             out["facets"] = self.facets
         return out
@@ -101,6 +105,7 @@ class Searcher:
         self._facets: FacetIndex | None = None
         self._discovered: dict[str, Entity] = {}
         self._all_discovered = False
+        self._days: dict[str, str | None] | None = None
         self._pins = 0  # while > 0, every step reads the generation the operation started on
         self._lock = threading.RLock()
 
@@ -127,7 +132,28 @@ class Searcher:
             self._cache_for, self._facets, self._recent = searcher, None, {}
             self._discovered = {}  # filled on demand: an archive may hold many thousands
             self._all_discovered = False
+            self._days = None
         return searcher
+
+    def article_days(self) -> dict[str, str | None]:
+        """Article id → its day (archive.dates.iso_day), read once per index generation."""
+        searcher = self._fresh()
+        if self._days is None:
+            self._days = {f["doc_id"]: iso_day(f.get("date"))
+                          for f in searcher.documents(kind="article")}
+        return self._days
+
+    def months(self, docnums) -> list[dict]:
+        """How many articles among these passages' were published each month, oldest first."""
+        days = self.article_days()
+        counts = Counter(day[:7] for day in map(days.get, self.facet_index().articles_with(docnums))
+                         if day and len(day) >= 7)
+        return [{"month": month, "count": counts[month]} for month in sorted(counts)]
+
+    def _dated(self, start: str | None, end: str | None) -> set[int]:
+        """The passages of the articles published between ``start`` and ``end``."""
+        days = self.article_days()
+        return self.facet_index().passages_of({a for a, d in days.items() if within(d, start, end)})
 
     @staticmethod
     def _entity(stored: dict) -> Entity:
@@ -265,34 +291,38 @@ class Searcher:
     # -- running ------------------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 10, page: int = 1, entity_ids=(),
-               facets: int = 10) -> SearchResults:
+               facets: int = 10, dates: tuple[str | None, str | None] = (None, None)) -> SearchResults:
         """Ranked passages for ``text``, restricted to passages tagged with every entity of
-        ``entity_ids``; with ``facets``, the top that many entities of each type over all hits.
-        An empty query with entities lists the passages that mention them."""
+        ``entity_ids`` and to articles published within ``dates`` (day prefixes, inclusive);
+        with ``facets``, the top that many entities of each type over all hits, and the hits'
+        articles by month. An empty query with entities or dates lists the passages that match
+        them."""
         with self.pinned() as searcher:
             return self._search(searcher, text, max(1, int(limit)), max(1, int(page)),
-                                entity_ids, facets)
+                                entity_ids, facets, tuple(dates))
 
     def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
-                facets: int) -> SearchResults:
+                facets: int, dates: tuple) -> SearchResults:
         parsed = parse(text)
         q, terms = self.build(parsed)
-        if q is None and not entity_ids:
+        restricted = bool(entity_ids) or dates != (None, None)
+        if q is None and not restricted:
             return SearchResults(text, 0, page, limit, [])
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
-        found = self._match(searcher, q, entity_ids)
+        found = self._match(searcher, q, entity_ids, dates)
         best = ranking.top(searcher, found.scores, found.deferred, limit * page)
         matched = found.scores.keys()
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
-        if not matched and not entity_ids:
+        if not matched and not restricted:
             results.suggestions = self.suggest(searcher, parsed)
         if facets:
             if found.counts is None:
                 found.counts = self.facet_index().article_counts(matched)
             results.facets = self.top_entities(found.counts, limit=facets)
+            results.months = self.months(matched)
         return results
 
     def suggest(self, searcher, parsed: ParsedQuery) -> list[str]:
@@ -307,13 +337,14 @@ class Searcher:
                         text, changed = text.replace(word, better, 1), True
         return [text] if changed else []
 
-    def _match(self, searcher, q, entity_ids) -> "Match":
-        """Every passage matching ``q`` and tagged with all of ``entity_ids``, scored; the last
-        few are kept, so turning pages or changing the facet limit does not match again."""
-        key = (q, tuple(sorted(set(entity_ids))))
+    def _match(self, searcher, q, entity_ids, dates=(None, None)) -> "Match":
+        """Every passage matching ``q``, tagged with all of ``entity_ids`` and published within
+        ``dates``, scored; the last few are kept, so turning pages or changing the facet limit
+        does not match again."""
+        key = (q, tuple(sorted(set(entity_ids))), dates)
         found = self._recent.pop(key, None)
         if found is None:
-            allowed = None
+            allowed = None if dates == (None, None) else self._dated(*dates)
             for entity_id in entity_ids:
                 docs = term_docs(searcher, "entities", entity_id)
                 allowed = docs if allowed is None else allowed & docs
