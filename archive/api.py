@@ -18,7 +18,7 @@ from archive.arabic import Analyzer, shared_analyzer
 from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
-from archive.indexer import IndexReport, Progress, build
+from archive.indexer import IndexReport, Progress, build, mentions_by_span
 from archive.search import SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
 from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
@@ -213,6 +213,33 @@ class Archive:
                 "articles": len(articles),
                 "co_mentions": self._searcher.top_entities(co_counts, limit=related),
                 "passages": [hit.to_dict() for hit in passages.hits]}
+
+    def article(self, doc_id: str) -> dict:
+        """One article as indexed: its fields (title, date, source, url) and its passages in
+        order, each with its text, its character span in the cleaned article and the entity
+        mentions inside it (offsets into the passage's text). ArchiveError if there is none."""
+        with self._searcher.pinned() as searcher:
+            stored = self.store.article(doc_id, searcher)
+            if stored is None:
+                raise ArchiveError(f"no article with id {doc_id!r} in the index at {self.path}")
+            passages = sorted((searcher.stored_fields(n) for n in self._searcher.docs("doc_id", doc_id)
+                               if searcher.stored_fields(n).get("kind") == "passage"),
+                              key=lambda p: p["position"])
+        # The cleaned text, passages at their offsets (what lies between passages is blank), so
+        # the tagger sees the article as the build did: its context rules and coreference
+        # reach across passages.
+        text = [" "] * (passages[-1]["end"] if passages else 0)
+        for passage in passages:
+            text[passage["start"]:passage["end"]] = passage["text"]
+        mentions = self.tagger.tag("".join(text))
+        inside = mentions_by_span(mentions)
+        return {
+            "doc_id": doc_id, **{k: stored.get(k) for k in ("title", "date", "source", "url")},
+            "passages": [{
+                "position": p["position"], "start": p["start"], "end": p["end"], "text": p["text"],
+                "entities": [{**m.to_dict(), "start": m.start - p["start"], "end": m.end - p["start"]}
+                             for m in inside(p["start"], p["end"])],
+            } for p in passages]}
 
     def tag(self, text: str) -> list[Mention]:
         """Entity mentions in any text, offsets into ``text`` as given."""

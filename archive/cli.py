@@ -335,6 +335,29 @@ def entity_command(name, index_path, kind, as_json):
         click.echo("\n  " + _shorten(hit["text"], 300) + click.style(f"  ({hit['doc_id']})", dim=True))
 
 
+@main.command("article")
+@click.argument("doc_id")
+@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"doc_id", "title", "date", "source", "url", "passages": [{"position", '
+                   '"start", "end", "text", "entities": [{"type", "id", "name", "text", "start", '
+                   '"end", "rule"}]}]}; entity offsets are into the passage\'s text.')
+def article_command(doc_id, index_path, as_json):
+    """One article as indexed (after cleaning), passage by passage, with the entities it
+    mentions. DOC_ID is a search result's doc_id."""
+    archive = _open_for_search(index_path)
+    article = archive.article(doc_id)
+    if as_json:
+        _echo_json(article)
+        return
+    click.echo(click.style(article["title"] or doc_id, bold=True))
+    meta = " · ".join(x for x in (doc_id, article["date"], article["source"], article["url"]) if x)
+    click.echo(click.style(meta, dim=True))
+    for passage in article["passages"]:
+        spans = [[m["start"], m["end"]] for m in passage["entities"]]
+        click.echo("\n" + _with_highlights(passage["text"], spans))
+
+
 @main.command("tag")
 @click.argument("source", default="-", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True,
