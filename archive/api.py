@@ -171,8 +171,11 @@ class Archive:
     def _discovered_by_name(self, name: str, kind: str | None) -> Entity | None:
         from archive.entities.keys import exact_key, name_tokens, variant_key
 
+        discovered = self._searcher.discovered()
+        if name in discovered:  # an id
+            return discovered[name] if kind in (None, discovered[name].type) else None
         wanted = name_tokens(name)
-        for entity in self._searcher.discovered().values():
+        for entity in discovered.values():
             if kind in (None, entity.type):
                 tokens = name_tokens(entity.name)
                 if exact_key(tokens) == exact_key(wanted) or variant_key(tokens) == variant_key(wanted):

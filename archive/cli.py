@@ -134,6 +134,7 @@ def main(ctx):
       archive index corpus/            build or update the index from files
       archive search "كورسك"            ranked passages, highlighted
       archive search "كورسك" --json     the same for programs
+      archive serve                    the same in a web browser, and an HTTP API
 
     The index lives in ./index unless --index or $ARCHIVE_INDEX says otherwise; the first
     search builds it from ./corpus if it is missing. Set NO_COLOR to turn colours off.
@@ -356,6 +357,32 @@ def article_command(doc_id, index_path, as_json):
     for passage in article["passages"]:
         spans = [[m["start"], m["end"]] for m in passage["entities"]]
         click.echo("\n" + _with_highlights(passage["text"], spans))
+
+
+@main.command("serve")
+@click.option("--index", "index_path", metavar="DIR", default=None,
+              help="Index folder (default: ./index or $ARCHIVE_INDEX, built on first use).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but this machine's loopback is reachable "
+                   "by others, with no authentication.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve_command(index_path, host, port):
+    """Search and browse the archive in a web browser, and serve its JSON API.
+
+    \b
+    /                       the search page (Arabic, right to left), facets, timeline
+    /articles/ID, /entities/ID   an article with its entities marked, an entity's page
+    /api/search, /api/entities, /api/entities/ID, /api/articles/ID, POST /api/tag
+    /docs                   the API's documentation (OpenAPI)
+
+    The API answers with the same JSON as the commands' --json. The index is opened read-only.
+    """
+    from archive.server import serve
+
+    archive = _open_for_search(index_path)
+    path = archive.path
+    archive.close()
+    serve(path, host=host, port=port, announce=lambda line: click.echo(line, err=True))
 
 
 @main.command("tag")

@@ -125,8 +125,9 @@ class SegmentFacets:
 class FacetIndex:
     """Facets over every segment a Whoosh searcher reads; ``folder`` holds the saved files."""
 
-    def __init__(self, searcher, folder: Path):
+    def __init__(self, searcher, folder: Path, writable: bool = True):
         self.folder = Path(folder)
+        self.writable = writable  # False: a read-only reader counts from memory, saves nothing
         self._leaves = [(offset, leaf.reader()) for leaf, offset in searcher.leaf_searchers()]
         self._starts = [offset for offset, _ in self._leaves]
         self._segments: dict[int, SegmentFacets] = {}
@@ -140,9 +141,10 @@ class FacetIndex:
             if found is None:
                 found = SegmentFacets.from_column(reader)
                 try:
-                    found.save(path)
+                    if self.writable:
+                        found.save(path)
                 except OSError:
-                    pass  # a read-only index: counted from memory, slower to start next time
+                    pass  # an unwritable folder: counted from memory, slower to start next time
             self._segments[number] = found
         return found
 

@@ -163,7 +163,7 @@ class Searcher:
     def facet_index(self) -> FacetIndex:
         searcher = self._fresh()
         if self._facets is None:
-            self._facets = FacetIndex(searcher, self.store.path)
+            self._facets = FacetIndex(searcher, self.store.path, writable=not self.store.readonly)
         return self._facets
 
     def docs(self, fieldname: str, text: str) -> set[int]:

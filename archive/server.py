@@ -1,0 +1,315 @@
+"""HTTP: requests in; the CLI's JSON contracts (``/api/…``) and server-rendered, right-to-left
+HTML pages out. A thin layer over archive.api, like the CLI: nothing here searches or tags.
+
+    archive serve                       # http://127.0.0.1:8000/, the API's docs at /docs
+
+The index is opened read-only. Every call into the archive runs under one lock: its caches are
+per process and a search is CPU-bound Python, so threads would not make it faster anyway.
+Article text reaches pages only through Jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from pathlib import Path
+from typing import Annotated, Callable
+from urllib.parse import urlencode
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from archive.api import Archive, ArchiveError
+from archive.entities.catalogue import TYPES
+
+MAX_QUERY_CHARS = 500  # a query longer than this is a mistake (or an attack), not a search
+MAX_NAME_CHARS = 200  # an entity filter's name or id
+MAX_FILTERS = 20
+MAX_TAG_BYTES = 1_000_000  # POST /api/tag: about 250 pages of Arabic
+PAGE_SIZE = 10
+FILTER_PARAMS = {"person": "person", "place": "place", "org": "organization", "weapon": "weapon"}
+TYPE_LABELS = {"person": "أشخاص", "place": "أماكن", "organization": "منظمات", "weapon": "أسلحة"}
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class ApiError(Exception):
+    """An error for the client: a status code and a message, returned as JSON (or a page)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def create_app(archive: Archive) -> FastAPI:
+    """The web application over an open archive (open it with ``readonly=True``)."""
+    app = FastAPI(title="archive", version=_version(),
+                  description="Search a full-text archive of Arabic news; the JSON contracts "
+                              "are those of the `archive` command's --json.")
+    lock = threading.Lock()
+
+    def call(function: Callable, *args, status: int = 400, **kwargs):
+        with lock:
+            try:
+                return function(*args, **kwargs)
+            except ArchiveError as error:
+                raise ApiError(status, str(error)) from None
+
+    _add_error_handlers(app)
+    _add_api(app, archive, call)
+    _add_pages(app, archive, call)
+    return app
+
+
+# -- the JSON API --------------------------------------------------------------------------------
+
+Text = Annotated[str, Query(max_length=MAX_QUERY_CHARS)]
+Names = Annotated[list[str], Query(max_length=MAX_FILTERS)]
+
+
+def _filters(person, place, org, weapon) -> dict[str, list[str]]:
+    given = {"person": person, "place": place, "org": org, "weapon": weapon}
+    filters = {FILTER_PARAMS[k]: list(v) for k, v in given.items() if v}
+    if any(len(name) > MAX_NAME_CHARS for names in filters.values() for name in names):
+        raise ApiError(400, f"an entity name is at most {MAX_NAME_CHARS} characters")
+    return filters
+
+
+def _add_api(app: FastAPI, archive: Archive, call) -> None:
+    @app.get("/api/search", summary="Ranked passages, facets and months (archive search --json)")
+    def api_search(q: Text = "", limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
+                   page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                   person: Names = [], place: Names = [], org: Names = [], weapon: Names = [],
+                   facets: Annotated[int, Query(ge=0, le=100)] = 10,
+                   date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+                   date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None):
+        results = call(archive.search, q, limit=limit, page=page,
+                       filters=_filters(person, place, org, weapon), facets=facets,
+                       date_from=date_from, date_to=date_to)
+        return results.to_dict()
+
+    @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
+    def api_entities(type: Annotated[str | None, Query(pattern="^(" + "|".join(TYPES) + ")$")] = None,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 20):
+        return call(archive.entities, kind=type, limit=limit)
+
+    @app.get("/api/entities/{entity_id}", summary="An entity's page (archive entity --json)")
+    def api_entity(entity_id: str):
+        return call(archive.entity, entity_id, status=404)
+
+    @app.get("/api/articles/{doc_id:path}",
+             summary="An article as indexed, passages and mentions (archive article --json)")
+    def api_article(doc_id: str):
+        return call(archive.article, doc_id, status=404)
+
+    @app.post("/api/tag", summary="Entity mentions in a text (archive tag --json)")
+    async def api_tag(request: Request,
+                      text: Annotated[str | None, Body(embed=True,
+                                                       description="or send text/plain")] = None):
+        if text is None:
+            raw = await _bounded_body(request)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ApiError(400, "the body must be UTF-8 text") from None
+        elif len(text.encode("utf-8")) > MAX_TAG_BYTES:
+            raise ApiError(413, f"the text is over {MAX_TAG_BYTES:,} bytes")
+        return {"entities": [m.to_dict() for m in call(archive.tag, text)]}
+
+
+async def _bounded_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_TAG_BYTES:
+        raise ApiError(413, f"the text is over {MAX_TAG_BYTES:,} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_TAG_BYTES:
+            raise ApiError(413, f"the text is over {MAX_TAG_BYTES:,} bytes")
+    return bytes(body)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error is {"status", "error"} JSON for the API and a page for a browser; never a
+    stack trace."""
+
+    def respond(request: Request, status: int, message: str):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"status": status, "error": message}, status_code=status)
+        return TEMPLATES.TemplateResponse(request, "error.html",
+                                          {"status": status, "message": message},
+                                          status_code=status)
+
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, error: ApiError):
+        return respond(request, error.status, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+                             for e in error.errors())
+        return respond(request, 400, f"bad request: {problems}")
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, error: HTTPException):
+        return respond(request, error.status_code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def on_bug(request: Request, error: Exception):
+        return respond(request, 500, f"internal error ({type(error).__name__}); see the "
+                                     f"server's log")
+
+
+# -- the pages -----------------------------------------------------------------------------------
+
+def _add_pages(app: FastAPI, archive: Archive, call) -> None:
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: Text = "",
+                    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                    person: Names = [], place: Names = [], org: Names = [], weapon: Names = [],
+                    date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+                    date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None):
+        state = _State(q, person, place, org, weapon, date_from or None, date_to or None)
+        results, chips = None, []
+        if state.asks_anything:
+            results = call(archive.search, q, limit=PAGE_SIZE, page=page,
+                           filters=_filters(person, place, org, weapon), facets=8,
+                           date_from=state.date_from, date_to=state.date_to)
+            chips = [(call(archive.resolve_entity, value, FILTER_PARAMS[param]).name,
+                      state.url(without=(param, value)), param)
+                     for param, value in state.filters()]
+        return TEMPLATES.TemplateResponse(request, "search.html", {
+            "state": state, "results": results, "chips": chips, "page": page,
+            "type_labels": TYPE_LABELS, "marked": _marked, "months": _month_bars(results),
+            "pages": _pages(results, state) if results else None})
+
+    @app.get("/articles/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, doc_id: str):
+        article = call(archive.article, doc_id, status=404)
+        return TEMPLATES.TemplateResponse(request, "article.html", {
+            "article": article, "type_labels": TYPE_LABELS,
+            "segments": [_segments(p["text"], p["entities"]) for p in article["passages"]]})
+
+    @app.get("/entities/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
+    def entity_page(request: Request, entity_id: str):
+        entity = call(archive.entity, entity_id, samples=10, related=8, status=404)
+        param = {v: k for k, v in FILTER_PARAMS.items()}[entity["type"]]
+        timeline = call(archive.search, "", filters={entity["type"]: [entity["id"]]}, facets=1,
+                        limit=1)
+        return TEMPLATES.TemplateResponse(request, "entity.html", {
+            "entity": entity, "type_labels": TYPE_LABELS, "marked": _marked,
+            "search_url": "/?" + urlencode({param: entity["id"]}),
+            "months": _month_bars(timeline)})
+
+
+class _State:
+    """The whole state of the search page, as it lives in the URL (shareable, back button)."""
+
+    def __init__(self, q, person, place, org, weapon, date_from, date_to):
+        self.q = q
+        self.values = {"person": list(person), "place": list(place), "org": list(org),
+                       "weapon": list(weapon)}
+        self.date_from, self.date_to = date_from, date_to
+
+    @property
+    def asks_anything(self) -> bool:
+        return bool(self.q.strip() or any(self.values.values()) or self.date_from or self.date_to)
+
+    def filters(self) -> list[tuple[str, str]]:
+        return [(param, value) for param, values in self.values.items() for value in values]
+
+    def params(self, without=None, **changes) -> list[tuple[str, str]]:
+        pairs = [("q", self.q)] if self.q else []
+        pairs += [pair for pair in self.filters() if pair != without]
+        dates = {"from": self.date_from, "to": self.date_to}
+        dates.update({k.rstrip("_"): v for k, v in changes.items() if k.rstrip("_") in dates})
+        pairs += [(k, v) for k, v in dates.items() if v]
+        if "page" in changes and changes["page"] != 1:
+            pairs.append(("page", str(changes["page"])))
+        return pairs
+
+    def url(self, without=None, **changes) -> str:
+        return "/?" + urlencode(self.params(without, **changes))
+
+    def with_filter(self, type_: str, entity_id: str) -> str:
+        param = {v: k for k, v in FILTER_PARAMS.items()}[type_]
+        if entity_id in self.values[param]:
+            return self.url()
+        return "/?" + urlencode(self.params() + [(param, entity_id)])
+
+    def with_query(self, q: str) -> str:
+        return "/?" + urlencode([("q", q)] + self.hidden_fields())
+
+    def hidden_fields(self) -> list[tuple[str, str]]:
+        """What the search box keeps when a new query is typed: the filters and dates."""
+        return [pair for pair in self.params() if pair[0] != "q"]
+
+
+def _marked(text: str, spans) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, highlighted?) at ``spans``; the template escapes each piece."""
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [(text[last:start], False), (text[start:end], True)]
+        last = end
+    pieces.append((text[last:], False))
+    return [piece for piece in pieces if piece[0]]
+
+
+def _segments(text: str, mentions: list[dict]) -> list[tuple[str, dict | None]]:
+    """A passage cut into plain pieces and entity mentions (each with its type and id)."""
+    pieces, last = [], 0
+    for mention in sorted(mentions, key=lambda m: m["start"]):
+        if mention["start"] < last:
+            continue  # overlapping mentions: the first one wins
+        pieces += [(text[last:mention["start"]], None), (text[mention["start"]:mention["end"]], mention)]
+        last = mention["end"]
+    pieces.append((text[last:], None))
+    return [piece for piece in pieces if piece[0]]
+
+
+def _month_bars(results) -> list[dict]:
+    """The months of a search as bars: label, count, height in percent of the largest."""
+    months = results.months if results is not None else []
+    top = max((m["count"] for m in months), default=0)
+    return [{**m, "height": max(4, round(100 * m["count"] / top))} for m in months]
+
+
+def _pages(results, state: _State) -> dict:
+    last = max(1, -(-results.total // results.limit))
+    return {"last": last,
+            "previous": state.url(page=results.page - 1) if results.page > 1 else None,
+            "next": state.url(page=results.page + 1) if results.page < last else None}
+
+
+def _version() -> str:
+    from archive import __version__
+
+    return __version__
+
+
+# -- running -------------------------------------------------------------------------------------
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8000,
+          announce: Callable[[str], None] = print) -> None:
+    """Serve the index at ``path`` (read-only) until interrupted."""
+    import uvicorn
+
+    archive = Archive.open(path, readonly=True)
+    if not is_loopback(host):
+        announce(f"Warning: listening on {host}, beyond this machine. There is no "
+                 f"authentication: anyone who can reach port {port} can read the archive.")
+    shown = f"[{host}]" if ":" in host else host
+    announce(f"Serving {path} at http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops).")
+    uvicorn.run(create_app(archive), host=host, port=port, log_level="warning")
