@@ -166,3 +166,24 @@ def test_tag_command_offsets_into_the_input_as_given(tmp_path):
     for e in from_file:
         assert decoded[e["start"]:e["end"]] == e["text"]
     assert [e["text"] for e in from_file] == ["الكرملين", "دميتري بيسكوف", "كورسك", "بوتين"]
+
+
+JUNK_NAMES = """وقال المتحدث محاكمة اخرى حيث. وبدأت محاكمة اخرى في المدينة حيث يقيم الرئيس.
+وقال الوزير اول حكومة كبير. وكانت اول حكومة في المنطقة حيث تعمل ثلاثة وزارات.
+وأعلن الرئيس منطقة رئيس ثلاثة: ان هذه المنطقة مهمة، وقال رئيس الوزراء ان ثلاثة جنود قتلوا.
+وقال المتحدث سامر زيدوني إن الحكومة ستجتمع. وأضاف زيدوني أن المنطقة آمنة."""
+
+
+def test_common_words_never_become_people_through_context_or_coreference():
+    from archive.entities.tagger import Tagger
+
+    tagger = Tagger()
+    mentions = tagger.tag(JUNK_NAMES)
+    people = {m.text for m in mentions if m.type == "person"}
+    for word in ("حيث", "اول", "منطقة", "حكومة", "رئيس", "ثلاثة", "كبير", "محاكمة", "اخرى"):
+        assert not any(word in person.split() for person in people), (word, people)
+    assert not any(m.rule == "coreference" and m.text in tagger.rules.common for m in mentions)
+    # A name that is a name still introduces its bearer, who is then found by one word.
+    zaidouni = [m for m in mentions if "زيدوني" in m.text]
+    assert [m.rule for m in zaidouni] == ["context", "coreference"]
+    assert len({m.entity_id for m in zaidouni}) == 1

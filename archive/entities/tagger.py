@@ -82,6 +82,8 @@ class Rules:
         self.name_suffixes = tuple(normalize(e) for e in raw["name_suffixes"])
         self.stopwords = {normalize(w) for w in data_lines("stopwords.txt")}
         self.not_names = self.stopwords | {t[0] for t in phrases("name_stopwords")}
+        # Frequent words (data/common_words.txt): never a name on their own.
+        self.common = frozenset(article_core(normalize(w)) for w in data_lines("common_words.txt"))
 
 
 class Tagger:
@@ -89,6 +91,9 @@ class Tagger:
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
         self.discovered: dict[str, Entity] = {}  # entities found by context rules
+        self.person_words = frozenset(word for e in self.catalogue.entities.values()
+                                      if e.type == "person" for name in e.names
+                                      for word in name_tokens(name))
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
 
     def entity(self, entity_id: str) -> Entity | None:
@@ -254,6 +259,8 @@ class Tagger:
                      or self._organization_after_head(tokens, covered, i, mentions)
                      or self._place_after_head(tokens, covered, i)
                      or self._weapon_model(tokens, covered, i))
+            if found and self._ordinary_words(found[2], tokens[found[0]:found[1] + 1]):
+                found = None
             if found:
                 first, last, kind, skip = found
                 entity = self._discover(kind, tokens[first:last + 1], skip)
@@ -405,6 +412,24 @@ class Tagger:
             return i, i, "weapon", 0
         return None
 
+    def _distinctive(self, word: str) -> bool:
+        """A word of a person's name that may stand for the person alone later: not a stopword
+        and not a common word (حيث، منطقة، حكومة are never anyone's name by themselves)."""
+        return (len(word) >= MIN_COREF_WORD and word not in self.rules.stopwords
+                and word not in self.rules.common)
+
+    def _ordinary_words(self, kind: str, tokens: list[_Token]) -> bool:
+        """Whether a name found by context is a run of ordinary words instead: for a person,
+        more than half of them common words no catalogued person's name uses (محاكمة اخرى حيث;
+        but محمد is a name word, and جون كيربي has one common word of two); for a place, any
+        (حيث يقيم after المدينة). Organizations are heads and their complements, made of
+        common words by nature (وزارة الدفاع), and weapons are model codes."""
+        ordinary = sum(t.core in self.rules.common and t.core not in self.person_words
+                       for t in tokens)
+        if kind == "person":
+            return ordinary * 2 > len(tokens)
+        return kind == "place" and ordinary > 0
+
     def _coreference_pass(self, tokens, covered, mentions, add) -> None:
         owners: dict[str, set[str]] = {}
         for mention in mentions:
@@ -414,7 +439,7 @@ class Tagger:
             if len(words) < 2:
                 continue
             for word in words:
-                if len(word) >= MIN_COREF_WORD and word not in self.rules.stopwords:
+                if self._distinctive(word):
                     owners.setdefault(word, set()).add(mention.entity_id)
         unique = {word: next(iter(ids)) for word, ids in owners.items() if len(ids) == 1}
         for i, token in enumerate(tokens):
