@@ -388,7 +388,8 @@ def serve_command(index_path, host, port):
 @main.command("tag")
 @click.argument("source", default="-", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"entities": [{"type", "id", "name", "text", "start", "end", "rule"}]}.')
+              help='Print {"entities": [{"type", "id", "name", "text", "start", "end", "rule", '
+                   '"confidence" (model mentions only)}]}.')
 def tag_command(source, as_json):
     """Tag the people, places, organizations and weapons in a text file (or - for stdin).
 
@@ -408,7 +409,8 @@ def tag_command(source, as_json):
         _echo_json({"entities": [m.to_dict() for m in mentions]})
         return
     for m in mentions:
-        click.echo(f"{m.start:>6}-{m.end:<6} {m.type:<12} {m.text}  →  {m.name}  [{m.entity_id}] ({m.rule})")
+        how = m.rule if m.confidence is None else f"{m.rule} {m.confidence:.2f}"
+        click.echo(f"{m.start:>6}-{m.end:<6} {m.type:<12} {m.text}  →  {m.name}  [{m.entity_id}] ({how})")
 
 
 def _shorten(text: str, width: int) -> str:

@@ -113,7 +113,7 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
         "mentions": json.dumps(spellings, ensure_ascii=False),
     }
     discovered = {m.entity_id: tagger.entity(m.entity_id).to_dict()
-                  for m in mentions if m.rule == "context"}
+                  for m in mentions if m.rule in ("context", "model")}
     return Analysed(fields, docs, list(discovered.values()))
 
 

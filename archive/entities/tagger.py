@@ -14,6 +14,7 @@ Three passes over one article:
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,11 +40,15 @@ class Mention:
     start: int  # character offsets into the tagged text
     end: int
     text: str  # the text as written there
-    rule: str  # catalogue | variant | context | coreference
+    rule: str  # catalogue | variant | model | context | coreference
+    confidence: float | None = None  # the model's, for its mentions
 
     def to_dict(self) -> dict:
-        return {"type": self.type, "id": self.entity_id, "name": self.name, "text": self.text,
-                "start": self.start, "end": self.end, "rule": self.rule}
+        out = {"type": self.type, "id": self.entity_id, "name": self.name, "text": self.text,
+               "start": self.start, "end": self.end, "rule": self.rule}
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
+        return out
 
 
 @dataclass(slots=True)
@@ -87,9 +92,12 @@ class Rules:
 
 
 class Tagger:
-    def __init__(self, catalogue: Catalogue | None = None):
+    def __init__(self, catalogue: Catalogue | None = None, model: bool = True):
+        """``model``: use the statistical tagger when its file is installed (False: catalogue
+        and context rules only, e.g. to measure what the model adds)."""
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
+        self.model = _load_model(self.catalogue, self.rules) if model else None
         self.discovered: dict[str, Entity] = {}  # entities found by context rules
         self.person_words = frozenset(word for e in self.catalogue.entities.values()
                                       if e.type == "person" for name in e.names
@@ -126,10 +134,11 @@ class Tagger:
         covered = [None] * len(tokens)  # index of the mention covering each token
         mentions: list[Mention] = []
 
-        def add(first: int, last: int, entity: Entity, rule: str, skip_letters: int = 0) -> None:
+        def add(first: int, last: int, entity: Entity, rule: str, skip_letters: int = 0,
+                confidence: float | None = None) -> None:
             start = _skip(tokens[first].surface, skip_letters) + tokens[first].start
             mention = Mention(entity.id, entity.type, entity.name, start, tokens[last].end,
-                              text[start:tokens[last].end], rule)
+                              text[start:tokens[last].end], rule, confidence)
             for i in range(first, last + 1):
                 if covered[i] is not None:  # a context rule absorbing a place (جامعة أكسفورد)
                     mentions[covered[i]] = None
@@ -139,6 +148,9 @@ class Tagger:
         self._catalogue_pass(tokens, add)
         self._context_pass(tokens, covered, mentions, add)
         self._coreference_pass(tokens, covered, mentions, add)
+        if self.model is not None:  # what the rules left: the model's, then their other mentions
+            self._model_pass(text, tokens, covered, add)
+            self._coreference_pass(tokens, covered, mentions, add)
         return sorted((m for m in mentions if m is not None), key=lambda m: m.start)
 
     def tag_article(self, article) -> list[Mention]:
@@ -252,6 +264,44 @@ class Tagger:
             return False
         return not any(normalize(n).endswith(("ي", "يه")) for n in entity.names)
 
+    def _model_pass(self, text: str, tokens, covered, add) -> None:
+        """Spans the statistical model finds where the catalogue found nothing, sentence by
+        sentence: a span that names a catalogue entity (by any key) is that entity, any other
+        a discovered one. Spans below MIN_CONFIDENCE are dropped."""
+        forms = None
+        for first, last in _sentences(text, tokens):
+            for span in self.model.spans(tokens[first:last]):
+                a, b = first + span.first, first + span.last
+                if span.confidence < MIN_CONFIDENCE or any(covered[k] is not None for k in range(a, b + 1)):
+                    continue
+                if forms is None:
+                    forms = {t.form for t in tokens}
+                skip = _model_clitics(tokens[a], forms)
+                if not self._plausible(span.type, tokens[a:b + 1]):
+                    continue
+                cores = (article_core(tokens[a].form[skip:]), *(t.core for t in tokens[a + 1:b + 1]))
+                found = self.catalogue.lookup(cores)
+                entity = found[0] if found else self._discover(span.type, tokens[a:b + 1], skip, "model")
+                add(a, b, entity, "model", skip, span.confidence)
+
+    def _plausible(self, kind: str, tokens: list[_Token]) -> bool:
+        """The checks a model span must pass, the context rules' own: a person's first word
+        looks like a name (no article, no plural or pronoun ending: شماليين، صحفيون are not
+        people);
+        no person or place made of ordinary words; an organization does not start with one
+        that is no head word (قوات المحاصرة)."""
+        if kind == "person" and not (self._name_like(tokens[0]) and all(
+                _ARABIC_WORD.match(t.form) and t.form not in self.rules.not_names
+                for t in tokens[1:])):
+            return False  # a later word may carry the article or any ending: بشار الأسد
+        if self._ordinary_words(kind, tokens):
+            return False
+        if kind == "organization":
+            first = tokens[0]
+            heads = self.rules.org_heads | self.rules.media_heads | self.rules.proper_heads
+            return not (first.core in self.rules.common and first.cores.isdisjoint(heads))
+        return True
+
     def _context_pass(self, tokens, covered, mentions, add) -> None:
         i = 0
         while i < len(tokens):
@@ -269,14 +319,14 @@ class Tagger:
             else:
                 i += 1
 
-    def _discover(self, kind: str, tokens: list[_Token], skip: int) -> Entity:
+    def _discover(self, kind: str, tokens: list[_Token], skip: int, how: str = "context") -> Entity:
         cores = tuple(t.core for t in tokens)
         cores = (article_core(tokens[0].form[skip:]), *cores[1:])
         entity_id = f"{kind}{DISCOVERED_MARK}{variant_key(cores)}"
         if entity_id not in self.discovered:
             surface = " ".join(t.surface for t in tokens)
             name = _skip_text(surface, skip)
-            self.discovered[entity_id] = Entity(entity_id, kind, name, attributes={"discovered": "context"})
+            self.discovered[entity_id] = Entity(entity_id, kind, name, attributes={"discovered": how})
         return self.discovered[entity_id]
 
     # person: a title or speech verb, optional qualifiers, then two or three name words
@@ -493,6 +543,56 @@ def _skip_text(text: str, letters: int) -> str:
 
 def _is_mark(ch: str) -> bool:
     return "\u064b" <= ch <= "\u065f" or ch in "\u0670\u0640"
+
+
+# A model span below this confidence (mean marginal probability of its labels) is dropped: on
+# the dev split, the spans under it are mostly wrong (scripts/evaluate_ner.py --min-confidence).
+MIN_CONFIDENCE = 0.6
+_SENTENCE_END = re.compile(r"[.!?؟؛\n]")
+MAX_SENTENCE_TOKENS = 120  # a run-on "sentence" (a list, a table) is cut
+
+
+def _sentences(text: str, tokens) -> list[tuple[int, int]]:
+    """[first, last) token ranges of the sentences of ``text``."""
+    ranges, first = [], 0
+    for i in range(1, len(tokens)):
+        if (_SENTENCE_END.search(text, tokens[i - 1].end, tokens[i].start)
+                or i - first >= MAX_SENTENCE_TOKENS):
+            ranges.append((first, i))
+            first = i
+    if tokens:
+        ranges.append((first, len(tokens)))
+    return ranges
+
+
+def _model_clitics(token: _Token, forms: set[str]) -> int:
+    """Letters of clitics before the name in a span's first word: و always (a rule), ب ك ل ف
+    only when the rest of the word stands alone elsewhere in the text (بموسكو after موسكو)."""
+    for reading, needs_evidence in token.readings[1:]:
+        removed = token.form[:len(token.form) - len(reading)]
+        if "ا" in removed:  # an article: part of the name as written (الحكومة الروسية)
+            continue
+        if not needs_evidence or reading in forms:
+            return len(removed)
+    return 0
+
+
+def _load_model(catalogue, rules):
+    """The statistical tagger if one is installed, else None; a model that cannot be loaded is
+    a warning (the tagger still runs on catalogue and rules), not a failure."""
+    from archive.entities.model import Gazetteers, NerModel, model_file
+
+    path = model_file()
+    if not path:
+        return None
+    try:
+        return NerModel(path, Gazetteers(catalogue, rules))
+    except ImportError:
+        reason = "python-crfsuite is not installed (pip install 'archive[ner]')"
+    except (OSError, ValueError) as error:
+        reason = f"{path} cannot be read as a CRFsuite model ({error})"
+    logging.getLogger("archive").warning("warning: entity model not used: %s", reason)
+    return None
 
 
 PLANS_KEPT = 200_000  # distinct words whose name-lookup plan is remembered (~20 MB)
