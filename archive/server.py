@@ -221,18 +221,19 @@ class _State:
     def filters(self) -> list[tuple[str, str]]:
         return [(param, value) for param, values in self.values.items() for value in values]
 
-    def params(self, without=None, **changes) -> list[tuple[str, str]]:
+    def params(self, without=None, page: int = 1, dates=None) -> list[tuple[str, str]]:
+        """The URL parameters of this state, less the filter ``without``, on ``page``, with
+        ``dates`` = (from, to) in place of the current ones if given."""
         pairs = [("q", self.q)] if self.q else []
         pairs += [pair for pair in self.filters() if pair != without]
-        dates = {"from": self.date_from, "to": self.date_to}
-        dates.update({k.rstrip("_"): v for k, v in changes.items() if k.rstrip("_") in dates})
-        pairs += [(k, v) for k, v in dates.items() if v]
-        if "page" in changes and changes["page"] != 1:
-            pairs.append(("page", str(changes["page"])))
+        start, end = dates if dates is not None else (self.date_from, self.date_to)
+        pairs += [(name, value) for name, value in (("from", start), ("to", end)) if value]
+        if page != 1:
+            pairs.append(("page", str(page)))
         return pairs
 
-    def url(self, without=None, **changes) -> str:
-        return "/?" + urlencode(self.params(without, **changes))
+    def url(self, without=None, page: int = 1, dates=None) -> str:
+        return "/?" + urlencode(self.params(without, page, dates))
 
     def with_filter(self, type_: str, entity_id: str) -> str:
         param = {v: k for k, v in FILTER_PARAMS.items()}[type_]

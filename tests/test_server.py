@@ -168,3 +168,11 @@ def test_listening_beyond_loopback_warns_that_there_is_no_authentication(seed_in
         process.terminate()
         process.wait(timeout=30)
     assert "no authentication" in warning and f":{port}/" in served
+
+
+def test_months_restrict_the_search_and_the_date_chip_lifts_it(client):
+    html = client.get("/", params={"q": "كورسك"}).text
+    assert 'href="/?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83&amp;from=2024-10&amp;to=2024-10"' in html
+    dated = client.get("/", params={"q": "كورسك", "from": "2024-10", "to": "2024-10"}).text
+    assert 'class="chip chip-date" href="/?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83"' in dated
+    assert "1 مقطع" in dated
