@@ -187,3 +187,13 @@ def test_common_words_never_become_people_through_context_or_coreference():
     zaidouni = [m for m in mentions if "زيدوني" in m.text]
     assert [m.rule for m in zaidouni] == ["context", "coreference"]
     assert len({m.entity_id for m in zaidouni}) == 1
+
+
+def test_a_given_name_introduces_a_person_without_a_title():
+    from archive.entities.tagger import Tagger
+
+    text = ("التقى طارق زيدان وفراس حمدان بوفد الشركة، واتفقوا على توسيع التعاون، "
+            "وكان أكبر هدف للزيارة دعم عبد الله الحمداني.")
+    people = {m.text: m.rule for m in Tagger(model=False).tag(text) if m.type == "person"}
+    assert people == {"طارق زيدان": "context", "فراس حمدان": "context",
+                      "عبد الله الحمداني": "context"}

@@ -87,6 +87,13 @@ class Rules:
         self.name_suffixes = tuple(normalize(e) for e in raw["name_suffixes"])
         self.stopwords = {normalize(w) for w in data_lines("stopwords.txt")}
         self.not_names = self.stopwords | {t[0] for t in phrases("name_stopwords")}
+        self.first_names: dict[str, frozenset] = {}  # normalized → the spellings listed
+        for written in data_lines("entities/first_names.txt"):
+            key = normalize(written)
+            self.first_names[key] = self.first_names.get(key, frozenset()) | {written}
+        self.given = frozenset(self.first_names)  # the normalized given names, as a set
+        # Name words after which an article belongs to the name (عبد الله, أبو العلاء, بن الخطاب)
+        self.compound_heads = frozenset(normalize(w) for w in ("عبد", "أبو", "ابو", "بن", "ابن", "بنت"))
         # Frequent words (data/common_words.txt): never a name on their own.
         self.common = frozenset(article_core(normalize(w)) for w in data_lines("common_words.txt"))
 
@@ -306,6 +313,7 @@ class Tagger:
         i = 0
         while i < len(tokens):
             found = (self._person_after_trigger(tokens, covered, i)
+                     or self._person_by_first_name(tokens, covered, i)
                      or self._organization_after_head(tokens, covered, i, mentions)
                      or self._place_after_head(tokens, covered, i)
                      or self._weapon_model(tokens, covered, i))
@@ -351,6 +359,41 @@ class Tagger:
                 or not self._closes_name(tokens, name[-1] + 1)):
             return None
         return name[0], name[-1], "person", 0
+
+    # person: a given name (data/entities/first_names.txt) and one to three name words after it
+    def _person_by_first_name(self, tokens, covered, i):
+        token = tokens[i]
+        if covered[i] is not None or token.cores.isdisjoint(self.rules.given):
+            return None
+        skip = _clitics_before(token, self.rules.given) or 0
+        given = token.form[skip:]
+        if given.startswith("ال") or given not in self.rules.first_names:
+            return None  # الشريف, الكامل: an adjective with its article, not a given name
+        if given in self.rules.common and not token.surface.endswith(tuple(self.rules.first_names[given])):
+            return None  # على is not علي, though both normalize alike
+        j, run = i + 1, []
+        while j < len(tokens) and len(run) < MAX_NAME_WORDS and covered[j] is None and not tokens[j].broken:
+            word = tokens[j]
+            if word.form.startswith("و") and word.form[1:] in self.rules.first_names:
+                break  # وفراس: "and Firas", the next person
+            if any(bare and reading in self.rules.common for reading, bare in word.readings[1:]):
+                break  # بعد، لكن: a clitic on a common word
+            if word.form.startswith("ال") and (tokens[j - 1].core in self.rules.compound_heads or (
+                    run and word.form.endswith("ي") and len(word.form) >= 6
+                    and word.core not in self.rules.common)):
+                pass  # عبد الله, أبو العلاء; a family name of origin: عبد الله الحمداني
+            elif not self._name_like(tokens[j]) or (
+                    tokens[j].core in self.rules.common and tokens[j].core not in self.rules.first_names
+                    and tokens[j].core not in self.rules.compound_heads
+                    and tokens[j].core not in self.person_words):
+                break
+            run.append(j)
+            j += 1
+        if len(run) >= 2 and not self._closes_name(tokens, run[-1] + 1):
+            run.pop()  # فراس حمدان بوفد الشركة: the clause goes on, so its last word is not the name's
+        if not run or self._ordinary_words("person", tokens[i:run[-1] + 1]):
+            return None
+        return i, run[-1], "person", skip
 
     def _closes_name(self, tokens, k) -> bool:
         """A name ends a clause: punctuation, the end, a function word or a speech verb follows
