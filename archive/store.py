@@ -26,6 +26,7 @@ import json
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import time
 import traceback
@@ -63,6 +64,31 @@ def _dumps_protocol_4(obj, protocol=None) -> bytes:
 # 40 µs instead of 4 µs, and most of a common word's query time went there. Protocol 4 stores
 # bytes as bytes (blocks are also half the size); Whoosh's reader unpickles either.
 whoosh3.dumps = _dumps_protocol_4
+
+
+# Whoosh deletes, after every commit, each file of the folder whose name looks like a segment
+# file of the index ("archive_" + letters and digits + an extension), so a user's
+# archive_notes.txt kept in the index folder would go too. Its segment ids are always 16
+# random letters and digits: only such names are ever deleted here.
+SEGMENT_FILE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]{{16}}[.][A-Za-z0-9_.]+$")
+
+
+def _clean_own_files(storage, indexname, gen, segments):
+    """Whoosh's cleanup after a commit, limited to files that are certainly the index's."""
+    current = {segment.segment_id() for segment in segments}
+    toc = whoosh_index.TOC._pattern(indexname)
+    for filename in storage:
+        match = toc.match(filename)
+        stale_toc = match and int(match.group(1)) != gen
+        stale_segment = SEGMENT_FILE.match(filename) and filename.split(".")[0] not in current
+        if stale_toc or stale_segment:
+            try:
+                storage.delete_file(filename)
+            except OSError:
+                pass  # in use elsewhere (Windows): a later commit retries
+
+
+whoosh_index.clean_files = _clean_own_files
 
 
 def writer_options(limitmb: int = 128) -> dict:
@@ -244,8 +270,7 @@ class Store:
         lock), matched by Whoosh's own patterns: what may be removed if a new index fails."""
         if not path.is_dir():
             return set()
-        patterns = (whoosh_index.TOC._pattern(INDEX_NAME),
-                    whoosh_index.TOC._segment_pattern(INDEX_NAME))
+        patterns = (whoosh_index.TOC._pattern(INDEX_NAME), SEGMENT_FILE)
         return {name for name in os.listdir(path)
                 if name == LOCK_FILE or any(p.match(name) for p in patterns)}
 
@@ -348,7 +373,7 @@ class Store:
         no reader has them open; the caller's lock keeps other writers out)."""
         writer.cancel()
         current = self._ix._read_toc()
-        whoosh_index.clean_files(self._ix.storage, INDEX_NAME, current.generation, current.segments)
+        _clean_own_files(self._ix.storage, INDEX_NAME, current.generation, current.segments)
 
     def prepare_facets(self) -> None:
         """Write the facet files of new segments now, so the first search need not."""

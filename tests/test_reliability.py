@@ -63,6 +63,8 @@ def test_builds_never_touch_sibling_folders_or_a_users_files_in_the_index_folder
         (work / name / "notes.txt").write_text("mine", "utf-8")
     (work / "index").mkdir()
     (work / "index" / "README").write_text("keep me", "utf-8")
+    # Named like an index file, but not one: Whoosh's own cleanup would delete it.
+    (work / "index" / "archive_notes.txt").write_text("keep me too", "utf-8")
 
     assert run_json("search", "كورسك", cwd=work)["total"] > 0  # the first search builds ./index
     for _ in range(2):
@@ -72,6 +74,7 @@ def test_builds_never_touch_sibling_folders_or_a_users_files_in_the_index_folder
     for name in siblings:
         assert (work / name / "notes.txt").read_text("utf-8") == "mine"
     assert (work / "index" / "README").read_text("utf-8") == "keep me"
+    assert (work / "index" / "archive_notes.txt").read_text("utf-8") == "keep me too"
     assert run_json("search", "كورسك", "--index", "myidx", cwd=work)["total"] > 0
 
 
