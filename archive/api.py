@@ -55,7 +55,7 @@ class Archive:
             if Store.exists(path):
                 store = Store.open(path, readonly=readonly)
             elif create and not readonly:
-                _require_stemmer(stemmer)
+                require_stemmer(stemmer)
                 with write_lock(path, wait=True):
                     store = Store.open(path) if Store.exists(path) else Store.create(
                         path, {"stemmer": stemmer})
@@ -75,7 +75,7 @@ class Archive:
         raising ArchiveError."""
         path = Path(path)
         with _user_errors(path):
-            _require_stemmer(stemmer)
+            require_stemmer(stemmer)
             with _building(path, wait=wait, on_wait=on_wait):
                 return cls._replace(path, paths, stemmer, progress, workers)
 
@@ -115,7 +115,7 @@ class Archive:
     @property
     def empty(self) -> bool:
         """Whether the index holds no article."""
-        return self.store.article_count() == 0
+        return not self.store.has_articles()
 
     def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
               workers: int | None = None) -> IndexReport:
@@ -129,13 +129,14 @@ class Archive:
 
     def search(self, query: str, limit: int = 10, page: int = 1,
                filters: dict[str, Iterable[str]] | None = None, facets: int = 10,
-               date_from: str | None = None, date_to: str | None = None) -> SearchResults:
+               date_from: str | None = None, date_to: str | None = None,
+               months: bool = False) -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
         syntax. ``filters`` maps a type (person, place, organization, weapon) to entity names
         (any spelling), all required; ``date_from``/``date_to`` (``YYYY``, ``YYYY-MM`` or
         ``YYYY-MM-DD``, inclusive) keep articles published then (an article without a readable
         date is left out); ``facets`` is how many entities of each type to count over all hits
-        (0: none; facets also bring the hits' articles by month). Raises ArchiveError for a name
+        (0: none); ``months`` adds the hits' articles by month. Raises ArchiveError for a name
         that resolves to no entity, or a malformed date."""
         entity_ids = [self.resolve_entity(name, kind).id
                       for kind, names in (filters or {}).items() for name in names]
@@ -144,7 +145,7 @@ class Archive:
         except ValueError as error:
             raise ArchiveError(str(error)) from None
         return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
-                                     facets=facets, dates=dates)
+                                     facets=facets, dates=dates, months=months)
 
     # -- entities -----------------------------------------------------------------------------
 
@@ -225,8 +226,8 @@ class Archive:
             stored = self.store.article(doc_id, searcher)
             if stored is None:
                 raise ArchiveError(f"no article with id {doc_id!r} in the index at {self.path}")
-            passages = sorted((searcher.stored_fields(n) for n in self._searcher.docs("doc_id", doc_id)
-                               if searcher.stored_fields(n).get("kind") == "passage"),
+            stored_fields = map(searcher.stored_fields, self._searcher.docs("doc_id", doc_id))
+            passages = sorted((f for f in stored_fields if f.get("kind") == "passage"),
                               key=lambda p: p["position"])
         # The cleaned text, passages at their offsets (what lies between passages is blank), so
         # the tagger sees the article as the build did: its context rules and coreference
@@ -246,7 +247,7 @@ class Archive:
 
     def tag(self, text: str) -> list[Mention]:
         """Entity mentions in any text, offsets into ``text`` as given."""
-        return Tagger(self.tagger.catalogue).tag(text)
+        return self.tagger.fresh().tag(text)
 
     def close(self) -> None:
         self.store.close()
@@ -262,22 +263,16 @@ class Archive:
 
 @contextmanager
 def _user_errors(path: Path):
-    """Problems a user can act on (a busy, damaged or unwritable index) as ArchiveError."""
+    """Problems a user can act on (a busy, damaged or unwritable index, a stemmer that is not
+    installed) as ArchiveError."""
     try:
         yield
-    except IndexError_ as error:
+    except (IndexError_, StemmerUnavailable) as error:
         raise ArchiveError(str(error)) from None
     except OSError as error:
         where = error.filename or path
         raise ArchiveError(f"cannot use the index at {path}: {where}: "
                            f"{error.strerror or error}") from None
-
-
-def _require_stemmer(name: str) -> None:
-    try:
-        require_stemmer(name)
-    except StemmerUnavailable as error:
-        raise ArchiveError(str(error)) from None
 
 
 def _open_for_rewrite(path: Path, stemmer: str) -> Store:
@@ -298,12 +293,12 @@ def _building(path: Path, wait: bool = False, on_wait=None):
     behind, and a user's files are never touched."""
     existed = path.exists()
     with write_lock(path, wait=wait, on_wait=on_wait):
-        before = Store.own_files(path) - {LOCK_FILE}
+        before = Store.own_files(path)
         try:
             yield
         except BaseException:
             if not before:  # there was no index before: every index file is this build's
-                for name in Store.own_files(path) - {LOCK_FILE}:
+                for name in Store.own_files(path):
                     (path / name).unlink(missing_ok=True)
             if not existed and set(os.listdir(path)) <= {LOCK_FILE}:
                 (path / LOCK_FILE).unlink(missing_ok=True)

@@ -215,12 +215,14 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
               help="Only articles published on or before DATE (--to 2024-10: all of October).")
 @click.option("--facets", default=5, show_default=True, type=click.IntRange(0, 100),
               help="Entities of each type to count over all hits (0: none).")
+@click.option("--months", is_flag=True,
+              help="Also count the hits' articles by month of publication (a timeline).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"query", "total", "results": [{"rank", "score", "doc_id", "title", '
                    '"date", "source", "text", "highlights", "entities"}], "suggestions", '
-                   '"facets", "months"} as UTF-8 JSON.')
+                   '"facets", "months" (with --months)} as UTF-8 JSON.')
 def search_command(query, index_path, limit, page, person, place, org, weapon, date_from,
-                   date_to, facets, as_json):
+                   date_to, facets, months, as_json):
     """Ranked passages matching QUERY.
 
     \b
@@ -249,7 +251,7 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
     filters = {kind: names for kind, names in (("person", person), ("place", place),
                                                ("organization", org), ("weapon", weapon)) if names}
     results = archive.search(query, limit=limit, page=page, filters=filters, facets=facets,
-                             date_from=date_from, date_to=date_to)
+                             date_from=date_from, date_to=date_to, months=months)
     if as_json:
         _echo_json(results.to_dict())
     else:
@@ -418,10 +420,7 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _with_highlights(text: str, spans) -> str:
-    out, last = [], 0
-    for start, end in spans:
-        out.append(text[last:start])
-        out.append(click.style(text[start:end], bold=True, fg="yellow"))
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+    from archive.search import cut
+
+    return "".join(click.style(piece, bold=True, fg="yellow") if marked else piece
+                   for piece, marked in cut(text, spans))

@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
-from bisect import bisect_left
 import os
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path

@@ -80,6 +80,7 @@ class Match:
     scores: dict[int, float]  # every matching passage
     deferred: list  # proximity phrases for ranking.top
     counts: Counter | None = None  # facet counts, once asked for
+    months: list[dict] | None = None  # the hits' articles by month, once asked for
 
 
 RECENT_MATCHES = 8  # matches kept per searcher (a common word's is a few MB)
@@ -291,18 +292,20 @@ class Searcher:
     # -- running ------------------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 10, page: int = 1, entity_ids=(),
-               facets: int = 10, dates: tuple[str | None, str | None] = (None, None)) -> SearchResults:
+               facets: int = 10, dates: tuple[str | None, str | None] = (None, None),
+               months: bool = False) -> SearchResults:
         """Ranked passages for ``text``, restricted to passages tagged with every entity of
         ``entity_ids`` and to articles published within ``dates`` (day prefixes, inclusive);
-        with ``facets``, the top that many entities of each type over all hits, and the hits'
-        articles by month. An empty query with entities or dates lists the passages that match
-        them."""
+        with ``facets``, the top that many entities of each type over all hits; with
+        ``months``, the hits' articles by month (the first time per index generation, it reads
+        every article's date). An empty query with entities or dates lists the passages that
+        match them."""
         with self.pinned() as searcher:
             return self._search(searcher, text, max(1, int(limit)), max(1, int(page)),
-                                entity_ids, facets, tuple(dates))
+                                entity_ids, facets, tuple(dates), months)
 
     def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
-                facets: int, dates: tuple) -> SearchResults:
+                facets: int, dates: tuple, months: bool) -> SearchResults:
         parsed = parse(text)
         q, terms = self.build(parsed)
         restricted = bool(entity_ids) or dates != (None, None)
@@ -322,7 +325,10 @@ class Searcher:
             if found.counts is None:
                 found.counts = self.facet_index().article_counts(matched)
             results.facets = self.top_entities(found.counts, limit=facets)
-            results.months = self.months(matched)
+        if months:
+            if found.months is None:
+                found.months = self.months(matched)
+            results.months = found.months
         return results
 
     def suggest(self, searcher, parsed: ParsedQuery) -> list[str]:
@@ -415,6 +421,18 @@ def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int
             if all(phrase[k] in readings[i + k][0] for k in range(n)):
                 marked.append([spans[i].start, spans[i + n - 1].end])
     return _merge(marked)
+
+
+def cut(text: str, spans, labels=None) -> list[tuple[str, object]]:
+    """``text`` cut at ``spans`` (sorted, not overlapping [start, end] pairs, e.g. a hit's
+    highlights) into (piece, label) pairs: a span's piece with its label (``labels[i]``, True
+    if none are given), the text around the spans with None. For printing and templating."""
+    pieces, last = [], 0
+    for i, (start, end) in enumerate(spans):
+        pieces += [(text[last:start], None), (text[start:end], True if labels is None else labels[i])]
+        last = end
+    pieces.append((text[last:], None))
+    return [piece for piece in pieces if piece[0]]
 
 
 def _merge(spans: list[list[int]]) -> list[list[int]]:

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from archive.api import Archive, ArchiveError
 from archive.entities.catalogue import TYPES
+from archive.search import cut
 
 MAX_QUERY_CHARS = 500  # a query longer than this is a mistake (or an attack), not a search
 MAX_NAME_CHARS = 200  # an entity filter's name or id
@@ -31,6 +32,7 @@ MAX_FILTERS = 20
 MAX_TAG_BYTES = 1_000_000  # POST /api/tag: about 250 pages of Arabic
 PAGE_SIZE = 10
 FILTER_PARAMS = {"person": "person", "place": "place", "org": "organization", "weapon": "weapon"}
+PARAM_OF_TYPE = {kind: param for param, kind in FILTER_PARAMS.items()}
 TYPE_LABELS = {"person": "أشخاص", "place": "أماكن", "organization": "منظمات", "weapon": "أسلحة"}
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -85,10 +87,11 @@ def _add_api(app: FastAPI, archive: Archive, call) -> None:
                    person: Names = [], place: Names = [], org: Names = [], weapon: Names = [],
                    facets: Annotated[int, Query(ge=0, le=100)] = 10,
                    date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-                   date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None):
+                   date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+                   months: bool = False):
         results = call(archive.search, q, limit=limit, page=page,
                        filters=_filters(person, place, org, weapon), facets=facets,
-                       date_from=date_from, date_to=date_to)
+                       date_from=date_from, date_to=date_to, months=months)
         return results.to_dict()
 
     @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
@@ -177,13 +180,13 @@ def _add_pages(app: FastAPI, archive: Archive, call) -> None:
         if state.asks_anything:
             results = call(archive.search, q, limit=PAGE_SIZE, page=page,
                            filters=_filters(person, place, org, weapon), facets=8,
-                           date_from=state.date_from, date_to=state.date_to)
+                           date_from=state.date_from, date_to=state.date_to, months=True)
             chips = [(call(archive.resolve_entity, value, FILTER_PARAMS[param]).name,
                       state.url(without=(param, value)), param)
                      for param, value in state.filters()]
         return TEMPLATES.TemplateResponse(request, "search.html", {
             "state": state, "results": results, "chips": chips, "page": page,
-            "type_labels": TYPE_LABELS, "marked": _marked, "months": _month_bars(results),
+            "type_labels": TYPE_LABELS, "marked": cut, "months": _month_bars(results),
             "pages": _pages(results, state) if results else None})
 
     @app.get("/articles/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
@@ -196,11 +199,11 @@ def _add_pages(app: FastAPI, archive: Archive, call) -> None:
     @app.get("/entities/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, entity_id: str):
         entity = call(archive.entity, entity_id, samples=10, related=8, status=404)
-        param = {v: k for k, v in FILTER_PARAMS.items()}[entity["type"]]
-        timeline = call(archive.search, "", filters={entity["type"]: [entity["id"]]}, facets=1,
-                        limit=1)
+        param = PARAM_OF_TYPE[entity["type"]]
+        timeline = call(archive.search, "", filters={entity["type"]: [entity["id"]]}, facets=0,
+                        limit=1, months=True)
         return TEMPLATES.TemplateResponse(request, "entity.html", {
-            "entity": entity, "type_labels": TYPE_LABELS, "marked": _marked,
+            "entity": entity, "type_labels": TYPE_LABELS, "marked": cut,
             "search_url": "/?" + urlencode({param: entity["id"]}),
             "months": _month_bars(timeline)})
 
@@ -236,7 +239,7 @@ class _State:
         return "/?" + urlencode(self.params(without, page, dates))
 
     def with_filter(self, type_: str, entity_id: str) -> str:
-        param = {v: k for k, v in FILTER_PARAMS.items()}[type_]
+        param = PARAM_OF_TYPE[type_]
         if entity_id in self.values[param]:
             return self.url()
         return "/?" + urlencode(self.params() + [(param, entity_id)])
@@ -249,26 +252,14 @@ class _State:
         return [pair for pair in self.params() if pair[0] != "q"]
 
 
-def _marked(text: str, spans) -> list[tuple[str, bool]]:
-    """``text`` cut into (piece, highlighted?) at ``spans``; the template escapes each piece."""
-    pieces, last = [], 0
-    for start, end in spans:
-        pieces += [(text[last:start], False), (text[start:end], True)]
-        last = end
-    pieces.append((text[last:], False))
-    return [piece for piece in pieces if piece[0]]
-
-
 def _segments(text: str, mentions: list[dict]) -> list[tuple[str, dict | None]]:
     """A passage cut into plain pieces and entity mentions (each with its type and id)."""
-    pieces, last = [], 0
+    kept, last = [], 0
     for mention in sorted(mentions, key=lambda m: m["start"]):
-        if mention["start"] < last:
-            continue  # overlapping mentions: the first one wins
-        pieces += [(text[last:mention["start"]], None), (text[mention["start"]:mention["end"]], mention)]
-        last = mention["end"]
-    pieces.append((text[last:], None))
-    return [piece for piece in pieces if piece[0]]
+        if mention["start"] >= last:  # overlapping mentions: the first one wins
+            kept.append(mention)
+            last = mention["end"]
+    return cut(text, [(m["start"], m["end"]) for m in kept], kept)
 
 
 def _month_bars(results) -> list[dict]:

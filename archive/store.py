@@ -210,11 +210,6 @@ class Store:
 
     # -- opening ----------------------------------------------------------------------------
 
-    @staticmethod
-    def owns(filename: str) -> bool:
-        """Whether a file of an index folder is Whoosh's (TOC, segments, lock)."""
-        return filename.startswith((INDEX_NAME, f"_{INDEX_NAME}"))
-
     @classmethod
     def exists(cls, path: str | os.PathLike) -> bool:
         path = Path(path)
@@ -266,17 +261,15 @@ class Store:
 
     @staticmethod
     def own_files(path: Path) -> set[str]:
-        """The names in ``path`` that are this index's files (TOCs, segments, facet files, the
-        lock), matched by Whoosh's own patterns: what may be removed if a new index fails."""
+        """The names in ``path`` that are this index's data files (TOCs, segments, facet
+        files; not the lock): what may be removed if a new index fails."""
         if not path.is_dir():
             return set()
         patterns = (whoosh_index.TOC._pattern(INDEX_NAME), SEGMENT_FILE)
-        return {name for name in os.listdir(path)
-                if name == LOCK_FILE or any(p.match(name) for p in patterns)}
+        return {name for name in os.listdir(path) if any(p.match(name) for p in patterns)}
 
-    def article_count(self) -> int:
-        return sum(1 for _ in self.searcher().document_numbers(kind="article"))
-
+    def has_articles(self) -> bool:
+        return self.searcher().document_number(kind="article") is not None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -350,7 +343,7 @@ class Store:
         (asked after the articles, which discover them); commit once. With ``replace`` (the
         new index's settings) the commit drops every existing document instead: a rebuild. An
         exception or Ctrl-C before the commit cancels everything: the previous index stays as
-        it was. The caller holds ``locked()``."""
+        it was. The caller holds ``write_lock``."""
         writer = self._writer(limitmb)
         try:
             _start(writer, delete, replace)

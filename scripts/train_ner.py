@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.entities.model import (  # noqa: E402
-    MODEL_FILE, Gazetteers, NerModel, labels_for, read_conll, sentence_text, sequence_features)
+    FeatureCache, MODEL_FILE, Gazetteers, NerModel, labels_for, read_conll, sentence_text)
 from archive.entities.tagger import Tagger  # noqa: E402
 
 BLOCK = 20  # sentences in an article-sized piece
@@ -45,7 +45,7 @@ def load(paths: list[str]) -> list:
     return sentences
 
 
-def examples(sentences: list, tagger: Tagger, gazetteers: Gazetteers):
+def examples(sentences: list, tagger: Tagger):
     for sentence in sentences:
         text, spans = sentence_text(sentence)
         tokens = tagger._tokens(text)
@@ -59,8 +59,9 @@ def train(sentences: list, out: Path) -> None:
     tagger = Tagger()
     gazetteers = Gazetteers(tagger.catalogue, tagger.rules)
     trainer = pycrfsuite.Trainer(verbose=False)
-    for tokens, labels in examples(split(sentences, "train"), tagger, gazetteers):
-        trainer.append(sequence_features(tokens, gazetteers), labels)
+    features = FeatureCache(gazetteers)
+    for tokens, labels in examples(split(sentences, "train"), tagger):
+        trainer.append(features.rows(tokens), labels)
     trainer.set_params(PARAMS)
     out.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(out))
@@ -71,7 +72,7 @@ def token_scores(sentences: list, model_path: Path) -> dict:
     tagger = Tagger()
     model = NerModel(model_path, Gazetteers(tagger.catalogue, tagger.rules))
     counts: dict[str, list[int]] = {}
-    for tokens, labels in examples(split(sentences, "dev"), tagger, model.gazetteers):
+    for tokens, labels in examples(split(sentences, "dev"), tagger):
         predicted = ["O"] * len(tokens)
         for span in model.spans(tokens):
             for k in range(span.first, span.last + 1):

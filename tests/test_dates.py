@@ -43,10 +43,12 @@ def test_months_count_the_matching_articles_published_each_month(tmp_path):
     write_jsonl(tmp_path / "feed.jsonl", ARTICLES + [
         {"id": "oct2", "date": "2024-10-02", "text": "كورسك مرة أخرى."}])
     run_cli("index", tmp_path / "feed.jsonl", "--index", tmp_path / "ix", check=0)
-    found = run_json("search", "كورسك", "--index", tmp_path / "ix")
+    found = run_json("search", "كورسك", "--months", "--index", tmp_path / "ix")
+    assert "months" not in run_json("search", "كورسك", "--index", tmp_path / "ix")
     assert found["months"] == [{"month": "2024-09", "count": 1}, {"month": "2024-10", "count": 2},
                                {"month": "2024-11", "count": 1}]
-    narrowed = run_json("search", "كورسك", "--from", "2024-10", "--index", tmp_path / "ix")
+    narrowed = run_json("search", "كورسك", "--from", "2024-10", "--months", "--index",
+                        tmp_path / "ix")
     assert [m["month"] for m in narrowed["months"]] == ["2024-10", "2024-11"]
 
 

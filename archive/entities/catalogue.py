@@ -91,9 +91,14 @@ class Catalogue:
                             tuple(a for a in merged if a != known.name),
                             {**entity.attributes, **known.attributes})
         self.entities[entity.id] = entity
-        self._add_user_keys(entity)
+        # What a user types to name an entity (not for tagging text): its English name, and any
+        # word of any name, so "Putin" or كيم can be resolved or shown to be ambiguous.
+        if entity.name_en:
+            self.english.setdefault(_lowered_key(entity.name_en), entity.id)
+            self._add_words(name_tokens(entity.name_en), entity.id)
         for name in entity.names:
             tokens = name_tokens(name)
+            self._add_words(tokens, entity.id)
             if not tokens:
                 continue
             self.max_tokens = max(self.max_tokens, len(tokens))
@@ -116,15 +121,9 @@ class Catalogue:
                 holder = self.variant.get(key, entity.id)
                 self.variant[key] = entity.id if holder == entity.id else None
 
-    def _add_user_keys(self, entity: Entity) -> None:
-        """Keys for what a user types to name an entity (not for tagging text): its English
-        name, and every word of every name, so "Putin" or كيم can be resolved or shown to be
-        ambiguous."""
-        if entity.name_en:
-            self.english.setdefault(_lowered_key(entity.name_en), entity.id)
-        for name in (*entity.names, entity.name_en):
-            for word in name_tokens(name):
-                self.by_word.setdefault(word.lower(), set()).add(entity.id)
+    def _add_words(self, tokens: tuple[str, ...], entity_id: str) -> None:
+        for word in tokens:
+            self.by_word.setdefault(word.lower(), set()).add(entity_id)
 
     def lookup(self, tokens: tuple[str, ...], types=TYPES,
                keys=("exact", "stem", "variant")) -> tuple[Entity, str] | None:

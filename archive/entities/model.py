@@ -87,6 +87,7 @@ def token_features(token, gazetteers: Gazetteers) -> list[str]:
 _NEIGHBOUR_KEEP = ("w=", "c=", "gaz=", "trig=", "common", "article", "shape=")
 _FAR_KEEP = ("w=", "gaz=", "trig=")
 OFFSETS = tuple(o for o in range(-WINDOW, WINDOW + 1) if o)
+_EDGES = {offset: (f"{offset}:edge",) for offset in OFFSETS}  # past a sentence's ends
 FEATURES_KEPT = 200_000  # distinct words whose features are remembered
 
 
@@ -114,21 +115,16 @@ class FeatureCache:
         return found
 
     def rows(self, tokens: Sequence) -> list[tuple]:
+        """Per token: its own features, and its neighbours' main ones, marked by offset."""
         parts = [self.parts(t) for t in tokens]
-        edges = {offset: (f"{offset}:edge",) for offset in OFFSETS}
         rows = []
         for i, (own, _) in enumerate(parts):
             row = own
             for offset in OFFSETS:
                 j = i + offset
-                row = row + (parts[j][1][offset] if 0 <= j < len(parts) else edges[offset])
+                row = row + (parts[j][1][offset] if 0 <= j < len(parts) else _EDGES[offset])
             rows.append(row)
         return rows
-
-
-def sequence_features(tokens: Sequence, gazetteers: Gazetteers) -> list[tuple]:
-    """Per token: its own features, and its neighbours' main ones, marked by offset."""
-    return FeatureCache(gazetteers).rows(tokens)
 
 
 class NerModel:

@@ -14,6 +14,7 @@ Three passes over one article:
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass
@@ -110,6 +111,13 @@ class Tagger:
                                       if e.type == "person" for name in e.names
                                       for word in name_tokens(name))
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
+
+    def fresh(self) -> "Tagger":
+        """A tagger sharing this one's catalogue, rules and model (nothing is loaded again) but
+        none of the entities it discovered: for tagging an unrelated text."""
+        other = copy.copy(self)
+        other.discovered = {}
+        return other
 
     def entity(self, entity_id: str) -> Entity | None:
         return self.catalogue.entities.get(entity_id) or self.discovered.get(entity_id)
@@ -382,18 +390,16 @@ class Tagger:
                     run and word.form.endswith("ي") and len(word.form) >= 6
                     and word.core not in self.rules.common)):
                 pass  # عبد الله, أبو العلاء; a family name of origin: عبد الله الحمداني
-            elif not self._name_like(tokens[j]) or (
-                    tokens[j].core in self.rules.common and tokens[j].core not in self.rules.first_names
-                    and tokens[j].core not in self.rules.compound_heads
-                    and tokens[j].core not in self.person_words):
+            elif not self._name_like(word) or (
+                    word.core in self.rules.common and word.core not in self.rules.first_names
+                    and word.core not in self.rules.compound_heads
+                    and word.core not in self.person_words):
                 break
             run.append(j)
             j += 1
         if len(run) >= 2 and not self._closes_name(tokens, run[-1] + 1):
             run.pop()  # فراس حمدان بوفد الشركة: the clause goes on, so its last word is not the name's
-        if not run or self._ordinary_words("person", tokens[i:run[-1] + 1]):
-            return None
-        return i, run[-1], "person", skip
+        return (i, run[-1], "person", skip) if run else None  # _context_pass checks the words
 
     def _closes_name(self, tokens, k) -> bool:
         """A name ends a clause: punctuation, the end, a function word or a speech verb follows
