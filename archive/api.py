@@ -12,12 +12,13 @@ import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from archive.arabic import Analyzer, shared_analyzer
 from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
+from archive.formats import ReadOptions
 from archive.indexer import IndexReport, Progress, build, mentions_by_span
 from archive.search import SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
@@ -67,26 +68,30 @@ class Archive:
     @classmethod
     def rebuild(cls, path: str | os.PathLike, paths: Iterable[str], stemmer: str = DEFAULT_STEMMER,
                 progress: Progress | None = None, workers: int | None = None,
-                wait: bool = False, on_wait=None) -> tuple["Archive", IndexReport]:
+                wait: bool = False, on_wait=None,
+                csv_map: Mapping[str, str] | None = None) -> tuple["Archive", IndexReport]:
         """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
         commit: until it lands (or if it is interrupted) searches see the previous index.
         Nothing is renamed or removed but the index's own files. ``wait``: wait for another
         build of the same index to finish (``on_wait`` is called once if so) instead of
-        raising ArchiveError."""
+        raising ArchiveError. ``csv_map``: as for ``index``."""
         path = Path(path)
+        options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(path):
             require_stemmer(stemmer)
             with _building(path, wait=wait, on_wait=on_wait):
-                return cls._replace(path, paths, stemmer, progress, workers)
+                return cls._replace(path, paths, stemmer, progress, workers, options)
 
     @classmethod
-    def _replace(cls, path: Path, paths, stemmer: str, progress, workers):
+    def _replace(cls, path: Path, paths, stemmer: str, progress, workers,
+                 options: ReadOptions | None = None):
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
         store = _open_for_rewrite(path, stemmer)
         archive = cls(store, shared_analyzer(stemmer))
         report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
-                       progress=progress, workers=workers, replace={"stemmer": stemmer})
+                       progress=progress, workers=workers, replace={"stemmer": stemmer},
+                       options=options)
         return archive, report
 
     @classmethod
@@ -118,14 +123,18 @@ class Archive:
         return not self.store.has_articles()
 
     def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
-              workers: int | None = None) -> IndexReport:
+              workers: int | None = None,
+              csv_map: Mapping[str, str] | None = None) -> IndexReport:
         """Add new and changed articles from ``paths`` (files or folders), drop vanished ones.
         ``workers``: processes that analyse and tag (default: the machine's cores, up to 4;
-        1 keeps everything in this process). The index is the same either way. Raises
-        ArchiveError when another build is writing to the same index."""
+        1 keeps everything in this process). The index is the same either way. ``csv_map``
+        maps article fields to a CSV file's column names (``{"text": "body"}``); ValueError
+        for a field that is not ``id``, ``text``, ``title``, ``date``, ``source`` or ``url``.
+        Raises ArchiveError when another build is writing to the same index."""
+        options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(self.path), write_lock(self.path):
             return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
-                         progress=progress, workers=workers)
+                         progress=progress, workers=workers, options=options)
 
     def search(self, query: str, limit: int = 10, page: int = 1,
                filters: dict[str, Iterable[str]] | None = None, facets: int = 10,
