@@ -314,10 +314,10 @@ TYPE_LABELS = {"person": "People", "place": "Places", "organization": "Organizat
                "weapon": "Weapons"}
 
 
-def _print_facets(facets: dict) -> None:
+def _print_facets(facets) -> None:
     for kind, rows in facets.items():
         if rows:
-            listed = ", ".join(f"{row['name']} ({row['count']})" for row in rows)
+            listed = ", ".join(f"{row.name} ({row.count})" for row in rows)
             click.echo(f"{TYPE_LABELS[kind]}: {listed}")
 
 
@@ -333,12 +333,12 @@ def entities_command(index_path, kind, limit, as_json):
     archive = _open_for_search(index_path)
     top = archive.entities(kind=kind, limit=limit)
     if as_json:
-        _echo_json(top)
+        _echo_json(top.to_dict())
         return
     for kind_name, rows in top.items():
         click.echo(click.style(TYPE_LABELS[kind_name], bold=True))
         for row in rows:
-            click.echo(f"  {row['count']:>5}  {row['name']}  [{row['id']}]")
+            click.echo(f"  {row.count:>5}  {row.name}  [{row.id}]")
 
 
 @main.command("entity")
@@ -355,18 +355,18 @@ def entity_command(name, index_path, kind, as_json):
     archive = _open_for_search(index_path)
     page = archive.entity(name, kind=kind)
     if as_json:
-        _echo_json(page)
+        _echo_json(page.to_dict())
         return
-    title = f"{page['name']} ({page['name_en']})" if page["name_en"] else page["name"]
-    click.echo(click.style(title, bold=True) + f"  [{page['id']}, {page['type']}]")
-    if page["aliases"]:
-        click.echo("Also written: " + "، ".join(page["aliases"][:12]))
-    if page["names_seen"]:
-        click.echo("Seen here as: " + "، ".join(page["names_seen"]))
-    click.echo(f"Mentioned in {page['articles']} article{'s' if page['articles'] != 1 else ''}.")
-    _print_facets({k: v for k, v in page["co_mentions"].items()})
-    for hit in page["passages"]:
-        click.echo("\n  " + _shorten(hit["text"], 300) + click.style(f"  ({hit['doc_id']})", dim=True))
+    title = f"{page.name} ({page.name_en})" if page.name_en else page.name
+    click.echo(click.style(title, bold=True) + f"  [{page.id}, {page.type}]")
+    if page.aliases:
+        click.echo("Also written: " + "، ".join(page.aliases[:12]))
+    if page.names_seen:
+        click.echo("Seen here as: " + "، ".join(page.names_seen))
+    click.echo(f"Mentioned in {page.articles} article{'s' if page.articles != 1 else ''}.")
+    _print_facets(page.co_mentions)
+    for hit in page.passages:
+        click.echo("\n  " + _shorten(hit.text, 300) + click.style(f"  ({hit.doc_id})", dim=True))
 
 
 @main.command("article")
@@ -382,14 +382,14 @@ def article_command(doc_id, index_path, as_json):
     archive = _open_for_search(index_path)
     article = archive.article(doc_id)
     if as_json:
-        _echo_json(article)
+        _echo_json(article.to_dict())
         return
-    click.echo(click.style(article["title"] or doc_id, bold=True))
-    meta = " · ".join(x for x in (doc_id, article["date"], article["source"], article["url"]) if x)
+    click.echo(click.style(article.title or doc_id, bold=True))
+    meta = " · ".join(x for x in (doc_id, article.date, article.source, article.url) if x)
     click.echo(click.style(meta, dim=True))
-    for passage in article["passages"]:
-        spans = [[m["start"], m["end"]] for m in passage["entities"]]
-        click.echo("\n" + _with_highlights(passage["text"], spans))
+    for passage in article.passages:
+        spans = [[m.start, m.end] for m in passage.entities]
+        click.echo("\n" + _with_highlights(passage.text, spans))
 
 
 @main.command("serve")

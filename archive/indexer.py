@@ -35,6 +35,7 @@ from archive.records import Article, ReadError, ReadResult
 from archive.store import ManifestEntry, PassageDoc, Store, add_article
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
+GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
 log = logging.getLogger("archive")
 
 # An article this long (a book, a whole feed pasted as one text) gets a notice before it is
@@ -206,6 +207,13 @@ class Plan:
     todo: list[int] = field(default_factory=list)  # ascending
     delete: list[str] = field(default_factory=list)
     options: ReadOptions | None = None  # how the files are read (both passes alike)
+    given: list[Article] | None = None  # articles given in Python (Archive.add), not read
+
+    def read(self, result: ReadResult) -> Iterator[Article]:
+        """The articles of this build, in the same order on every pass."""
+        if self.given is not None:
+            return iter(self.given)
+        return iter_articles(self.paths, result, self.options)
 
     def analysed(self, analyzer: Analyzer, tagger, first: int = 0,
                  last: int | None = None) -> Iterator[Analysed]:
@@ -215,7 +223,7 @@ class Plan:
             return
         wanted = set(self.todo)
         last = self.todo[-1] if last is None else last
-        for ordinal, raw in enumerate(iter_articles(self.paths, ReadResult(), self.options)):
+        for ordinal, raw in enumerate(self.read(ReadResult())):
             if ordinal > last:
                 break
             if ordinal >= first and ordinal in wanted:
@@ -226,15 +234,17 @@ class Plan:
 
 
 def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
-               report: IndexReport, options: ReadOptions | None = None) -> Plan:
+               report: IndexReport, options: ReadOptions | None = None,
+               given: list[Article] | None = None) -> Plan:
     """First pass: read and hash every article and compare with the manifest. Counts and
     errors (files, records, duplicate ids: the first article with an id wins, later ones are
     reported, not silently merged) go into ``report``, and so do the articles to (re)index
-    that have no readable date."""
+    that have no readable date. With ``given`` (articles from Python), those are the build's
+    articles, and nothing else is removed."""
     read = ReadResult()
-    plan = Plan(paths, options=options)
+    plan = Plan(paths, options=options, given=given)
     origins: dict[str, str] = {}  # id -> the file it was first read from
-    for ordinal, article in enumerate(iter_articles(paths, read, options)):
+    for ordinal, article in enumerate(plan.read(read)):
         first = origins.get(article.id)
         if first is not None:
             read.errors.append(ReadError(article.origin, f"duplicate article id {article.id!r} "
@@ -257,6 +267,8 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
         else:
             report.unchanged += 1
     report.errors.extend(read.errors)
+    if given is not None:
+        return plan
     failed_files = {str(Path(e.path).resolve()) for e in read.errors}
     read_ok = {str(Path(f).resolve()) for f in read.files} - failed_files
     stale = stale_ids(manifest, origins.keys(), read_ok)
@@ -280,19 +292,22 @@ def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],
     """Indexed articles that are no more: their file is gone, or it was read cleanly this time
     and no longer holds them."""
     return [doc_id for doc_id, entry in manifest.items()
-            if doc_id not in current and (entry.origin in read_ok or not Path(entry.origin).exists())]
+            if doc_id not in current and entry.origin != GIVEN_ORIGIN
+            and (entry.origin in read_ok or not Path(entry.origin).exists())]
 
 
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
           progress: Progress | None = None, workers: int | None = None,
-          replace: dict | None = None, options: ReadOptions | None = None) -> IndexReport:
+          replace: dict | None = None, options: ReadOptions | None = None,
+          given: list[Article] | None = None) -> IndexReport:
     """Update the index from ``paths``; with ``replace`` (the new settings), rebuild it: every
     article is analysed again and the commit drops all the index held. ``options``: how to
-    read the files (a CSV column map). The caller holds the store's write lock."""
+    read the files (a CSV column map). ``given``: articles to index instead of reading
+    ``paths`` (nothing else is removed). The caller holds the store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
     manifest = {} if replace is not None else store.manifest()
-    plan = plan_build([str(p) for p in paths], manifest, report, options)
+    plan = plan_build([str(p) for p in paths], manifest, report, options, given)
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
         _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
