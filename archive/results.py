@@ -166,8 +166,8 @@ class Stats:
                 "stemmer": self.stemmer}
 
 
-HIT_COLUMNS = ("rank", "score", "doc_id", "title", "date", "date_written", "source", "text",
-               "position", "highlights", "entities")
+HIT_COLUMNS = ("rank", "score", "doc_id", "title", "date", "date_written", "source", "url",
+               "text", "position", "highlights", "entities")
 
 
 def hits_dataframe(hits: Iterable[Any]) -> Any:
@@ -185,7 +185,7 @@ def hits_dataframe(hits: Iterable[Any]) -> Any:
 
     rows = [{"rank": h.rank, "score": h.score, "doc_id": h.doc_id, "title": h.title,
              "date": iso_day(h.date), "date_written": h.date, "source": h.source,
-             "text": h.text, "position": h.position, "highlights": h.highlights,
+             "url": getattr(h, "url", None), "text": h.text, "position": h.position, "highlights": h.highlights,
              "entities": h.entities} for h in hits]
     frame = pandas.DataFrame(rows, columns=list(HIT_COLUMNS))
     frame["date"] = pandas.to_datetime(frame["date"], format="ISO8601", errors="coerce")

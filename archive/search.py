@@ -51,13 +51,15 @@ class Hit:
     highlights: list[list[int]]
     position: int
     entities: list[dict] = field(default_factory=list)
+    url: str | None = None  # the article's link, as indexed
 
     def to_dict(self) -> dict:
         """The JSON of one result of ``archive search --json``."""
         return {
             "rank": self.rank, "score": round(self.score, 4), "doc_id": self.doc_id,
-            "title": self.title, "date": self.date, "source": self.source, "text": self.text,
-            "highlights": self.highlights, "entities": self.entities,
+            "title": self.title, "date": self.date, "source": self.source, "url": self.url,
+            "position": self.position,
+            "text": self.text, "highlights": self.highlights, "entities": self.entities,
         }
 
 
@@ -397,7 +399,7 @@ class Searcher:
             rank=rank, score=float(score), doc_id=stored["doc_id"],
             title=article.get("title", ""), date=article.get("date"),
             source=article.get("source"), text=stored["text"], highlights=spans,
-            position=stored["position"],
+            position=stored["position"], url=article.get("url"),
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
 
 

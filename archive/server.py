@@ -13,15 +13,17 @@ from __future__ import annotations
 import ipaddress
 import threading
 from pathlib import Path
-from typing import Annotated, Callable
-from urllib.parse import urlencode
+from itertools import chain, islice
+from typing import Annotated, Callable, Iterator, Literal
+from urllib.parse import quote, urlencode
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from archive import export
 from archive.api import Archive, ArchiveError
 from archive.entities.catalogue import TYPES
 from archive.search import cut
@@ -63,7 +65,7 @@ def create_app(archive: Archive) -> FastAPI:
                 raise ApiError(400, str(error)) from None
 
     _add_error_handlers(app)
-    _add_api(app, archive, call)
+    _add_api(app, archive, call, lock)
     _add_pages(app, archive, call)
     return app
 
@@ -82,7 +84,44 @@ def _filters(person, place, org, weapon) -> dict[str, list[str]]:
     return filters
 
 
-def _add_api(app: FastAPI, archive: Archive, call) -> None:
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+
+def _export(format: str, hits: Iterator, lock: threading.Lock, query: str) -> StreamingResponse:
+    """Every hit as CSV or JSON Lines, streamed: the archive lock is taken per page of hits,
+    never across a slow download. The first page is searched before answering, so a bad
+    filter is a 400, not a broken download."""
+
+    def locked(iterator: Iterator) -> Iterator:
+        while True:
+            with lock:
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    return
+            yield item
+
+    with lock:
+        try:
+            first = list(islice(hits, 1))
+        except ArchiveError as error:
+            raise ApiError(400, str(error)) from None
+    rows = chain(first, locked(hits))
+    body = export.csv_lines(rows) if format == "csv" else export.jsonl_lines(rows)
+    name = f"archive-{_slug(query) or 'search'}.{format}"
+    return StreamingResponse((chunk.encode("utf-8") for chunk in body),
+                             media_type=EXPORT_TYPES[format],
+                             headers={"content-disposition": "attachment; filename=\"search."
+                                      f"{format}\"; filename*=UTF-8''{quote(name)}"})
+
+
+def _slug(text: str) -> str:
+    """A query as a file name part: letters and digits, words joined by '-'."""
+    words = ["".join(c for c in word if c.isalnum()) for word in text.split()]
+    return "-".join(w for w in words if w)[:60]
+
+
+def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None:
     @app.get("/api/search", summary="Ranked passages, facets and months (archive search --json)")
     def api_search(q: Text = "", limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
                    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -90,10 +129,16 @@ def _add_api(app: FastAPI, archive: Archive, call) -> None:
                    facets: Annotated[int, Query(ge=0, le=100)] = 10,
                    date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
                    date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
-                   months: bool = False):
-        results = call(archive.search, q, limit=limit, page=page,
-                       filters=_filters(person, place, org, weapon), facets=facets,
-                       date_from=date_from, date_to=date_to, months=months)
+                   months: bool = False,
+                   format: Annotated[Literal["json", "csv", "jsonl"], Query(
+                       description="csv or jsonl: every hit of the search (limit, page, "
+                                   "facets and months do not apply), streamed")] = "json"):
+        filters = _filters(person, place, org, weapon)
+        if format != "json":
+            hits = archive.iter_hits(q, filters=filters, date_from=date_from, date_to=date_to)
+            return _export(format, hits, lock, q)
+        results = call(archive.search, q, limit=limit, page=page, filters=filters,
+                       facets=facets, date_from=date_from, date_to=date_to, months=months)
         return results.to_dict()
 
     @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
@@ -245,6 +290,10 @@ class _State:
         if entity_id in self.values[param]:
             return self.url()
         return "/?" + urlencode(self.params() + [(param, entity_id)])
+
+    def export_url(self, format: str) -> str:
+        """Every hit of this search and its filters, as ``format`` (csv, jsonl)."""
+        return "/api/search?" + urlencode(self.params() + [("format", format)])
 
     def with_query(self, q: str) -> str:
         return "/?" + urlencode([("q", q)] + self.hidden_fields())
