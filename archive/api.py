@@ -14,14 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
-from archive.arabic import Analyzer, shared_analyzer
+from archive import engines
+from archive.analyzers import shared_analyzer
+from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.indexer import IndexReport, Progress, build, mentions_by_span
 from archive.search import SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
-from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
+from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
 
 DEFAULT_STEMMER = "light"
 AMBIGUOUS_SHOWN = 8  # candidates listed when a name could mean several entities
@@ -46,19 +48,30 @@ class Archive:
 
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False,
-             stemmer: str = DEFAULT_STEMMER, readonly: bool = False) -> "Archive":
+             stemmer: str = DEFAULT_STEMMER, readonly: bool = False,
+             engine: str | None = None) -> "Archive":
         """Open the index at ``path``; with ``create``, make an empty one if there is none.
-        ``stemmer`` only applies to a new index (an index remembers how it was built).
+        ``stemmer`` and ``engine`` (``archive.engines.names()``; default whoosh) only apply to
+        a new index: an index remembers how it was built, and asking an existing one for
+        another engine raises ArchiveError (``rebuild`` with ``engine`` migrates it).
         ``readonly``: never write to the folder (a server's reader)."""
         path = Path(path)
         with _user_errors(path):
-            if Store.exists(path):
-                store = Store.open(path, readonly=readonly)
+            existing = engines.existing(path)
+            if existing is not None:
+                _check_engine(path, existing.name, engine)
+                store = existing.open(path, readonly=readonly)
             elif create and not readonly:
                 require_stemmer(stemmer)
+                chosen = engines.get(engine or engines.DEFAULT)
                 with write_lock(path, wait=True):
-                    store = Store.open(path) if Store.exists(path) else Store.create(
-                        path, {"stemmer": stemmer})
+                    existing = engines.existing(path)
+                    if existing is not None:  # made by another process meanwhile
+                        _check_engine(path, existing.name, engine)
+                        store = existing.open(path)
+                    else:
+                        store = chosen.create(path, {"stemmer": stemmer})
+                        engines.remember(path, chosen.name)
             else:
                 check_folder(path)
                 raise ArchiveError(f"no index at {path}; build one with `archive index --index {path} PATH`")
@@ -67,26 +80,42 @@ class Archive:
     @classmethod
     def rebuild(cls, path: str | os.PathLike, paths: Iterable[str], stemmer: str = DEFAULT_STEMMER,
                 progress: Progress | None = None, workers: int | None = None,
-                wait: bool = False, on_wait=None) -> tuple["Archive", IndexReport]:
+                wait: bool = False, on_wait=None,
+                engine: str | None = None) -> tuple["Archive", IndexReport]:
         """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
         commit: until it lands (or if it is interrupted) searches see the previous index.
-        Nothing is renamed or removed but the index's own files. ``wait``: wait for another
-        build of the same index to finish (``on_wait`` is called once if so) instead of
-        raising ArchiveError."""
+        Nothing is renamed or removed but the index's own files. ``engine``: the engine of the
+        new index (default: the one the index has, else whoosh); another engine than the
+        index's migrates it: the old engine's files are removed once the new index is
+        committed. ``wait``: wait for another build of the same index to finish (``on_wait``
+        is called once if so) instead of raising ArchiveError."""
         path = Path(path)
         with _user_errors(path):
             require_stemmer(stemmer)
+            if engine is not None:
+                engines.get(engine)  # an unknown engine is refused before anything is touched
             with _building(path, wait=wait, on_wait=on_wait):
-                return cls._replace(path, paths, stemmer, progress, workers)
+                return cls._replace(path, paths, stemmer, progress, workers, engine)
 
     @classmethod
-    def _replace(cls, path: Path, paths, stemmer: str, progress, workers):
+    def _replace(cls, path: Path, paths, stemmer: str, progress, workers,
+                 engine: str | None = None):
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
-        store = _open_for_rewrite(path, stemmer)
-        archive = cls(store, shared_analyzer(stemmer))
-        report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
-                       progress=progress, workers=workers, replace={"stemmer": stemmer})
+        previous = engines.existing(path)
+        chosen = engines.get(engine or (previous.name if previous else engines.DEFAULT))
+        migrating = previous is not None and previous.name != chosen.name
+        before = chosen.own_files(path)
+        try:
+            store = _open_for_rewrite(path, stemmer, chosen)
+            archive = cls(store, shared_analyzer(stemmer))
+            report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
+                           progress=progress, workers=workers, replace={"stemmer": stemmer})
+        except BaseException:
+            if migrating:  # the previous engine's index stays; the new one's files go
+                engines.remove_files(path, chosen.own_files(path) - before)
+            raise
+        engines.switch(path, chosen.name, previous)
         return archive, report
 
     @classmethod
@@ -96,14 +125,14 @@ class Archive:
         article (a build that failed is no reason to search an empty index). ``on_build`` is
         called before building; a build running elsewhere is waited for, then used."""
         path = Path(path)
-        if Store.exists(path):
+        if engines.existing(path) is not None:
             archive = cls.open(path)
             if not archive.empty:
                 return archive, None
             archive.close()
         with _user_errors(path):
             with _building(path, wait=True, on_wait=on_wait):
-                if Store.exists(path):  # a build that held the lock may have made it meanwhile
+                if engines.existing(path) is not None:  # a build that held the lock made it
                     archive = cls.open(path)
                     if not archive.empty:
                         return archive, None
@@ -275,15 +304,22 @@ def _user_errors(path: Path):
                            f"{error.strerror or error}") from None
 
 
-def _open_for_rewrite(path: Path, stemmer: str) -> Store:
+def _check_engine(path: Path, actual: str, wanted: str | None) -> None:
+    if wanted is not None and wanted != actual:
+        engines.get(wanted)  # an unknown name says so first
+        raise ArchiveError(f"the index at {path} uses the {actual} engine; migrate it with "
+                           f"`archive index --rebuild --engine {wanted} --index {path} PATH`")
+
+
+def _open_for_rewrite(path: Path, stemmer: str, engine) -> Store:
     """The index a rebuild replaces (of any format version; a damaged one is started anew), or
-    a new one. The caller holds the write lock."""
-    if Store.exists(path):
+    a new one of ``engine``. The caller holds the write lock."""
+    if engine.exists(path):
         try:
-            return Store.open(path, check_version=False)
+            return engine.open(path, check_version=False)
         except IndexError_:
             pass  # damaged: nothing in it can be kept
-    return Store.create(path, {"stemmer": stemmer})
+    return engine.create(path, {"stemmer": stemmer})
 
 
 @contextmanager
@@ -293,13 +329,12 @@ def _building(path: Path, wait: bool = False, on_wait=None):
     behind, and a user's files are never touched."""
     existed = path.exists()
     with write_lock(path, wait=wait, on_wait=on_wait):
-        before = Store.own_files(path)
+        before = engines.own_files(path)
         try:
             yield
         except BaseException:
             if not before:  # there was no index before: every index file is this build's
-                for name in Store.own_files(path):
-                    (path / name).unlink(missing_ok=True)
+                engines.remove_files(path, engines.own_files(path))
             if not existed and set(os.listdir(path)) <= {LOCK_FILE}:
                 (path / LOCK_FILE).unlink(missing_ok=True)
                 path.rmdir()

@@ -4,7 +4,7 @@ Ranking is BM25F over two fields: ``stem`` (recall: clitics, suffixes, plurals f
 ``exact`` (normalized surface forms, boosted, so a passage with the very form asked for ranks
 first). Several words are a soft AND: a passage with every word gets the AND and the OR score, one
 missing a word still appears, lower. A passage with the words close together gets a proximity
-bonus. Matching, counting and ranking run on whole posting blocks (archive.ranking), not through
+bonus. Matching, counting and ranking run on whole posting blocks (archive.engines.whoosh.ranking), not through
 Whoosh's per-posting matchers.
 """
 
@@ -16,14 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from whoosh import query as wq
 
-from archive import ranking
 from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.dates import iso_day, within
 from archive.entities.catalogue import TYPES, Entity
-from archive.facets import FacetIndex, top_by_type
+from archive.engines.whoosh import ranking
+from archive.engines.whoosh.facets import FacetIndex, top_by_type
+from archive.engines.whoosh.postings import term_docs
+from archive.engines.whoosh.store import Store, passage_filter
 from archive.query import Clause, ParsedQuery, Unit, parse
-from archive.postings import term_docs
-from archive.store import Store, passage_filter
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
 ALL_WORDS_BOOST = 1.0  # extra weight for matching every word (on top of the OR score)

@@ -3,7 +3,7 @@ with its score, and the best of them, out.
 
 Whoosh scores a match through a tree of matcher objects, several Python calls per posting. This
 module evaluates the same trees (terms, OR, AND, NOT, phrases, constant-score filters) with
-whole posting lists at once (archive.postings), so the cost of a query grows with the blocks it
+whole posting lists at once (archive.engines.whoosh.postings), so the cost of a query grows with the blocks it
 reads, not with Python calls per passage. Scores follow the model of archive.search:
 
     word     = BM25(stem) + EXACT_BOOST × BM25(exact)
@@ -23,7 +23,7 @@ from whoosh import query as wq
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
-from archive.postings import (B, K1, best, collector_paused, field_lengths, intersected,
+from archive.engines.whoosh.postings import (B, K1, best, collector_paused, field_lengths, intersected,
                               restricted, segments, summed, term_docs, term_positions,
                               term_scores)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterable
 
 from archive.entities.catalogue import TYPES
-from archive.postings import collector_paused
+from archive.engines.whoosh.postings import collector_paused
 
 FACET_COLUMN = "facets"
 SIDECAR = ".fpairs"
