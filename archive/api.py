@@ -12,7 +12,7 @@ import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from archive import engines
 from archive.analyzers import shared_analyzer
@@ -21,7 +21,7 @@ from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.indexer import IndexReport, Progress, build, mentions_by_span
-from archive.search import SearchResults, Searcher
+from archive.search import SORTS, SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
 from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
 
@@ -157,24 +157,37 @@ class Archive:
                          progress=progress, workers=workers)
 
     def search(self, query: str, limit: int = 10, page: int = 1,
-               filters: dict[str, Iterable[str]] | None = None, facets: int = 10,
+               filters: Mapping[str, Iterable[str]] | None = None, facets: int = 10,
                date_from: str | None = None, date_to: str | None = None,
-               months: bool = False) -> SearchResults:
+               months: bool = False, exclude: Mapping[str, Iterable[str]] | None = None,
+               sort: str = "relevance") -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
         syntax. ``filters`` maps a type (person, place, organization, weapon) to entity names
         (any spelling), all required; ``date_from``/``date_to`` (``YYYY``, ``YYYY-MM`` or
         ``YYYY-MM-DD``, inclusive) keep articles published then (an article without a readable
         date is left out); ``facets`` is how many entities of each type to count over all hits
-        (0: none); ``months`` adds the hits' articles by month. Raises ArchiveError for a name
-        that resolves to no entity, or a malformed date."""
-        entity_ids = [self.resolve_entity(name, kind).id
-                      for kind, names in (filters or {}).items() for name in names]
+        (0: none); ``months`` adds the hits' articles by month. ``exclude`` (same keys and
+        names as ``filters``) drops every passage that mentions one of those entities (facets
+        count what is left). ``sort``: "relevance" (default), "date" (newest first) or
+        "oldest"; passages of articles without a readable date come last in both date orders,
+        ties go by relevance. Raises ArchiveError for a name that resolves to no entity, a
+        malformed date or an unknown sort."""
+        if sort not in SORTS:
+            raise ArchiveError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        entity_ids = self._resolved(filters)
+        exclude_ids = self._resolved(exclude)
         try:
             dates = (date_bound(date_from, "from"), date_bound(date_to, "to"))
         except ValueError as error:
             raise ArchiveError(str(error)) from None
         return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
-                                     facets=facets, dates=dates, months=months)
+                                     facets=facets, dates=dates, months=months,
+                                     exclude_ids=exclude_ids, sort=sort)
+
+    def _resolved(self, names_by_type: Mapping[str, Iterable[str]] | None) -> list[str]:
+        """Entity ids of {type: [names]} (ArchiveError for a name that means no entity)."""
+        return [self.resolve_entity(name, kind).id
+                for kind, names in (names_by_type or {}).items() for name in names]
 
     # -- entities -----------------------------------------------------------------------------
 

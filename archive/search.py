@@ -293,28 +293,35 @@ class Searcher:
 
     def search(self, text: str, limit: int = 10, page: int = 1, entity_ids=(),
                facets: int = 10, dates: tuple[str | None, str | None] = (None, None),
-               months: bool = False) -> SearchResults:
+               months: bool = False, exclude_ids=(), sort: str = "relevance") -> SearchResults:
         """Ranked passages for ``text``, restricted to passages tagged with every entity of
-        ``entity_ids`` and to articles published within ``dates`` (day prefixes, inclusive);
+        ``entity_ids`` and with none of ``exclude_ids``, and to articles published within
+        ``dates`` (day prefixes, inclusive), in ``sort`` order (SORTS);
         with ``facets``, the top that many entities of each type over all hits; with
         ``months``, the hits' articles by month (the first time per index generation, it reads
         every article's date). An empty query with entities or dates lists the passages that
         match them."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         with self.pinned() as searcher:
             return self._search(searcher, text, max(1, int(limit)), max(1, int(page)),
-                                entity_ids, facets, tuple(dates), months)
+                                entity_ids, facets, tuple(dates), months, exclude_ids, sort)
 
     def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
-                facets: int, dates: tuple, months: bool) -> SearchResults:
+                facets: int, dates: tuple, months: bool, exclude_ids=(),
+                sort: str = "relevance") -> SearchResults:
         parsed = parse(text)
         q, terms = self.build(parsed)
-        restricted = bool(entity_ids) or dates != (None, None)
+        restricted = bool(entity_ids) or bool(exclude_ids) or dates != (None, None)
         if q is None and not restricted:
             return SearchResults(text, 0, page, limit, [])
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
-        found = self._match(searcher, q, entity_ids, dates)
-        best = ranking.top(searcher, found.scores, found.deferred, limit * page)
+        found = self._match(searcher, q, entity_ids, dates, exclude_ids)
+        if sort == "relevance":
+            best = ranking.top(searcher, found.scores, found.deferred, limit * page)
+        else:
+            best = self._by_date(found.scores, limit * page, newest=sort == "date")
         matched = found.scores.keys()
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
@@ -343,11 +350,11 @@ class Searcher:
                         text, changed = text.replace(word, better, 1), True
         return [text] if changed else []
 
-    def _match(self, searcher, q, entity_ids, dates=(None, None)) -> "Match":
-        """Every passage matching ``q``, tagged with all of ``entity_ids`` and published within
-        ``dates``, scored; the last few are kept, so turning pages or changing the facet limit
-        does not match again."""
-        key = (q, tuple(sorted(set(entity_ids))), dates)
+    def _match(self, searcher, q, entity_ids, dates=(None, None), exclude_ids=()) -> "Match":
+        """Every passage matching ``q``, tagged with all of ``entity_ids`` and none of
+        ``exclude_ids`` and published within ``dates``, scored; the last few are kept, so
+        turning pages or changing the facet limit does not match again."""
+        key = (q, tuple(sorted(set(entity_ids))), dates, tuple(sorted(set(exclude_ids))))
         found = self._recent.pop(key, None)
         if found is None:
             allowed = None if dates == (None, None) else self._dated(*dates)
@@ -355,10 +362,20 @@ class Searcher:
                 docs = term_docs(searcher, "entities", entity_id)
                 allowed = docs if allowed is None else allowed & docs
             found = Match(*ranking.match(q, searcher, allowed))
+            excluded = set().union(*(term_docs(searcher, "entities", e) for e in set(exclude_ids)))
+            if excluded:
+                found.scores = ranking.without(found.scores, excluded)
         self._recent[key] = found  # most recent last
         while len(self._recent) > RECENT_MATCHES:
             self._recent.pop(next(iter(self._recent)))
         return found
+
+    def _by_date(self, scores: dict[int, float], count: int, newest: bool) -> list[tuple[float, int]]:
+        """The first ``count`` (score, docnum) by their article's date (newest or oldest
+        first), ties by score then docnum; passages of undated articles after all dated ones,
+        by score."""
+        day_of = self.facet_index().by_article(scores.keys(), self.article_days())
+        return dated_order(scores, day_of, count, newest)
 
     def _hit(self, searcher, rank, score, docnum, terms: QueryTerms) -> Hit:
         stored = searcher.stored_fields(docnum)
@@ -376,6 +393,31 @@ class Searcher:
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
 
 
+def dated_order(scores: dict, day_of: dict, count: int, newest: bool) -> list[tuple[float, object]]:
+    """The first ``count`` (score, passage) of ``scores`` ordered by ``day_of[passage]``
+    (newest or oldest first; ties by score, then passage), passages without a day last, by
+    score. Engine-free: passages are whatever the engine numbers them with."""
+    from heapq import nlargest, nsmallest
+
+    dated = [(day, score, passage) for passage, score in scores.items()
+             if (day := day_of.get(passage))]
+    if newest:
+        first = nlargest(count, dated, key=lambda r: (r[0], r[1], _negated(r[2])))
+    else:
+        first = nsmallest(count, dated, key=lambda r: (r[0], -r[1], r[2]))
+    ranked = [(score, passage) for _, score, passage in first]
+    if len(ranked) < count:
+        undated = {p: s for p, s in scores.items() if not day_of.get(p)}
+        ranked += sorted(((s, p) for p, s in undated.items()),
+                         key=lambda sp: (-sp[0], sp[1]))[:count - len(ranked)]
+    return ranked
+
+
+def _negated(passage):
+    return -passage if isinstance(passage, int) else passage
+
+
+SORTS = ("relevance", "date", "oldest")  # relevance; newest first; oldest first
 SUGGEST_DISTANCE = 2  # edits between a query word and an indexed word it may have meant
 SUGGEST_PREFIX = 1  # letters a suggestion shares with the word (misspellings rarely start wrong)
 

@@ -46,8 +46,8 @@ MARKER = "archive_ENGINE"  # names the engine of the index in its folder (one li
 
 def engine_of(path: str | os.PathLike) -> str | None:
     """The name of the engine whose index is in ``path``, or None if there is none: the one
-    the folder's marker names, else (an index made before markers) the one that finds its
-    files there."""
+    the folder's marker names, else (an index made before markers) the default engine if its
+    files are there."""
     path = Path(path)
     try:
         marked = (path / MARKER).read_text("utf-8").strip()
@@ -59,14 +59,9 @@ def engine_of(path: str | os.PathLike) -> str | None:
                 return marked
         except IndexError_:
             pass
-    for name in ENGINES:
-        try:
-            engine = get(name)
-        except IndexError_:
-            continue
-        if engine.exists(Path(path)):
-            return name
-    return None
+    # Without a marker only an index of the default engine, made before markers, can be there
+    # (probing the others would load their libraries for nothing).
+    return DEFAULT if get(DEFAULT).exists(path) else None
 
 
 def existing(path: str | os.PathLike) -> Engine | None:

@@ -160,12 +160,19 @@ class FacetIndex:
 
     def _by_segment(self, docnums: Iterable[int]):
         """(segment facets, local passage numbers) for each segment holding some of ``docnums``."""
+        for _, found in self._numbered(docnums):
+            yield found
+
+    def _numbered(self, docnums: Iterable[int]):
+        """(segment number, (segment facets, local passage numbers)) for each segment holding
+        some of ``docnums``."""
         docnums = sorted(docnums)
         bounds = [*self._starts[1:], float("inf")]
         for number, (start, end) in enumerate(zip(self._starts, bounds)):
             first, last = bisect_left(docnums, start), bisect_left(docnums, end)
             if first < last:
-                yield self._segment(number), list(map(add, docnums[first:last], repeat(-start)))
+                yield number, (self._segment(number),
+                               list(map(add, docnums[first:last], repeat(-start))))
 
     @collector_paused
     def article_counts(self, docnums: Iterable[int]) -> Counter:
@@ -186,6 +193,16 @@ class FacetIndex:
             if wanted:
                 found.update(start + local for local, article in enumerate(segment.article_of)
                              if article in wanted)
+        return found
+
+    def by_article(self, docnums: Iterable[int], values: dict) -> dict[int, object]:
+        """Passage docnum → ``values[its article id]`` (None if absent), for these passages."""
+        found: dict[int, object] = {}
+        for number, (segment, local) in self._numbered(docnums):
+            table = [values.get(article) for article in segment.articles]
+            start = self._starts[number]
+            found.update(zip(map(start.__add__, local),
+                             map(table.__getitem__, map(segment.article_of.__getitem__, local))))
         return found
 
     def articles_with(self, docnums: Iterable[int]) -> set[str]:

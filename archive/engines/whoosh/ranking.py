@@ -171,6 +171,12 @@ def top(searcher, scores: dict[int, float], deferred: list, count: int) -> list[
     return ranked[:count]
 
 
+def without(scores: dict[int, float], excluded: set[int]) -> dict[int, float]:
+    """``scores`` minus the passages in ``excluded``."""
+    keep = scores.keys() - excluded
+    return dict(zip(keep, map(scores.__getitem__, keep)))
+
+
 def rank(q: wq.Query, searcher, allowed: set[int] | None, count: int):
     """(scores of every match, the best ``count`` as (score, docnum))."""
     scores, deferred = match(q, searcher, allowed)
