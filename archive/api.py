@@ -252,9 +252,8 @@ class Archive:
     def entities(self, kind: str | None = None, limit: int = 20) -> dict[str, list[dict]]:
         """The most mentioned entities of the archive: {type: [{"id", "name", "count"}]}, count
         = articles mentioning the entity."""
-        with self._searcher.pinned():
-            facets = self._searcher.facet_index()
-            counts = facets.article_counts(self._searcher.docs("kind", "passage"))
+        with self._searcher.pinned() as reader:
+            counts = reader.all_entity_counts()
             return self._searcher.top_entities(counts, limit=limit,
                                                types=(kind,) if kind else TYPES)
 
@@ -263,20 +262,18 @@ class Archive:
         """An entity's page: names (catalogue and spellings seen here), article count, the
         entities most often mentioned in the same articles, and sample passages."""
         entity = self.resolve_entity(name, kind)
-        with self._searcher.pinned() as searcher:
-            return self._entity_page(entity, searcher, samples, related)
+        with self._searcher.pinned() as reader:
+            return self._entity_page(entity, reader, samples, related)
 
-    def _entity_page(self, entity: Entity, searcher, samples: int, related: int) -> dict:
-        facets = self._searcher.facet_index()
-        articles = sorted(facets.articles_with(self._searcher.docs("entities", entity.id)))
+    def _entity_page(self, entity: Entity, reader, samples: int, related: int) -> dict:
+        articles = reader.entity_articles(entity.id)
         seen: list[str] = []
         for doc_id in articles:
-            stored = self.store.article(doc_id, searcher) or {}
+            stored = reader.article(doc_id) or {}
             for spelling in json.loads(stored.get("mentions") or "{}").get(entity.id, []):
                 if spelling not in seen:
                     seen.append(spelling)
-        passages = set().union(*(self._searcher.docs("doc_id", a) for a in articles))
-        co_counts = facets.article_counts(passages)
+        co_counts = reader.article_entity_counts(articles)
         co_counts.pop(entity.id, None)
         passages = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0)
         return {**entity.to_dict(), "parent": entity.parent, "names_seen": seen,
@@ -288,13 +285,11 @@ class Archive:
         """One article as indexed: its fields (title, date, source, url) and its passages in
         order, each with its text, its character span in the cleaned article and the entity
         mentions inside it (offsets into the passage's text). ArchiveError if there is none."""
-        with self._searcher.pinned() as searcher:
-            stored = self.store.article(doc_id, searcher)
+        with self._searcher.pinned() as reader:
+            stored = reader.article(doc_id)
             if stored is None:
                 raise ArchiveError(f"no article with id {doc_id!r} in the index at {self.path}")
-            stored_fields = map(searcher.stored_fields, self._searcher.docs("doc_id", doc_id))
-            passages = sorted((f for f in stored_fields if f.get("kind") == "passage"),
-                              key=lambda p: p["position"])
+            passages = reader.passages_of(doc_id)
         # The cleaned text, passages at their offsets (what lies between passages is blank), so
         # the tagger sees the article as the build did: its context rules and coreference
         # reach across passages.

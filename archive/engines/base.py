@@ -22,9 +22,13 @@ import os
 import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
+from heapq import nlargest, nsmallest
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections import Counter
+from typing import Any, Callable, Iterable, Iterator
+
+from archive.engines.query import Node
 
 LOCK_FILE = "archive_WRITELOCK"
 LOCK_POLL = 0.2  # seconds between two tries for the write lock when waiting for it
@@ -135,11 +139,99 @@ class PassageDoc:
     entities: list[str]
 
 
+class Hits(ABC):
+    """The passages one query tree matched in one generation (with its restrictions). Passage
+    references (``ref``) are the engine's own; pass them back to the same reader only."""
+
+    @property
+    @abstractmethod
+    def total(self) -> int:
+        """How many passages matched."""
+
+    @abstractmethod
+    def top(self, count: int, sort: str = "relevance") -> list[tuple[float, Any]]:
+        """The first ``count`` (score, ref) in ``sort`` order: "relevance", "date" (newest
+        first) or "oldest"; passages of undated articles last in both date orders, ties by
+        score."""
+
+    @abstractmethod
+    def entity_counts(self) -> Counter:
+        """Entity id → how many distinct articles among all the hits mention it (exact)."""
+
+    @abstractmethod
+    def months(self) -> list[dict]:
+        """[{"month": "YYYY-MM", "count": articles}] of the hits' articles, oldest first."""
+
+    @abstractmethod
+    def articles(self) -> set[str]:
+        """The ids of the hits' articles."""
+
+
+class Reader(ABC):
+    """One generation of an index, for one operation at a time."""
+
+    @abstractmethod
+    def match(self, tree: Node, require: Iterable[str] = (), exclude: Iterable[str] = (),
+              dates: tuple[str | None, str | None] = (None, None)) -> Hits:
+        """The passages ``tree`` matches that are tagged with every entity of ``require`` and
+        none of ``exclude``, of articles published within ``dates`` (day prefixes, inclusive;
+        with any bound, undated articles are out)."""
+
+    @abstractmethod
+    def passage(self, ref: Any) -> dict:
+        """A hit's stored passage: pid, doc_id, position, start, end, text, entities (list)."""
+
+    @abstractmethod
+    def article(self, doc_id: str) -> dict | None:
+        """An article's stored fields (title, date, source, url, origin, hash, mentions...)."""
+
+    @abstractmethod
+    def passages_of(self, doc_id: str) -> list[dict]:
+        """An article's stored passages in order."""
+
+    @abstractmethod
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Passages holding an index term (approximate after deletions, as in Lucene)."""
+
+    @abstractmethod
+    def similar_terms(self, field: str, text: str, distance: int, prefix: int) -> list[str]:
+        """Index terms within ``distance`` edits of ``text`` sharing its first ``prefix``
+        letters (the term dictionary, for suggestions)."""
+
+    @abstractmethod
+    def sample_passages(self, field: str, text: str, count: int) -> list[dict]:
+        """A few stored passages holding an index term."""
+
+    @abstractmethod
+    def entity_articles(self, entity_id: str) -> list[str]:
+        """Ids of the articles with a passage tagged with the entity, sorted."""
+
+    @abstractmethod
+    def article_entity_counts(self, article_ids: Iterable[str]) -> Counter:
+        """Entity id → how many of these articles mention it."""
+
+    @abstractmethod
+    def all_entity_counts(self) -> Counter:
+        """Entity id → how many articles of the index mention it."""
+
+    @abstractmethod
+    def discovered_entities(self) -> list[dict]: ...
+
+    @abstractmethod
+    def discovered_entity(self, entity_id: str) -> dict | None: ...
+
+
 class Store(ABC):
     """One index on disk, opened by its engine."""
 
     path: Path
     readonly: bool
+
+    @abstractmethod
+    def reader(self) -> Reader:
+        """A reader of the newest committed generation (the same object until a build
+        commits another; a reader keeps answering from its generation however long it is
+        held)."""
 
     @abstractmethod
     def settings(self) -> dict:
@@ -201,3 +293,25 @@ class Engine(ABC):
     def own_files(self, path: Path) -> set[str]:
         """The names in ``path`` that are this engine's index files (not the lock): what may
         be removed if a new index fails."""
+
+
+def dated_order(scores: dict, day_of: dict, count: int, newest: bool) -> list[tuple[float, object]]:
+    """The first ``count`` (score, passage) of ``scores`` ordered by ``day_of[passage]``
+    (newest or oldest first; ties by score, then passage), passages without a day last, by
+    score. Engine-free: passages are whatever the engine numbers them with."""
+    dated = [(day, score, passage) for passage, score in scores.items()
+             if (day := day_of.get(passage))]
+    if newest:
+        first = nlargest(count, dated, key=lambda r: (r[0], r[1], _negated(r[2])))
+    else:
+        first = nsmallest(count, dated, key=lambda r: (r[0], -r[1], r[2]))
+    ranked = [(score, passage) for _, score, passage in first]
+    if len(ranked) < count:
+        undated = {p: s for p, s in scores.items() if not day_of.get(p)}
+        ranked += sorted(((s, p) for p, s in undated.items()),
+                         key=lambda sp: (-sp[0], sp[1]))[:count - len(ranked)]
+    return ranked
+
+
+def _negated(passage):
+    return -passage if isinstance(passage, int) else passage

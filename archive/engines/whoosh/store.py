@@ -137,6 +137,7 @@ class Store(base.Store):
         self.path = path
         self._ix = ix
         self._searcher = None
+        self._reader = None
         self.readonly = readonly
 
     # -- opening ----------------------------------------------------------------------------
@@ -251,18 +252,30 @@ class Store(base.Store):
         """An article's stored fields; ``searcher`` pins the generation to read."""
         return (searcher or self.searcher()).document(pid=f"{doc_id}#article")  # a unique term
 
-    def discovered_entities(self) -> list[dict]:
+    def discovered_entities(self, searcher=None) -> list[dict]:
         """Entities found by context rules (not in the catalogue), as stored."""
-        return [json.loads(f["entity"]) for f in self.searcher().documents(kind="entity")]
+        return [json.loads(f["entity"]) for f in (searcher or self.searcher()).documents(kind="entity")]
 
-    def discovered_entity(self, entity_id: str) -> dict | None:
-        stored = self.searcher().document(pid=f"entity:{entity_id}")
+    def discovered_entity(self, entity_id: str, searcher=None) -> dict | None:
+        stored = (searcher or self.searcher()).document(pid=f"entity:{entity_id}")
         return json.loads(stored["entity"]) if stored else None
+
+    def reader(self):
+        """A reader (archive.engines.whoosh.reader) of the newest generation: the same one
+        until a build commits."""
+        from archive.engines.whoosh.reader import Reader
+
+        searcher = self.searcher()
+        reader = self._reader
+        if reader is None or reader.searcher is not searcher:
+            reader = self._reader = Reader(self, searcher)
+        return reader
 
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        self._reader = None
 
     # -- writing ----------------------------------------------------------------------------
 
