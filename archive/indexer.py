@@ -32,7 +32,7 @@ from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
-from archive.store import ManifestEntry, PassageDoc, Store, add_article
+from archive.engines.base import ManifestEntry, PassageDoc, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
@@ -179,12 +179,12 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: "Plan", first: int, last: int, analyzer: Analyzer, tagger, writer, tick):
+def _index_share(plan: "Plan", first: int, last: int, analyzer: Analyzer, tagger, add, tick):
     """A worker's share, the articles planned between ordinals ``first`` and ``last``: read,
-    clean, analyse, tag and add them to its own segment."""
+    clean, analyse, tag and ``add`` them (to the worker's own segment)."""
     passages, discovered = 0, {}
     for result in plan.analysed(analyzer, tagger, first, last):
-        add_article(writer, result.fields, result.passages)
+        add(result.fields, result.passages)
         passages += len(result.passages)
         discovered.update((e["id"], e) for e in result.discovered)
         tick()
