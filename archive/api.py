@@ -18,7 +18,7 @@ from archive.arabic import Analyzer, shared_analyzer
 from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
-from archive.indexer import IndexReport, Progress, build, mentions_by_span
+from archive.indexer import IndexReport, Progress, applied_lexicon, build, mentions_by_span
 from archive.search import SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
 from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
@@ -235,7 +235,9 @@ class Archive:
         text = [" "] * (passages[-1]["end"] if passages else 0)
         for passage in passages:
             text[passage["start"]:passage["end"]] = passage["text"]
-        mentions = self.tagger.tag("".join(text))
+        tagger = self.tagger.fresh()  # with the names the build tagged it with
+        tagger.learn(applied_lexicon(self.store, tagger))
+        mentions = tagger.tag("".join(text))
         inside = mentions_by_span(mentions)
         return {
             "doc_id": doc_id, **{k: stored.get(k) for k in ("title", "date", "source", "url")},

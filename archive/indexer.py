@@ -27,6 +27,7 @@ from typing import Callable, Container, Iterable, Iterator
 
 from archive.arabic import Analyzer
 from archive.cleaning import clean
+from archive.entities.tagger import Lexicon, established
 from archive.passages import split_passages
 from archive.reader import iter_articles
 from archive.records import Article, ReadError, ReadResult
@@ -50,6 +51,7 @@ class IndexReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    retagged: int = 0  # older articles tagged again with names this build taught
     passages: int = 0
     seconds: float = 0.0
     errors: list[ReadError] = field(default_factory=list)
@@ -63,6 +65,8 @@ class IndexReport:
         text = (f"indexed {articles} article{'s' if articles != 1 else ''} "
                 f"({self.passages} passages) in {self.seconds:.1f} s: {self.added} new, "
                 f"{self.updated} changed, {self.unchanged} unchanged, {self.removed} removed")
+        if self.retagged:
+            text += f"; {self.retagged} tagged again with names learned from the new ones"
         if self.errors:
             text += f"; {len(self.errors)} failed (see above)"
         return text
@@ -70,7 +74,7 @@ class IndexReport:
     def to_dict(self) -> dict:
         return {
             "added": self.added, "updated": self.updated, "removed": self.removed,
-            "unchanged": self.unchanged, "passages": self.passages,
+            "unchanged": self.unchanged, "retagged": self.retagged, "passages": self.passages,
             "seconds": round(self.seconds, 3), "errors": [str(e) for e in self.errors],
         }
 
@@ -114,6 +118,10 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     }
     discovered = {m.entity_id: tagger.entity(m.entity_id).to_dict()
                   for m in mentions if m.rule in ("context", "model")}
+    for entity_id in established(mentions, tagger) if tagger else ():
+        if entity_id in discovered:  # a full name the collection pass may use elsewhere
+            record = discovered[entity_id]
+            record["attributes"] = {**record["attributes"], "established": True}
     return Analysed(fields, docs, list(discovered.values()))
 
 
@@ -246,18 +254,67 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     started = time.perf_counter()
     report = IndexReport()
     manifest = {} if replace is not None else store.manifest()
-    plan = plan_build([str(p) for p in paths], manifest, report)
+    paths = [str(p) for p in paths]
+    plan = plan_build(paths, manifest, report)
+    if tagger is not None:  # new articles resolve bare surnames through the names known so far
+        tagger = tagger.fresh()
+        tagger.learn(applied_lexicon(store, tagger) if replace is None else Lexicon())
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
         _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
     elif plan.todo or plan.delete or replace is not None:
         _build_serial(store, plan, analyzer, tagger, progress, report, replace)
+    if tagger is not None and (plan.todo or replace is not None):
+        retag_taught(store, paths, analyzer, tagger, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace) -> None:
-    discovered: dict[str, dict] = {}
+# -- what the archive teaches ------------------------------------------------------------------
+
+def applied_lexicon(store: Store, tagger, applied_only: bool = True) -> Lexicon:
+    """The names the index's articles were tagged with: its established discovered people
+    (marked ``applied`` once every article was re-tagged with them; all of them if not
+    ``applied_only``)."""
+    records = [e for e in store.discovered_entities()
+               if not applied_only or e.get("attributes", {}).get("applied")]
+    return Lexicon.from_entities(records, tagger)
+
+
+def retag_taught(store: Store, paths: list[str], analyzer: Analyzer, tagger, report: IndexReport) -> None:
+    """After a build's commit: the words whose person the build's new names changed (a new
+    surname, or one now shared by two people) are looked for in every indexed article, old or
+    new; the articles that contain one are tagged again with the whole archive's names and
+    replace their earlier version in a second commit, which also marks the names applied. If
+    that commit is interrupted, the names stay unapplied and the next build does it again."""
+    records = store.discovered_entities()
+    pending = [e for e in records if e.get("attributes", {}).get("established")
+               and not e["attributes"].get("applied")]
+    if not pending:
+        return
+    retagger = tagger.fresh()
+    retagger.learn(applied_lexicon(store, tagger, applied_only=False))
+    changed = tagger.learned.changed(retagger.learned)
+    plan = Plan(paths)
+    if changed:
+        indexed, seen = store.manifest(), set()
+        for ordinal, article in enumerate(iter_articles(paths, ReadResult())):
+            if article.id in seen or article.id not in indexed:
+                continue
+            seen.add(article.id)
+            if retagger.mentions_any(article.text, changed):
+                plan.todo.append(ordinal)
+                plan.delete.append(article.id)
+    applied = [{**e, "attributes": {**e["attributes"], "applied": True}} for e in pending]
+    _build_serial(store, plan, analyzer, retagger, None, IndexReport(), None, applied=applied)
+    report.retagged = len(plan.todo)
+
+
+def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace,
+                  applied: list[dict] | None = None) -> None:
+    """``applied``: the re-tagging pass's, which records these entities and marks every
+    established one it finds applied."""
+    discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, result in enumerate(plan.analysed(analyzer, tagger), start=1):
@@ -267,8 +324,13 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
             if progress:
                 progress(done, len(plan.todo))
 
-    store.write(analysed(), delete=plan.delete, entities=lambda: list(discovered.values()),
-                replace=replace)
+    def entities() -> list[dict]:
+        if applied is None:
+            return list(discovered.values())
+        return [{**e, "attributes": {**e["attributes"], "applied": True}}
+                if e.get("attributes", {}).get("established") else e for e in discovered.values()]
+
+    store.write(analysed(), delete=plan.delete, entities=entities, replace=replace)
 
 
 def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
