@@ -172,25 +172,28 @@ class FeatureCache:
         found = self._known.get(key)
         if found is None:
             own = token_features(token, self.gazetteers)
-            lent = {offset: tuple(f"{offset}:{f}" for f in own
-                                  if f.startswith(_NEIGHBOUR_KEEP if abs(offset) == 1 else _FAR_KEEP))
-                    for offset in OFFSETS}
+            lent = tuple(tuple(f"{offset}:{f}" for f in own
+                               if f.startswith(_NEIGHBOUR_KEEP if abs(offset) == 1 else _FAR_KEEP))
+                         for offset in OFFSETS)  # what it lends at each offset, in OFFSETS order
             found = ("bias", *own), lent
             if len(self._known) >= FEATURES_KEPT:
                 self._known.clear()
             self._known[key] = found
         return found
 
-    def rows(self, tokens: Sequence) -> list[tuple]:
-        """Per token: its own features, and its neighbours' main ones, marked by offset."""
+    def rows(self, tokens: Sequence) -> list[list[str]]:
+        """Per token: its own features, and its neighbours' main ones, marked by offset (one
+        list built per token from cached tuples: this runs for every sentence of a build)."""
         parts = [self.parts(t) for t in tokens]
+        last = len(parts) - 1
+        edge2, edge1, edge_1, edge_2 = (_EDGES[o] for o in OFFSETS)
         rows = []
         for i, (own, _) in enumerate(parts):
-            row = own
-            for offset in OFFSETS:
-                j = i + offset
-                row = row + (parts[j][1][offset] if 0 <= j < len(parts) else _EDGES[offset])
-            rows.append(row)
+            rows.append([*own,
+                         *(parts[i - 2][1][0] if i >= 2 else edge2),
+                         *(parts[i - 1][1][1] if i >= 1 else edge1),
+                         *(parts[i + 1][1][2] if i < last else edge_1),
+                         *(parts[i + 2][1][3] if i < last - 1 else edge_2)])
         return rows
 
 
