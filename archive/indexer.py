@@ -160,7 +160,7 @@ def _index_share(plan: "Plan", first: int, last: int, analyzer: Analyzer, tagger
     for result in plan.analysed(analyzer, tagger, first, last):
         add_article(writer, result.fields, result.passages)
         passages += len(result.passages)
-        discovered.update((e["id"], e) for e in result.discovered)
+        merge_entities(discovered, result.discovered)
         tick()
     return passages, list(discovered.values())
 
@@ -281,6 +281,18 @@ def applied_lexicon(store: Store, tagger, applied_only: bool = True) -> Lexicon:
     return Lexicon.from_entities(records, tagger)
 
 
+def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:
+    """Discovered-entity records by id, the later one winning, except that a name established
+    (or applied) by any article stays so: another article may have seen only its surname."""
+    for record in records:
+        earlier = into.get(record["id"])
+        if earlier is not None:
+            flags = {k: True for k in ("established", "applied") if earlier["attributes"].get(k)}
+            if flags:
+                record = {**record, "attributes": {**record["attributes"], **flags}}
+        into[record["id"]] = record
+
+
 def retag_taught(store: Store, paths: list[str], analyzer: Analyzer, tagger, report: IndexReport) -> None:
     """After a build's commit: the words whose person the build's new names changed (a new
     surname, or one now shared by two people) are looked for in every indexed article, old or
@@ -319,7 +331,7 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, result in enumerate(plan.analysed(analyzer, tagger), start=1):
             report.passages += len(result.passages)
-            discovered.update((e["id"], e) for e in result.discovered)
+            merge_entities(discovered, result.discovered)
             yield result.fields, result.passages
             if progress:
                 progress(done, len(plan.todo))
@@ -345,7 +357,7 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
     def entities() -> list[dict]:
         merged: dict[str, dict] = {}
         for _, found in summaries:
-            merged.update((e["id"], e) for e in found)
+            merge_entities(merged, found)
         return list(merged.values())
 
     def on_progress(done: int) -> None:

@@ -129,8 +129,9 @@ def test_a_surname_in_one_article_resolves_through_another():
     assert hansen not in {e for _, e, _ in _people(tagger.fresh().tag(BARE))}
     # الأسد is Bashar al-Assad's (catalogue) name, and also "the lion": as a common word here
     assert _people(zoo) == []
-    assert _people(tagger.fresh().tag_many(["وقال الأسد إن الحرب لن تتوقف."])[0]) == [
-        ("الأسد", "person:bashar-al-assad", "collection")]
+    # after a speech verb it is the person (found by the model or the collection pass)
+    assert [m[:2] for m in _people(tagger.fresh().tag_many(["وقال الأسد إن الحرب لن تتوقف."])[0])] == [
+        ("الأسد", "person:bashar-al-assad")]
 
 
 def test_a_surname_two_people_share_resolves_to_neither():
@@ -174,8 +175,9 @@ def test_an_incremental_build_retags_older_articles_a_later_one_teaches(tmp_path
         assert (report.added, report.unchanged, report.retagged) == (1, 1, 2)
         hits = archive.search("", filters={"person": [hansen]}).hits
         assert sorted(h.doc_id for h in hits) == ["newer", "older"]
-        assert [m for m in archive.article("older")["passages"][-1]["entities"]
-                if m["type"] == "person"][0]["rule"] == "collection"
+        # the article view, which tags again, agrees with the index
+        assert [m["id"] for m in archive.article("older")["passages"][-1]["entities"]
+                if m["type"] == "person"] == [hansen]
 
         again = archive.index([docs])  # nothing new to learn: nothing tagged again
         assert (again.added, again.unchanged, again.retagged) == (0, 2, 0)

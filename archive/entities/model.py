@@ -229,6 +229,11 @@ class NerModel:
         return spans
 
 
+    def outside(self, k: int) -> float:
+        """The probability that token k of the sentence ``spans`` last tagged is no entity."""
+        return self._tagger.marginal("O", k)
+
+
 def model_file() -> str | None:
     """The model to use: ``$ARCHIVE_NER_MODEL`` if set (empty: none), else the shipped file.
     None: the tagger runs on its catalogue and rules alone."""

@@ -219,10 +219,17 @@ class Tagger:
                 owner = lexicon.owner(core)
                 if owner is None or (core in self.rules.common and not self._person_context(tokens, i)):
                     continue
-                entity = self.entity(owner[0]) or Entity(owner[0], "person", owner[1],
-                                                         attributes={"discovered": "collection"})
+                entity = self._learned_entity(*owner)
                 tagging.add(i, i, entity, "collection", len(token.form) - len(reading))
                 break
+
+    def _learned_entity(self, entity_id: str, name: str) -> Entity:
+        """A person the archive established elsewhere, known to this tagger from now on."""
+        entity = self.entity(entity_id)
+        if entity is None:
+            entity = self.discovered[entity_id] = Entity(
+                entity_id, "person", name, attributes={"discovered": "collection", "established": True})
+        return entity
 
     def _person_context(self, tokens, i: int) -> bool:
         before = tokens[i - 1] if i and not tokens[i].broken else None
@@ -349,32 +356,64 @@ class Tagger:
         a discovered one. Spans below MIN_CONFIDENCE are dropped."""
         forms = None
         for first, last in _sentences(text, tokens):
-            for span in self.model.spans(tokens[first:last]):
+            spans = self.model.spans(tokens[first:last])
+            self._veto_places(tokens, covered, mentions, first, last)
+            for span in spans:
                 a, b = first + span.first, first + span.last
                 if span.confidence < MIN_CONFIDENCE or any(covered[k] is not None for k in range(a, b + 1)):
                     continue
                 if forms is None:
                     forms = {t.form for t in tokens}
                 skip = _model_clitics(tokens[a], forms)
-                if not self._plausible(span.type, tokens[a:b + 1]):
+                if not self._plausible(span.type, tokens[a:b + 1], span.confidence):
                     continue
-                if span.type == "person" and a == b and self._shared_name_word(tokens[a], mentions):
-                    continue  # a bare كيم where two Kims are named: coreference left it, so does this
                 cores = (article_core(tokens[a].form[skip:]), *(t.core for t in tokens[a + 1:b + 1]))
                 found = self.catalogue.lookup(cores)
-                entity = found[0] if found else self._discover(span.type, tokens[a:b + 1], skip, "model")
+                entity = found[0] if found else None
+                if entity is None and span.type == "person" and a == b:
+                    owners = self._name_word_owners(tokens[a], mentions)
+                    if len(owners) > 1:
+                        continue  # a bare كيم where two Kims are known: coreference left it, so does this
+                    if owners:
+                        (owner, name), = owners.items()
+                        entity = self._learned_entity(owner, name)
+                if entity is None:
+                    entity = self._discover(span.type, tokens[a:b + 1], skip, "model")
                 add(a, b, entity, "model", skip, span.confidence)
 
-    def _shared_name_word(self, token: _Token, mentions) -> bool:
-        """Whether a lone word is a word of some catalogued person's name or of a person named
-        in full in this text (then it is one of them or ambiguous, never a new person)."""
-        if not token.cores.isdisjoint(self.person_words):
-            return True
-        words = {article_core(normalize(s.surface)) for m in mentions
-                 if m is not None and m.type == "person" for s in tokenize(m.text)}
-        return not token.cores.isdisjoint(words)
+    def _veto_places(self, tokens, covered, mentions, first: int, last: int) -> None:
+        """A one-word catalogue place that may be an ordinary word (a common word, an
+        inflection or look-alike of the name rather than a listed spelling, a plural nisba:
+        هوية، مالية for Mali، صينيين for China) is dropped where the model, which read the
+        sentence, is sure it is no entity (probability of O ≥ PLACE_VETO)."""
+        for k in range(first, last):
+            index = covered[k]
+            mention = mentions[index] if index is not None else None
+            if (mention is None or mention.type != "place" or mention.rule not in ("catalogue", "variant")
+                    or (k > first and covered[k - 1] == index) or (k + 1 < last and covered[k + 1] == index)):
+                continue
+            token = tokens[k]
+            suspicious = (mention.rule == "variant" or token.core in self.rules.common
+                          or token.form.endswith(("يين", "يون", "يات"))
+                          or not self.catalogue.lookup((article_core(normalize(mention.text)),), keys=("exact",)))
+            if suspicious and self.model.outside(k - first) >= PLACE_VETO:
+                mentions[index] = None
+                covered[k] = None
 
-    def _plausible(self, kind: str, tokens: list[_Token]) -> bool:
+    def _name_word_owners(self, token: _Token, mentions) -> dict[str, str]:
+        """The people (id → name) a lone word may stand for: those named in full in this text
+        with that word, and those of the catalogue and the archive's learned names."""
+        owners: dict[str, str] = {}
+        for core in token.cores:
+            owners.update(self.learned.owners.get(core, {}))
+        for m in mentions:
+            if m is not None and m.type == "person":
+                words = {article_core(normalize(s.surface)) for s in tokenize(m.text)}
+                if len(words) > 1 and not token.cores.isdisjoint(words):
+                    owners[m.entity_id] = m.name
+        return owners
+
+    def _plausible(self, kind: str, tokens: list[_Token], confidence: float = 0.0) -> bool:
         """The checks a model span must pass, the context rules' own: a person's first word
         looks like a name (no article, no plural or pronoun ending: شماليين، صحفيون are not
         people);
@@ -382,6 +421,8 @@ class Tagger:
         that is no head word (قوات المحاصرة)."""
         if kind == "person" and self._function_word_given(tokens, 0):
             return False
+        if kind == "person" and confidence >= TRUSTED_PERSON and tokens[0].form not in self.rules.not_names:
+            return True  # رامون كالديرون، ألبرت أينشتاين، زين الدين زيدان: the checks below would refuse them
         if kind == "person" and not (self._name_like(tokens[0]) and all(
                 _ARABIC_WORD.match(t.form) and t.form not in self.rules.not_names
                 for t in tokens[1:])):
@@ -691,6 +732,8 @@ def _is_mark(ch: str) -> bool:
 # A model span below this confidence (mean marginal probability of its labels) is dropped: on
 # the dev split, the spans under it are mostly wrong (scripts/evaluate_ner.py --min-confidence).
 MIN_CONFIDENCE = 0.6
+PLACE_VETO = 0.9  # see Tagger._veto_places
+TRUSTED_PERSON = 0.7  # a person span this sure skips the name-likeness checks (on the dev splits)
 _SENTENCE_END = re.compile(r"[.!?؟؛\n]")
 MAX_SENTENCE_TOKENS = 120  # a run-on "sentence" (a list, a table) is cut
 
