@@ -30,7 +30,7 @@ from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.errors import AmbiguousName, ArchiveError, DamagedIndex, IndexBusy, NotFound
 from archive.formats import ReadOptions
 from archive.indexer import GIVEN_ORIGIN as ADDED_ORIGIN
-from archive.indexer import IndexReport, Progress, build, mentions_by_span
+from archive.indexer import IndexReport, Progress, applied_lexicon, build, mentions_by_span
 from archive.reader import _article_from_record
 from archive.records import Article
 from archive.results import ArticlePassage, ArticleView, EntityCounts, EntityPage, Stats
@@ -335,7 +335,9 @@ class Archive:
         text = [" "] * (passages[-1]["end"] if passages else 0)
         for passage in passages:
             text[passage["start"]:passage["end"]] = passage["text"]
-        mentions = self.tagger.tag("".join(text))
+        tagger = self.tagger.fresh()  # with the names the build tagged it with
+        tagger.learn(applied_lexicon(self.store, tagger))
+        mentions = tagger.tag("".join(text))
         inside = mentions_by_span(mentions)
         return ArticleView(
             doc_id, stored.get("title"), stored.get("date"), stored.get("source"),
