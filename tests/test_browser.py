@@ -85,7 +85,7 @@ def test_search_click_a_facet_and_open_an_article(server, browser, tmp_path):
     before = _total(browser)
     assert browser.find_elements(By.TAG_NAME, "mark")
 
-    person = browser.find_element(By.CSS_SELECTOR, ".facet-person a")
+    person = browser.find_element(By.CSS_SELECTOR, ".facet-person a.value")
     entity_id = person.get_attribute("data-entity")
     name = person.find_element(By.TAG_NAME, "span").text
     person.click()
@@ -99,7 +99,7 @@ def test_search_click_a_facet_and_open_an_article(server, browser, tmp_path):
     assert _total(browser) == before
     browser.forward()
 
-    browser.find_element(By.CSS_SELECTOR, ".hit h2 a").click()
+    browser.find_element(By.CSS_SELECTOR, ".card h2 a").click()
     assert "/articles/" in browser.current_url
     marks = browser.find_elements(By.CSS_SELECTOR, "article a.ent")
     assert {m.get_attribute("data-entity") for m in marks} >= {entity_id}
