@@ -114,7 +114,14 @@ def page(browser):
     """The browser at desktop width, back there after the test."""
     browser.set_window_size(1280, 1000)
     yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     browser.set_window_size(1280, 1000)
+
+
+def _phone(browser, width: int = 400, height: int = 900) -> None:
+    """A phone's screen (headless Chromium's windows are never narrower than 500 pixels)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
 
 
 def _total(driver) -> int:
@@ -269,8 +276,9 @@ def test_dates_are_written_for_people(dated_server, page):
 
 
 def test_on_a_phone_the_facets_come_before_the_results(server, page):
-    page.set_window_size(400, 900)
+    _phone(page)
     _search(page, server, "كورسك")
+    assert page.execute_script("return document.documentElement.scrollWidth") <= 400  # no sideways scrolling
     toggle = page.find_element(By.CSS_SELECTOR, "label.toggle-label")
     first_card = page.find_element(By.CSS_SELECTOR, "article.card")
     assert toggle.is_displayed() and toggle.location["y"] < first_card.location["y"]
@@ -318,9 +326,15 @@ def test_screenshots_of_every_page(server, page, tmp_path):
     folder = Path(os.environ.get("ARCHIVE_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     for name, (path, width) in SCREENSHOTS.items():
-        page.set_window_size(width, 1000)
+        page.set_window_size(max(width, 600), 1000)
+        if width < 600:
+            _phone(page, width)
         page.get(server + path)
         assert page.find_element(By.TAG_NAME, "main").text.strip(), name
-        height = page.execute_script("return document.documentElement.scrollHeight")
-        page.set_window_size(width, min(max(height, 700), 1800 if width > 500 else 2000))
+        height = min(max(page.execute_script("return document.documentElement.scrollHeight"),
+                         700), 1800)
+        if width < 600:
+            _phone(page, width, height)
+        else:
+            page.set_window_size(width, height)
         assert page.save_screenshot(str(folder / name)) and (folder / name).stat().st_size > 10_000
