@@ -94,6 +94,8 @@ def create_app(archive: Archive) -> FastAPI:
                 return function(*args, **kwargs)
             except ArchiveError as error:
                 raise ApiError(status, hide_paths(str(error))) from None
+            except ValueError as error:  # an argument the API refuses (archive.api validates)
+                raise ApiError(400, hide_paths(str(error))) from None
 
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
@@ -287,16 +289,16 @@ def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None
     @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
     def api_entities(type: Annotated[str | None, Query(pattern="^(" + "|".join(TYPES) + ")$")] = None,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 20):
-        return call(archive.entities, kind=type, limit=limit)
+        return call(archive.entities, kind=type, limit=limit).to_dict()
 
     @app.get("/api/entities/{entity_id}", summary="An entity's page (archive entity --json)")
     def api_entity(entity_id: str):
-        return call(archive.entity, entity_id, status=404)
+        return call(archive.entity, entity_id, status=404).to_dict()
 
     @app.get("/api/articles/{doc_id:path}",
              summary="An article as indexed, passages and mentions (archive article --json)")
     def api_article(doc_id: str):
-        return call(archive.article, doc_id, status=404)
+        return call(archive.article, doc_id, status=404).to_dict()
 
     @app.post("/api/tag", summary="Entity mentions in a text (archive tag --json)")
     async def api_tag(request: Request,
@@ -580,9 +582,10 @@ def _chips(archive: Archive, call, state: _State) -> list[dict]:
     return chips
 
 
-def _named(rows: list[dict], name: str) -> list[dict]:
-    """The rows whose entity name (or id) holds ``name``, compared as the index compares
-    Arabic (no tashkeel, one alef, ة/ه, ى/ي; Latin in any case)."""
+def _named(rows, name: str) -> list[dict]:
+    """The rows (entity counts) whose entity name (or id) holds ``name``, compared as the index
+    compares Arabic (no tashkeel, one alef, ة/ه, ى/ي; Latin in any case), as dicts."""
+    rows = [_plain(row) for row in rows]
     wanted = normalize(name.strip())
     if not wanted:
         return list(rows)
