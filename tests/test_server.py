@@ -161,7 +161,13 @@ def test_article_text_is_escaped_everywhere(tmp_path):
     with TestClient(create_app(archive)) as client:
         pages = [client.get("/", params={"q": "كورسك"}).text, client.get("/articles/evil").text,
                  client.get("/entities/person:vladimir-putin").text]
+        typed = 'كورسك "><img src=x onerror=alert(3)> <script>alert(4)</script>'
+        pages += [client.get(path, params=params).text for path, params in (
+            ("/", {"q": typed}), ("/facets/place", {"q": typed}), ("/entities", {"name": typed}),
+            ("/", {"q": "كورسك", "sort": "relevance", "group": typed}))]
+        grouped = client.get("/api/search", params={"q": "كورسك", "group": "article"}).json()
     archive.close()
+    assert grouped["results"][0]["hits"][0]["text"] == attack  # JSON keeps the text as it is
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html and "<b>عنوان" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
