@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-GROUP_SCAN = 500  # passages read at least, for exact per-article counts on most searches
+GROUP_SCAN = 200  # passages read at least (one page of iter_hits), for exact per-article counts
 SHOWN = 3  # passages shown per article
 
 
