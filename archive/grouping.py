@@ -11,8 +11,9 @@ False) and each article's count covers the passages read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 GROUP_SCAN = 200  # passages read at least (one page of iter_hits), for exact per-article counts
 SHOWN = 3  # passages shown per article

@@ -18,10 +18,11 @@ import ipaddress
 import math
 import re
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from itertools import chain, islice
-from typing import Annotated, Callable, Iterator, Literal
+from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import Body, Depends, FastAPI, Query, Request
@@ -159,6 +160,7 @@ _HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f\\]+", re.IGNORECASE)
 
 Text = Annotated[str, Query(max_length=MAX_QUERY_CHARS)]
 Names = Annotated[list[str], Query(max_length=MAX_FILTERS)]
+OptionalNames = Annotated[list[str] | None, Query(max_length=MAX_FILTERS)]
 PageNumber = Annotated[int, Query(ge=1, le=10_000)]
 Sort = Literal["relevance", "date", "oldest"]
 SORT_LABELS = {"relevance": "الأكثر صلة", "date": "الأحدث أولًا", "oldest": "الأقدم أولًا"}
@@ -188,17 +190,19 @@ class SearchRequest:
 
 
 def search_request(
-        q: Text = "", person: Names = [], place: Names = [], org: Names = [],
-        weapon: Names = [], exclude_person: Names = [], exclude_place: Names = [],
-        exclude_org: Names = [], exclude_weapon: Names = [],
+        q: Text = "", person: OptionalNames = None, place: OptionalNames = None,
+        org: OptionalNames = None, weapon: OptionalNames = None,
+        exclude_person: OptionalNames = None, exclude_place: OptionalNames = None,
+        exclude_org: OptionalNames = None, exclude_weapon: OptionalNames = None,
         date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
         date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
         sort: Annotated[Sort, Query(description="relevance, date (newest first) or oldest")]
         = "relevance") -> SearchRequest:
     """The search parameters the API and the page share (a FastAPI dependency)."""
-    include = {"person": person, "place": place, "org": org, "weapon": weapon}
-    exclude = {"person": exclude_person, "place": exclude_place, "org": exclude_org,
-               "weapon": exclude_weapon}
+    include = {"person": person or [], "place": place or [], "org": org or [],
+               "weapon": weapon or []}
+    exclude = {"person": exclude_person or [], "place": exclude_place or [],
+               "org": exclude_org or [], "weapon": exclude_weapon or []}
     for names in (*include.values(), *exclude.values()):
         if any(len(name) > MAX_NAME_CHARS for name in names):
             raise ApiError(400, f"an entity name is at most {MAX_NAME_CHARS} characters")
@@ -408,7 +412,8 @@ GRAPH_NODES = 12  # co-mentioned entities drawn around an entity
 def _add_pages(app: FastAPI, archive: Archive, call) -> None:
     def page(request: Request, template: str, context: dict, autofocus: bool = False):
         return TEMPLATES.TemplateResponse(request, template, {
-            "type_labels": TYPE_LABELS, "type_label": TYPE_LABEL, "marked": cut, "autofocus": autofocus, **context})
+            "type_labels": TYPE_LABELS, "type_label": TYPE_LABEL, "marked": cut,
+            "autofocus": autofocus, **context})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, search: Search, page_number: Annotated[
@@ -560,13 +565,12 @@ class _State:
     def with_query(self, q: str) -> str:
         return "/?" + urlencode([("q", q)] + self.hidden_fields())
 
-    def hidden_fields(self, dates: bool = True) -> list[tuple[str, str]]:
-        """What a form on the page keeps (the search box: a new query keeps the filters,
-        dates and order; the month range: all but the dates)."""
-        return [pair for pair in self.params() if pair[0] != "q" and (
-            dates or pair[0] not in ("from", "to"))]
+    def hidden_fields(self) -> list[tuple[str, str]]:
+        """What the search box keeps when a new query is typed: the filters, dates and order."""
+        return [pair for pair in self.params() if pair[0] != "q"]
 
     def range_fields(self) -> list[tuple[str, str]]:
+        """What the month range form keeps: everything but the dates."""
         return [pair for pair in self.params() if pair[0] not in ("from", "to")]
 
 
@@ -593,7 +597,7 @@ def _named(rows, name: str) -> list[dict]:
             if wanted in normalize(row["name"]) or wanted in row["id"].lower()]
 
 
-def _marked_entity(archive: Archive, call, text: str, entity_id: str) -> list[tuple[str, bool]]:
+def _marked_entity(archive: Archive, call, text: str, entity_id: str) -> list[tuple[str, object]]:
     """A passage cut so that the entity's mentions (tagged again, any spelling) are marked."""
     mentions = [m for m in call(archive.tag, text) if m.entity_id == entity_id]
     spans, last = [], 0
@@ -604,7 +608,7 @@ def _marked_entity(archive: Archive, call, text: str, entity_id: str) -> list[tu
     return cut(text, spans)
 
 
-def _segments(text: str, mentions: list[dict]) -> list[tuple[str, dict | None]]:
+def _segments(text: str, mentions: list[dict]) -> list[tuple[str, object]]:
     """A passage cut into plain pieces and entity mentions (each with its type and id)."""
     kept, last = [], 0
     for mention in sorted(mentions, key=lambda m: m["start"]):
@@ -623,7 +627,7 @@ def _timeline(months: list[dict], link: Callable[[str, str], str]) -> dict | Non
     counts = {m["month"]: m["count"] for m in months}
     first, last = min(counts), max(counts)
     year, month = int(first[:4]), int(first[5:7])
-    bars = []
+    bars: list[dict] = []
     while f"{year:04d}-{month:02d}" <= last:
         key = f"{year:04d}-{month:02d}"
         count = counts.get(key, 0)

@@ -51,8 +51,8 @@ def _serve(index: Path):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise AssertionError("archive serve did not start: "
-                                     + process.stderr.read().decode("utf-8", "replace"))
+                raise AssertionError("archive serve did not start: " + process.stderr.read().decode(
+                    "utf-8", "replace")) from None
             time.sleep(0.2)
     return process, url
 

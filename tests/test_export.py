@@ -8,11 +8,10 @@ import io
 import json
 
 import pytest
+from conftest import indexed
 
 from archive import ArchiveError
 from archive.export import EXPORT_FIELDS, hit_record, write_csv, write_jsonl
-
-from conftest import indexed
 
 QUERY = "صواريخ الحدود"
 

@@ -13,11 +13,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, indexed, run_json
 from fastapi.testclient import TestClient
 
 from archive import Archive
 from archive.server import MAX_QUERY_CHARS, MAX_TAG_BYTES, create_app
-from conftest import ROOT, indexed, run_json
 
 
 @pytest.fixture(scope="module")
