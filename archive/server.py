@@ -180,13 +180,8 @@ class SearchRequest:
 
     def arguments(self) -> dict:
         """Archive.search's keyword arguments (less limit, page, facets, months)."""
-        arguments: dict = {"filters": _typed(self.include), "date_from": self.date_from,
-                           "date_to": self.date_to}
-        if any(self.exclude.values()):
-            arguments["exclude"] = _typed(self.exclude)
-        if self.sort != "relevance":
-            arguments["sort"] = self.sort
-        return arguments
+        return {"filters": _typed(self.include), "exclude": _typed(self.exclude),
+                "date_from": self.date_from, "date_to": self.date_to, "sort": self.sort}
 
 
 def search_request(

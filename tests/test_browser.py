@@ -338,3 +338,34 @@ def test_screenshots_of_every_page(server, page, tmp_path):
         else:
             page.set_window_size(width, height)
         assert page.save_screenshot(str(folder / name)) and (folder / name).stat().st_size > 10_000
+
+
+def test_sort_newest_and_oldest_first(dated_server, page):
+    _search(page, dated_server, "صواريخ")
+    page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=date]").click()
+    assert _query(page)["sort"] == ["date"]
+    newest = [t.get_attribute("datetime")[:10] for t in page.find_elements(By.CSS_SELECTOR, ".card time")]
+    assert newest == sorted(newest, reverse=True) and len(newest) == 3
+    assert page.find_elements(By.CSS_SELECTOR, ".card h2")[-1].text == "خبر بلا تاريخ"
+    page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=oldest]").click()
+    oldest = [t.get_attribute("datetime")[:10] for t in page.find_elements(By.CSS_SELECTOR, ".card time")]
+    assert oldest == sorted(oldest) == sorted(newest)
+    page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=relevance]").click()
+    assert "sort" not in _query(page)
+
+
+def test_not_excludes_a_facet_value_shown_struck_through(server, page):
+    _search(page, server, "كورسك")
+    before = _total(page)
+    control = page.find_element(By.CSS_SELECTOR, ".facet-person a.not")
+    entity_id = control.get_attribute("data-entity")
+    control.click()
+    assert _query(page)["exclude_person"] == [entity_id]
+    chip = page.find_element(By.CSS_SELECTOR, "#chips .chip.excluded")
+    assert "line-through" in chip.find_element(By.CLASS_NAME, "label").value_of_css_property(
+        "text-decoration-line")
+    assert 0 < _total(page) < before
+    listed = {a.get_attribute("data-entity") for a in page.find_elements(By.CSS_SELECTOR, ".facet-person a.value")}
+    assert entity_id not in listed
+    chip.click()
+    assert "exclude_person" not in _query(page) and _total(page) == before

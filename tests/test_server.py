@@ -334,3 +334,42 @@ def test_the_stylesheet_is_served_and_keeps_underlines_off_the_dots(client):
     css = client.get("/static/archive.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "text-underline-offset" in css.text and "Noto Naskh Arabic" in css.text
+
+
+def test_api_sorts_newest_or_oldest_first_undated_last(dated_client):
+    def days(sort):
+        hits = dated_client.get("/api/search", params={"q": "صواريخ", "sort": sort,
+                                                       "limit": 100}).json()["results"]
+        return [h["date"][:10] if h["date"] else None for h in hits]
+
+    newest, oldest = days("date"), days("oldest")
+    assert [d for d in newest if d] == sorted((d for d in newest if d), reverse=True)
+    assert [d for d in oldest if d] == sorted(d for d in oldest if d)
+    assert newest[0] == "2024-03-20" and oldest[0] == "2024-01-10"
+    assert newest[-1] is None and oldest[-1] is None  # no date: last either way
+    assert "sort" in _error(dated_client.get("/api/search", params={"q": "x", "sort": "size"}), 400)
+    page = dated_client.get("/", params={"q": "صواريخ", "sort": "date"}).text
+    titles = re.findall(r'<h2><a href="/articles/[^"]+">([^<]+)</a></h2>', page)
+    assert titles == ["مارس ثان", "مارس أول", "يناير", "بلا تاريخ"]
+    assert '<strong aria-current="true">الأحدث أولًا</strong>' in page
+
+
+def test_api_excludes_entities_and_counts_facets_over_what_is_left(client):
+    everything = client.get("/api/search", params={"q": "كورسك"}).json()
+    without = client.get("/api/search", params={"q": "كورسك", "exclude_person": "بوتين"}).json()
+    assert 0 < without["total"] < everything["total"]
+    assert all("person:vladimir-putin" not in {e["id"] for e in h["entities"]}
+               for h in without["results"])
+    assert "person:vladimir-putin" not in {r["id"] for r in without["facets"].get("person", [])}
+    rows = client.get("/api/search", params={"q": "كورسك", "exclude_person": "بوتين",
+                                             "format": "jsonl"}).text.splitlines()
+    assert len(rows) == without["total"]  # the export follows the exclusion
+    assert "nobody" in _error(client.get("/api/search", params={"q": "x", "exclude_place": "nobody"}), 400)
+
+
+def test_an_exclusion_is_a_struck_through_chip_that_lifts_it(client):
+    html = client.get("/", params={"q": "كورسك", "exclude_person": "person:vladimir-putin"}).text
+    chip = re.search(r'<a class="chip chip-exclude_person excluded" href="([^"]+)"[^>]*>(.*?)</a>', html)
+    assert chip and "فلاديمير بوتين" in chip.group(2) and "ليس" in chip.group(2)
+    assert chip.group(1) == "/?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83"
+    assert "exclude_person=person%3Avladimir-putin&amp;format=csv" in html
