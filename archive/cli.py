@@ -392,6 +392,24 @@ def article_command(doc_id, index_path, as_json):
         click.echo("\n" + _with_highlights(passage.text, spans))
 
 
+@main.command("stats")
+@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"path", "articles", "passages", "entities", "entities_by_type", '
+                   '"stemmer"}.')
+def stats_command(index_path, as_json):
+    """What the index holds: articles, passages, and distinct entities mentioned, by type."""
+    archive = _open_for_search(index_path)
+    stats = archive.stats()
+    if as_json:
+        _echo_json(stats.to_dict())
+        return
+    click.echo(f"{stats.path}: {stats.articles:,} articles, {stats.passages:,} passages, "
+               f"{stats.entities:,} entities (stemmer: {stats.stemmer})")
+    for kind, count in stats.to_dict()["entities_by_type"].items():
+        click.echo(f"  {TYPE_LABELS[kind]:<14} {count:>7,}")
+
+
 @main.command("serve")
 @click.option("--index", "index_path", metavar="DIR", default=None,
               help="Index folder (default: ./index or $ARCHIVE_INDEX, built on first use).")

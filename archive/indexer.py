@@ -60,6 +60,7 @@ class UnreadableDate:
         return f"{self.path}: article {self.id!r}: cannot read the date {self.date!r}"
 
     def to_dict(self) -> dict:
+        """``{"id", "path", "date"}``."""
         return {"id": self.id, "path": self.path, "date": self.date}
 
 
@@ -87,6 +88,7 @@ class IndexReport:
         return not self.errors
 
     def summary(self) -> str:
+        """One line for people: counts, time, and what failed."""
         articles = self.added + self.updated
         text = (f"indexed {articles} article{'s' if articles != 1 else ''} "
                 f"({self.passages} passages) in {self.seconds:.1f} s: {self.added} new, "
