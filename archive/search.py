@@ -10,6 +10,7 @@ Whoosh's per-posting matchers.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, parse
 from archive.results import EntityCounts, hits_dataframe
 from archive.postings import term_docs
+from archive.records import scrub_surrogates
 from archive.store import Store, passage_filter
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
@@ -32,6 +34,13 @@ ALL_WORDS_BOOST = 1.0  # extra weight for matching every word (on top of the OR 
 ENTITY_BOOST = 0.5  # weight of "tagged with the entity the words name" beside the words
 PROXIMITY_BOOST = 0.5  # extra weight when the words stand within PROXIMITY_SLOP of each other
 PROXIMITY_SLOP = 3
+
+# The cost of one query is bounded by its size (scripts/repro_data_safety.py measures it): a
+# longer query is cut, with a notice, at a word boundary. 500 characters is the web form's
+# limit too; 32 words is far more than any search typed or pasted as a sentence needs, and each
+# word adds terms to every clause of the soft AND and the proximity phrase.
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 32
 
 
 @dataclass
@@ -79,6 +88,7 @@ class SearchResults:
     docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
     suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
     months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
+    notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size)
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -88,10 +98,11 @@ class SearchResults:
 
     def to_dict(self) -> dict:
         """The JSON of ``archive search --json``: every key always present (``facets`` lists
-        every type, empty with ``facets=0``; ``months`` is empty unless asked for)."""
+        every type, empty with ``facets=0``; ``months`` is empty unless asked for; ``notices``
+        says what was done to the query, such as cutting it to size)."""
         return {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
                 "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions,
-                "months": self.months,
+                "notices": self.notices, "months": self.months,
                 "facets": {kind: [e.to_dict() for e in self.facets.get(kind, [])]
                            for kind in TYPES}}
 
@@ -333,11 +344,12 @@ class Searcher:
 
     def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
                 facets: int, dates: tuple, months: bool) -> SearchResults:
+        text, notices = bounded_query(text)
         parsed = parse(text)
         q, terms = self.build(parsed)
         restricted = bool(entity_ids) or dates != (None, None)
         if q is None and not restricted:
-            return SearchResults(text, 0, page, limit, [])
+            return SearchResults(text, 0, page, limit, [], notices=notices)
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
         found = self._match(searcher, q, entity_ids, dates)
@@ -345,7 +357,8 @@ class Searcher:
         matched = found.scores.keys()
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
-        results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
+        results = SearchResults(text, len(matched), page, limit, hits, docnums=matched,
+                                notices=notices)
         if not matched and not restricted:
             results.suggestions = self.suggest(searcher, parsed)
         if facets:
@@ -362,12 +375,12 @@ class Searcher:
         """For a query that matched nothing: the query with each word the index lacks replaced
         by the closest indexed word (as written in the archive), if any word has one."""
         text, changed = parsed.text, False
-        for clause in parsed.positive:
-            for unit in clause.units:
-                for word in unit.words:
-                    better = _suggest_word(searcher, self.analyzer, word)
-                    if better and better != word:
-                        text, changed = text.replace(word, better, 1), True
+        words = [word for clause in parsed.positive for unit in clause.units
+                 for word in unit.words if SUGGEST_MIN_CHARS <= len(word) <= SUGGEST_MAX_CHARS]
+        for word in words[:SUGGEST_MAX_WORDS]:
+            better = _suggest_word(searcher, self.analyzer, word)
+            if better and better != word:
+                text, changed = text.replace(word, better, 1), True
         return [text] if changed else []
 
     def _match(self, searcher, q, entity_ids, dates=(None, None)) -> "Match":
@@ -405,6 +418,33 @@ class Searcher:
 
 SUGGEST_DISTANCE = 2  # edits between a query word and an indexed word it may have meant
 SUGGEST_PREFIX = 1  # letters a suggestion shares with the word (misspellings rarely start wrong)
+# Looking a word up within 2 edits walks the term dictionary with a Levenshtein automaton whose
+# cost grows with the word (about 1 ms per letter on the sample index): words outside these
+# lengths get no suggestion (a word of one or two letters is within two edits of every short
+# word; no Arabic word, clitics and all, has 24 letters), and at most SUGGEST_MAX_WORDS words of
+# a query are looked up.
+SUGGEST_MIN_CHARS = 3
+SUGGEST_MAX_CHARS = 24
+SUGGEST_MAX_WORDS = 3
+
+
+def bounded_query(text: str) -> tuple[str, list[str]]:
+    """``text`` within MAX_QUERY_CHARS and MAX_QUERY_WORDS (cut at a word boundary), lone
+    surrogates replaced, and a notice for each cut made."""
+    text, notices = scrub_surrogates(text), []
+    if len(text) > MAX_QUERY_CHARS:
+        cut_at = text.rfind(" ", 0, MAX_QUERY_CHARS + 1)
+        text = text[:cut_at if cut_at > 0 else MAX_QUERY_CHARS]
+        notices.append(f"the query was cut to its first {len(text)} characters (the limit is "
+                       f"{MAX_QUERY_CHARS})")
+    words = list(_WORDS.finditer(text))
+    if len(words) > MAX_QUERY_WORDS:
+        text = text[:words[MAX_QUERY_WORDS - 1].end()]
+        notices.append(f"the query was cut to its first {MAX_QUERY_WORDS} words (the limit)")
+    return text, notices
+
+
+_WORDS = re.compile(r"\S+")
 
 
 def _suggest_word(searcher, analyzer: Analyzer, surface: str) -> str | None:
