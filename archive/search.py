@@ -102,7 +102,7 @@ class SearchResults:
         says what was done to the query, such as cutting it to size)."""
         return {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
                 "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions,
-                "notices": self.notices, "months": self.months,
+                "months": self.months, "notices": self.notices,
                 "facets": {kind: [e.to_dict() for e in self.facets.get(kind, [])]
                            for kind in TYPES}}
 
