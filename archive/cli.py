@@ -147,7 +147,7 @@ class ArchiveGroup(click.Group):
 
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="archive", prog_name="archive")
+@click.version_option(package_name="arabic-news-archive", prog_name="archive")
 @click.pass_context
 def main(ctx):
     """Search a full-text archive of Arabic news.
