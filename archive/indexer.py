@@ -35,6 +35,11 @@ from archive.records import Article, ReadError, ReadResult
 from archive.store import ManifestEntry, PassageDoc, Store, add_article
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
+# A build's phases, in order. A progress callback with a ``phase(name, total)`` method is told
+# as each begins (``total``: the articles to analyse): "reading" (the first pass, hashing every
+# article), "analysing" (the second pass: clean, split, analyse, tag; the (done, total) calls
+# come then), "writing" (the last segments written), "committing" (the one commit).
+PHASES = ("reading", "analysing", "writing", "committing")
 GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
 log = logging.getLogger("archive")
 
@@ -308,19 +313,62 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     ``paths`` (nothing else is removed). The caller holds the store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
+    phases = _Phases(progress)
+    phases.enter("reading")
     manifest = {} if replace is not None else store.manifest()
     plan = plan_build([str(p) for p in paths], manifest, report, options, given)
+    if plan.todo:
+        phases.enter("analysing", len(plan.todo))
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
-        _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
+        _build_parallel(store, plan, analyzer, tagger, pool_size, phases.tick, report, replace,
+                        phases.committing)
     elif plan.todo or plan.delete or replace is not None:
-        _build_serial(store, plan, analyzer, tagger, progress, report, replace)
+        _build_serial(store, plan, analyzer, tagger, phases.tick, report, replace,
+                      phases.committing)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace) -> None:
+class _Phases:
+    """Tells a progress callback that has a ``phase`` method each phase once, as it begins,
+    and forwards the (done, total) calls, each done count once (workers report in batches)."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+        self.on_phase = getattr(progress, "phase", None)
+        self.current: str | None = None
+        self.total = 0
+        self.done = -1
+
+    def enter(self, name: str, total: int | None = None) -> None:
+        if total is not None:
+            self.total = total
+        if name != self.current:
+            self.current = name
+            if self.on_phase is not None:
+                self.on_phase(name, self.total)
+
+    def tick(self, done: int, total: int) -> None:
+        if done == self.done:
+            return
+        self.done = done
+        if self.progress is not None:
+            self.progress(done, total)
+        if done >= total:
+            self.enter("writing", total)
+
+    def committing(self) -> None:
+        self.enter("committing")
+
+
+def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace,
+                  before_commit: Callable[[], None] = lambda: None) -> None:
     discovered: dict[str, dict] = {}
+
+    def entities() -> list[dict]:  # asked for right before the commit
+        before_commit()
+        return list(discovered.values())
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, result in enumerate(plan.analysed(analyzer, tagger), start=1):
@@ -330,12 +378,11 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
             if progress:
                 progress(done, len(plan.todo))
 
-    store.write(analysed(), delete=plan.delete, entities=lambda: list(discovered.values()),
-                replace=replace)
+    store.write(analysed(), delete=plan.delete, entities=entities, replace=replace)
 
 
 def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
-                    replace) -> None:
+                    replace, before_commit: Callable[[], None] = lambda: None) -> None:
     """Segment per worker: each forked process reads, analyses, tags and writes a contiguous
     share of the planned articles into a segment of its own; the commit takes them all at
     once."""
@@ -343,7 +390,8 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
             for share in _chunks(plan.todo, workers) if share]
     summaries: list = []
 
-    def entities() -> list[dict]:
+    def entities() -> list[dict]:  # asked for right before the commit
+        before_commit()
         merged: dict[str, dict] = {}
         for _, found in summaries:
             merged.update((e["id"], e) for e in found)
