@@ -55,7 +55,8 @@ def _progress_bar(label: str, verbose: bool = False):
     return bar, update
 
 
-def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None):
+def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None,
+           engine: str | None = None):
     from archive import engines
     from archive.api import Archive
 
@@ -63,9 +64,9 @@ def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, work
     try:
         if rebuild or engines.existing(path) is None:
             archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update,
-                                              workers=workers)
+                                              workers=workers, engine=engine)
         else:
-            archive = Archive.open(path)
+            archive = Archive.open(path, engine=engine)
             report = archive.index(paths, progress=update, workers=workers)
     finally:
         if bar is not None:
@@ -171,7 +172,10 @@ def _log_notices() -> None:
               help="Progress lines on stderr even when it is not a terminal.")
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes that analyse and tag articles [default: cores, up to 4].")
-def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers):
+@click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), default=None,
+              help="Search engine of a new index [default: $ARCHIVE_ENGINE, else whoosh]; "
+                   "with --rebuild, migrates an existing index to it.")
+def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers, engine):
     """Index articles from PATHS (files or folders, searched recursively).
 
     \b
@@ -187,7 +191,7 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
     """
     paths = list(paths) or [_default_corpus()]
     path = index_path or _default_index()
-    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers)
+    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers, engine)
     archive.close()
     _report_errors(report)
     if as_json:
