@@ -48,15 +48,19 @@ class IndexBusy(IndexError_):
     """Another build holds the index's write lock."""
 
 
+class IndexDamaged(IndexError_):
+    """The index's files cannot be read as an index."""
+
+
 def check_folder(path: Path) -> None:
     """An index is a folder: refuse a path that is something else, before anything is touched."""
     if path.exists() and not path.is_dir():
         raise IndexError_(f"{path} is a file, not an index folder; choose another --index")
 
 
-def damaged(path: Path, error: BaseException) -> IndexError_:
+def damaged(path: Path, error: BaseException) -> IndexDamaged:
     reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    return IndexError_(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
+    return IndexDamaged(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
                        f"`archive index --rebuild --index {path} PATH`")
 
 
@@ -214,6 +218,10 @@ class Reader(ABC):
     @abstractmethod
     def all_entity_counts(self) -> Counter:
         """Entity id → how many articles of the index mention it."""
+
+    @abstractmethod
+    def counts(self) -> tuple[int, int]:
+        """How many (articles, passages) this generation of the index holds."""
 
     @abstractmethod
     def discovered_entities(self) -> list[dict]: ...

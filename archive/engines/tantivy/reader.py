@@ -268,6 +268,9 @@ class Reader(base.Reader):
                                      (Occur.Must, _term("kind", "passage"))])
         return Hits(self, query).entity_counts()
 
+    def counts(self) -> tuple[int, int]:
+        return self.count_kind("article"), self.count_kind("passage")
+
     def all_entity_counts(self) -> Counter:
         return self.match(q.AllPassages()).entity_counts()
 

@@ -127,6 +127,9 @@ class Reader(base.Reader):
         passages = set().union(*(self.docs("doc_id", a) for a in article_ids))
         return self.facet_index().article_counts(passages)
 
+    def counts(self) -> tuple[int, int]:
+        return len(self.docs("kind", "article")), len(self.docs("kind", "passage"))
+
     def all_entity_counts(self) -> Counter:
         return self.facet_index().article_counts(self.docs("kind", "passage"))
 

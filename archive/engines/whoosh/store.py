@@ -43,9 +43,9 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
 
 from archive.engines import base
-from archive.engines.base import (IndexBusy, IndexError_, ManifestEntry, PassageDoc,  # noqa: F401
-                                  check_folder, damaged, die_with_parent, other_version,
-                                  write_lock)
+from archive.engines.base import (IndexBusy, IndexDamaged, IndexError_,  # noqa: F401
+                                  ManifestEntry, PassageDoc, check_folder, damaged,
+                                  die_with_parent, other_version, write_lock)
 from archive.engines.whoosh.analysis import WhooshAnalyzer
 from archive.engines.whoosh.facets import FacetIndex, encode as encode_facets, facet_column
 
