@@ -73,7 +73,8 @@ class Archive:
              stemmer: str = DEFAULT_STEMMER, readonly: bool = False,
              engine: str | None = None) -> "Archive":
         """Open the index at ``path``; with ``create``, make an empty one if there is none.
-        ``stemmer`` and ``engine`` (``archive.engines.names()``; default whoosh) only apply to
+        ``stemmer`` and ``engine`` (``archive.engines.names()``; default ``$ARCHIVE_ENGINE``,
+        else whoosh) only apply to
         a new index: an index remembers how it was built, and asking an existing one for
         another engine raises ArchiveError (``rebuild`` with ``engine`` migrates it).
         ``readonly``: never write to the folder (a server's reader)."""
@@ -85,7 +86,7 @@ class Archive:
                 store = existing.open(path, readonly=readonly)
             elif create and not readonly:
                 require_stemmer(stemmer)
-                chosen = engines.get(engine or engines.DEFAULT)
+                chosen = engines.get(engine or engines.default_name())
                 with write_lock(path, wait=True):
                     existing = engines.existing(path)
                     if existing is not None:  # made by another process meanwhile
@@ -128,7 +129,7 @@ class Archive:
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
         previous = engines.existing(path)
-        chosen = engines.get(engine or (previous.name if previous else engines.DEFAULT))
+        chosen = engines.get(engine or (previous.name if previous else engines.default_name()))
         migrating = previous is not None and previous.name != chosen.name
         before = chosen.own_files(path)
         try:

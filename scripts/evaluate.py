@@ -44,8 +44,9 @@ def covered(items, doc_id: str, text: str) -> set[int]:
 
 
 def all_passages(archive: Archive):
-    searcher = archive.store.searcher()
-    return [(f["doc_id"], f["text"]) for f in searcher.documents(kind="passage")]
+    reader = archive.store.reader()
+    return [(p["doc_id"], p["text"]) for doc_id in sorted(archive.store.manifest())
+            for p in reader.passages_of(doc_id)]
 
 
 def evaluate(archive: Archive, judgements: list[dict]) -> list[dict]:
@@ -73,11 +74,13 @@ def main(argv=None) -> int:
     parser.add_argument("--judgements", type=Path, default=DEFAULT_JUDGEMENTS)
     parser.add_argument("--corpus", type=Path, default=HERE.parent / "corpus")
     parser.add_argument("--stemmer", default="light")
+    parser.add_argument("--engine", default="whoosh", help="whoosh or tantivy")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args(argv)
     judgements = [json.loads(line) for line in args.judgements.read_text("utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        with Archive.open(Path(tmp) / "index", create=True, stemmer=args.stemmer) as archive:
+        with Archive.open(Path(tmp) / "index", create=True, stemmer=args.stemmer,
+                          engine=args.engine) as archive:
             archive.index([args.corpus])
             rows = evaluate(archive, judgements)
     mean_ndcg = sum(r["ndcg"] for r in rows) / len(rows)
@@ -91,7 +94,7 @@ def main(argv=None) -> int:
         for quote in r["missed"]:
             print(f"        missed: {quote}")
     print(f"mean  nDCG@10 {mean_ndcg:.3f}  Recall@10 {mean_recall:.3f}  "
-          f"({len(rows)} queries, stemmer={args.stemmer})")
+          f"({len(rows)} queries, stemmer={args.stemmer}, engine={args.engine})")
     return 0
 
 

@@ -19,6 +19,7 @@ a search server offers, so an engine may as well be a remote one.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
@@ -323,3 +324,21 @@ def dated_order(scores: dict, day_of: dict, count: int, newest: bool) -> list[tu
 
 def _negated(passage):
     return -passage if isinstance(passage, int) else passage
+
+
+def die_with_parent() -> None:
+    """On Linux, ask the kernel to kill this process when its parent dies (kill -9 of the
+    indexer), so no orphan keeps running or holds the caller's pipes open."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    # A parent killed between the fork and the line above sent no signal: this process is an
+    # orphan already (adopted by another), so it ends now.
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)

@@ -45,7 +45,7 @@ from whoosh.query import Term
 from archive.engines import base
 from archive.engines.base import (IndexBusy, IndexDamaged, IndexError_,  # noqa: F401
                                   ManifestEntry, PassageDoc, check_folder, damaged,
-                                  other_version, write_lock)
+                                  die_with_parent, other_version, write_lock)
 from archive.engines.whoosh.analysis import WhooshAnalyzer
 from archive.engines.whoosh.facets import FacetIndex, encode as encode_facets, facet_column
 
@@ -453,17 +453,6 @@ def _collect(workers, results, counter, progress) -> list:
     if progress:
         progress(counter.value)
     return [done[i] for i in range(len(workers))]
-
-
-def die_with_parent() -> None:
-    """On Linux, ask the kernel to kill this process when its parent dies (kill -9 of the
-    indexer), so no orphan keeps running or holds the caller's pipes open."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class WhooshEngine(base.Engine):
