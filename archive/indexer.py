@@ -274,6 +274,7 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
+    store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
     manifest = {} if replace is not None else store.manifest()
     plan = plan_build([str(p) for p in paths], manifest, report)
     pool_size = default_workers() if workers is None else workers
