@@ -31,12 +31,16 @@ from typing import Callable, Container, Iterable, Iterator
 
 from archive.arabic import Analyzer
 from archive.cleaning import clean
+from archive.dates import iso_day
+from archive.entities.tagger import Lexicon, established
+from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
-from archive.store import ManifestEntry, PassageDoc, Store, add_article
+from archive.engines.base import ManifestEntry, PassageDoc, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
+GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
 log = logging.getLogger("archive")
 
 # An article this long (a book, a whole feed pasted as one text) gets a notice before it is
@@ -48,18 +52,44 @@ LARGE_ARTICLE_CHARS = 1_000_000
 MAX_ARTICLE_CHARS = 50_000_000
 
 
+@dataclass(frozen=True)
+class UnreadableDate:
+    """An article (re)indexed with a date archive.dates cannot read: it is left out by date
+    filters and counted under no month until its date is fixed."""
+
+    id: str
+    path: str
+    date: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: article {self.id!r}: cannot read the date {self.date!r}"
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "path": self.path, "date": self.date}
+
+
 @dataclass
 class IndexReport:
+    """What a build did: articles added, updated, removed and left unchanged, passages written,
+    the time it took, the files or records that could not be read (``errors``), and, among the
+    articles it (re)indexed, those with no date (``undated``) or a date that cannot be read
+    (``unreadable_dates``)."""
+
     added: int = 0
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    retagged: int = 0  # older articles tagged again with names this build taught
     passages: int = 0
     seconds: float = 0.0
     errors: list[ReadError] = field(default_factory=list)
+    undated: int = 0
+    unreadable_dates: list[UnreadableDate] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """No file or record failed to read (an unreadable date is indexed, so it is no
+        failure)."""
         return not self.errors
 
     def summary(self) -> str:
@@ -67,15 +97,23 @@ class IndexReport:
         text = (f"indexed {articles} article{'s' if articles != 1 else ''} "
                 f"({self.passages} passages) in {self.seconds:.1f} s: {self.added} new, "
                 f"{self.updated} changed, {self.unchanged} unchanged, {self.removed} removed")
+        if self.retagged:
+            text += f"; {self.retagged} tagged again with names learned from the new ones"
+        if self.unreadable_dates:
+            count = len(self.unreadable_dates)
+            text += f"; {count} with a date that cannot be read (left out by date filters)"
         if self.errors:
             text += f"; {len(self.errors)} failed (see above)"
         return text
 
     def to_dict(self) -> dict:
+        """The JSON of ``archive index --json``."""
         return {
             "added": self.added, "updated": self.updated, "removed": self.removed,
-            "unchanged": self.unchanged, "passages": self.passages,
+            "unchanged": self.unchanged, "retagged": self.retagged, "passages": self.passages,
             "seconds": round(self.seconds, 3), "errors": [str(e) for e in self.errors],
+            "undated": self.undated,
+            "unreadable_dates": [d.to_dict() for d in self.unreadable_dates],
         }
 
 
@@ -118,6 +156,10 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     }
     discovered = {m.entity_id: tagger.entity(m.entity_id).to_dict()
                   for m in mentions if m.rule in ("context", "model")}
+    for entity_id in established(mentions, tagger) if tagger else ():
+        if entity_id in discovered:  # a full name the collection pass may use elsewhere
+            record = discovered[entity_id]
+            record["attributes"] = {**record["attributes"], "established": True}
     return Analysed(fields, docs, list(discovered.values()))
 
 
@@ -149,14 +191,15 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: "Plan", share: list["Planned"], analyzer: Analyzer, tagger, writer, tick):
-    """A worker's share of the planned articles: read, clean, analyse, tag and add them to its
-    own segment. Returns (passages, discovered entities, articles skipped as changed)."""
+def _index_share(plan: "Plan", share: list["Planned"], analyzer: Analyzer, tagger, add, tick):
+    """A worker's share of the planned articles: read, clean, analyse, tag and ``add`` them (to
+    the worker's own segment). Returns (passages, discovered entities, articles skipped as
+    changed)."""
     passages, discovered, skipped = 0, {}, []
     for result in plan.analysed(analyzer, tagger, share, skipped):
-        add_article(writer, result.fields, result.passages)
+        add(result.fields, result.passages)
         passages += len(result.passages)
-        discovered.update((e["id"], e) for e in result.discovered)
+        merge_entities(discovered, result.discovered)
         tick()
     return passages, list(discovered.values()), skipped
 
@@ -185,6 +228,14 @@ class Plan:
     paths: list[str]
     todo: list[Planned] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
+    options: ReadOptions | None = None  # how the files are read (both passes alike)
+    given: list[Article] | None = None  # articles given in Python (Archive.add), not read
+
+    def read(self, result: ReadResult) -> Iterator[Article]:
+        """The articles of this build, in the same order on every pass."""
+        if self.given is not None:
+            return iter(self.given)
+        return iter_articles(self.paths, result, self.options)
 
     def analysed(self, analyzer: Analyzer, tagger, share: list[Planned] | None = None,
                  skipped: list[tuple[str, ReadError]] | None = None) -> Iterator[Analysed]:
@@ -195,7 +246,7 @@ class Plan:
         wanted = {p.id: p for p in (self.todo if share is None else share)}
         changed: dict[str, str] = {}  # id -> the file where it was found with other content
         if wanted:
-            for raw in iter_articles(self.paths, ReadResult()):
+            for raw in self.read(ReadResult()):
                 planned = wanted.get(raw.id)
                 if planned is None:
                     continue
@@ -220,14 +271,17 @@ class Plan:
 
 
 def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
-               report: IndexReport) -> Plan:
+               report: IndexReport, options: ReadOptions | None = None,
+               given: list[Article] | None = None) -> Plan:
     """First pass: read and hash every article and compare with the manifest. Counts and
     errors (files, records, duplicate ids: the first article with an id wins, later ones are
-    reported, not silently merged) go into ``report``."""
+    reported, not silently merged) go into ``report``, and so do the articles to (re)index
+    that have no readable date. With ``given`` (articles from Python), those are the build's
+    articles, and nothing else is removed."""
     read = ReadResult()
-    plan = Plan(paths)
+    plan = Plan(paths, options=options, given=given)
     origins: dict[str, str] = {}  # id -> the file it was first read from
-    for article in iter_articles(paths, read):
+    for article in plan.read(read):
         first = origins.get(article.id)
         if first is not None:
             read.errors.append(ReadError(article.origin, f"duplicate article id {article.id!r} "
@@ -243,6 +297,7 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
         content_hash = article.content_hash
         if entry is None or entry.hash != content_hash:
             plan.todo.append(Planned(article.id, content_hash, article.origin))
+            _check_date(article, report)
             report.updated += entry is not None
             report.added += entry is None
             if entry is not None:
@@ -250,6 +305,8 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
         else:
             report.unchanged += 1
     report.errors.extend(read.errors)
+    if given is not None:
+        return plan
     failed_files = {read.real.get(e.path) or real_path(e.path) for e in read.errors}
     read_ok = {read.real[f] for f in read.files} - failed_files
     stale = stale_ids(manifest, origins.keys(), read_ok)
@@ -258,48 +315,130 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
     return plan
 
 
+def _check_date(article: Article, report: IndexReport) -> None:
+    """Count an article with no date, list one whose date (given, or written in its text and
+    found by cleaning) cannot be read."""
+    written = article.date or clean(article).date
+    if not written:
+        report.undated += 1
+    elif iso_day(written) is None:
+        report.unreadable_dates.append(UnreadableDate(article.id, article.origin, written))
+
+
 def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],
               read_ok: set[str]) -> list[str]:
     """Indexed articles that are no more: their file is gone, or it was read cleanly this time
     and no longer holds them."""
     return [doc_id for doc_id, entry in manifest.items()
-            if doc_id not in current and (entry.origin in read_ok or not Path(entry.origin).exists())]
+            if doc_id not in current and entry.origin != GIVEN_ORIGIN
+            and (entry.origin in read_ok or not Path(entry.origin).exists())]
 
 
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
           progress: Progress | None = None, workers: int | None = None,
-          replace: dict | None = None) -> IndexReport:
+          replace: dict | None = None, options: ReadOptions | None = None,
+          given: list[Article] | None = None) -> IndexReport:
     """Update the index from ``paths``; with ``replace`` (the new settings), rebuild it: every
-    article is analysed again and the commit drops all the index held. The caller holds the
-    store's write lock."""
+    article is analysed again and the commit drops all the index held. ``options``: how to
+    read the files (a CSV column map). ``given``: articles to index instead of reading
+    ``paths`` (nothing else is removed). The caller holds the store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
     store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
     manifest = {} if replace is not None else store.manifest()
-    plan = plan_build([str(p) for p in paths], manifest, report)
+    plan = plan_build([str(p) for p in paths], manifest, report, options, given)
+    if tagger is not None:  # new articles resolve bare surnames through the names known so far
+        tagger = tagger.fresh()
+        tagger.learn(applied_lexicon(store, tagger) if replace is None else Lexicon())
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
         _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
     elif plan.todo or plan.delete or replace is not None:
         _build_serial(store, plan, analyzer, tagger, progress, report, replace)
+    if tagger is not None and (plan.todo or replace is not None):
+        retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace) -> None:
-    discovered: dict[str, dict] = {}
+# -- what the archive teaches ------------------------------------------------------------------
+
+def applied_lexicon(store: Store, tagger, applied_only: bool = True) -> Lexicon:
+    """The names the index's articles were tagged with: its established discovered people
+    (marked ``applied`` once every article was re-tagged with them; all of them if not
+    ``applied_only``)."""
+    records = [e for e in store.discovered_entities()
+               if not applied_only or e.get("attributes", {}).get("applied")]
+    return Lexicon.from_entities(records, tagger)
+
+
+def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:
+    """Discovered-entity records by id, the later one winning, except that a name established
+    (or applied) by any article stays so: another article may have seen only its surname."""
+    for record in records:
+        earlier = into.get(record["id"])
+        if earlier is not None:
+            flags = {k: True for k in ("established", "applied") if earlier["attributes"].get(k)}
+            if flags:
+                record = {**record, "attributes": {**record["attributes"], **flags}}
+        into[record["id"]] = record
+
+
+def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report: IndexReport) -> None:
+    """After a build's commit: the words whose person the build's new names changed (a new
+    surname, or one now shared by two people) are looked for in every indexed article this
+    build can read again (``inputs``: its files, or the articles it was given), old or new; the
+    articles that contain one are tagged again with the whole archive's names and replace their
+    earlier version in a second commit. That commit marks the names applied only if every
+    indexed article was read: otherwise (an interrupted commit, articles added from Python or
+    from other folders) they stay pending, and a later build that reads them does it again."""
+    records = store.discovered_entities()
+    pending = [e for e in records if e.get("attributes", {}).get("established")
+               and not e["attributes"].get("applied")]
+    if not pending:
+        return
+    retagger = tagger.fresh()
+    retagger.learn(applied_lexicon(store, tagger, applied_only=False))
+    changed = tagger.learned.changed(retagger.learned)
+    indexed, seen = store.manifest(), set()
+    for article in inputs.read(ReadResult()):
+        if article.id in seen or article.id not in indexed:
+            continue
+        seen.add(article.id)
+        if changed and retagger.mentions_any(article.text, changed):
+            inputs.todo.append(Planned(article.id, article.content_hash, article.origin))
+            inputs.delete.append(article.id)
+    complete = seen >= indexed.keys()
+    if not inputs.todo and not complete:
+        return
+    applied = [{**e, "attributes": {**e["attributes"], "applied": True}} for e in pending]
+    _build_serial(store, inputs, analyzer, retagger, None, IndexReport(), None,
+                  applied=applied if complete else None)
+    report.retagged = len(inputs.todo)
+
+
+def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace,
+                  applied: list[dict] | None = None) -> None:
+    """``applied``: the re-tagging pass's, which records these entities and marks every
+    established one it finds applied."""
+    discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
     skipped: list[tuple[str, ReadError]] = []
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, result in enumerate(plan.analysed(analyzer, tagger, skipped=skipped), start=1):
             report.passages += len(result.passages)
-            discovered.update((e["id"], e) for e in result.discovered)
+            merge_entities(discovered, result.discovered)
             yield result.fields, result.passages
             if progress:
                 progress(done, len(plan.todo))
 
-    store.write(analysed(), delete=plan.delete, entities=lambda: list(discovered.values()),
-                replace=replace)
+    def entities() -> list[dict]:
+        if applied is None:
+            return list(discovered.values())
+        return [{**e, "attributes": {**e["attributes"], "applied": True}}
+                if e.get("attributes", {}).get("established") else e for e in discovered.values()]
+
+    store.write(analysed(), delete=plan.delete, entities=entities, replace=replace)
     _count_skipped(plan, skipped, report)
 
 
@@ -328,7 +467,7 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
     def entities() -> list[dict]:
         merged: dict[str, dict] = {}
         for _, found, _ in summaries:
-            merged.update((e["id"], e) for e in found)
+            merge_entities(merged, found)
         return list(merged.values())
 
     def on_progress(done: int) -> None:

@@ -245,7 +245,7 @@ def test_row10_a_very_long_query_is_cut_with_a_notice(seed_index):
     assert results["query"].split() == ["كورسك"] * MAX_QUERY_WORDS
     assert any(f"{MAX_QUERY_WORDS} words" in n for n in results["notices"])
     assert results["total"] == run_json("search", "كورسك", "--index", seed_index)["total"]
-    assert "notices" not in run_json("search", "كورسك", "--index", seed_index)
+    assert run_json("search", "كورسك", "--index", seed_index)["notices"] == []
 
 
 def test_row10_no_did_you_mean_for_words_too_long_to_be_words(tmp_path):
@@ -283,12 +283,12 @@ def test_row5_a_corpus_changing_between_the_passes_loses_nothing_and_doubles_not
         (error,) = report.errors
         assert error.path.endswith("b.jsonl") and "'b2' changed while this build" in error.reason
         assert (report.updated, report.removed, report.unchanged) == (1, 1, 1)
-        assert archive.article("a1")["passages"][0]["text"].startswith("خبر أول منقح")
+        assert archive.article("a1").passages[0].text.startswith("خبر أول منقح")
 
         report = archive.index([tmp_path], workers=1)  # the next build takes what was left
         assert (report.added, report.errors) == (2, [])
         assert _doc_ids(archive) == ["a1", "b0", "b1", "b2"]
-        assert "مرة أخرى" in archive.article("b2")["passages"][0]["text"]
+        assert "مرة أخرى" in archive.article("b2").passages[0].text
 
 
 def test_row5_an_article_that_vanishes_between_the_passes_is_reported(tmp_path):
@@ -346,7 +346,8 @@ def test_row6_a_damaged_index_is_a_one_line_error_and_rebuild_repairs_it(tmp_pat
     run_cli("index", "--rebuild", CORPUS, "--index", index, cwd=tmp_path, check=0)
     assert run_json("search", "كورسك", "--index", index)["total"] > 0
     ((new_toc,),) = [list(index.glob("_archive_*.toc"))]
-    segments = {name.split(".")[0] for name in _own_files(index) if name.startswith("archive_")}
+    segments = {name.split(".")[0] for name in _own_files(index)
+                if re.match(r"archive_[0-9a-z]{16}[.]", name)}
     assert len(segments) == 1 and not (index / "archive.tmp").exists(), _own_files(index)
 
 
