@@ -488,7 +488,7 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
             if isinstance(record, Article):
                 article = record
             elif isinstance(record, Mapping):
-                article = _article_from_record(Path(ADDED_ORIGIN), dict(record))
+                article, _ = _article_from_record(ADDED_ORIGIN, dict(record))  # surrogates: U+FFFD
             else:
                 raise ValueError(f"a record must be an Article or a dict, not "
                                  f"{type(record).__name__}")

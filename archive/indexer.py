@@ -191,11 +191,13 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: "Plan", share: list["Planned"], analyzer: Analyzer, tagger, add, tick):
+def _index_share(plan: Plan, share: list[Planned], analyzer: Analyzer, tagger, add, tick):
     """A worker's share of the planned articles: read, clean, analyse, tag and ``add`` them (to
     the worker's own segment). Returns (passages, discovered entities, articles skipped as
     changed)."""
-    passages, discovered, skipped = 0, {}, []
+    passages = 0
+    discovered: dict[str, dict] = {}
+    skipped: list[tuple[str, ReadError]] = []
     for result in plan.analysed(analyzer, tagger, share, skipped):
         add(result.fields, result.passages)
         passages += len(result.passages)

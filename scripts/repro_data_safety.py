@@ -25,8 +25,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -275,7 +275,7 @@ class Server:
                 return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("archive serve did not start")
+                    raise RuntimeError("archive serve did not start") from None
                 time.sleep(0.2)
 
     def request(self, path: str, data: bytes | None = None, content_type: str = "application/json"):
@@ -351,7 +351,7 @@ def _row8(server: Server) -> tuple[bool, str]:
 
 
 def _row9(server: Server) -> tuple[bool, str]:
-    status, _, body = server.request("/api/tag", '{"text": "\\ud800 بوتين"}'.encode("utf-8"))
+    status, _, body = server.request("/api/tag", '{"text": "\\ud800 بوتين"}'.encode())
     names = [e["id"] for e in json.loads(body).get("entities", [])] if status == 200 else []
     statuses = {path: server.get(path)[0] for path in (
         "/api/search?q=%ED%A0%80", "/?q=%ED%A0%80", "/api/entities/%ED%A0%80",
