@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -47,6 +48,8 @@ DEFAULT_STEMMER = "light"
 AMBIGUOUS_SHOWN = 8  # candidates listed when a name could mean several entities
 EXPORT_PAGE_SIZE = 200  # hits fetched at a time by iter_hits (an export of every hit)
 
+_LATIN_QUERY = re.compile(r"[A-Za-z][A-Za-z0-9'.\- ]*")  # words in Latin letters, no syntax
+_OPERATOR_WORD = re.compile(r"\b(OR|NOT|AND)\b")
 # Filter and facet names: the entity types, and ``org``, the CLI's and the URLs' short name.
 FILTER_TYPES = {**{kind: kind for kind in TYPES}, "org": "organization"}
 
@@ -214,9 +217,33 @@ class Archive:
             dates = (date_bound(date_from, "from"), date_bound(date_to, "to"))
         except ValueError as error:
             raise ArchiveError(str(error)) from None
-        return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
-                                     facets=facets, dates=dates, months=bool(months),
-                                     exclude_ids=exclude_ids, sort=sort)
+        named = self._latin_entities(query)
+        # A Latin name is searched as the entity's Arabic name: ranked and highlighted like any
+        # word, and (a word naming an entity) also finding it under other spellings.
+        searched = " ".join(f'"{e.name}"' if " " in e.name else e.name for e in named) or query
+        results = self._searcher.search(searched, limit=limit, page=page, entity_ids=entity_ids,
+                                        facets=facets, dates=dates, months=bool(months),
+                                        exclude_ids=exclude_ids, sort=sort)
+        if named:
+            results.query = query
+            results.notices.append(f"{query.strip()!r} is searched as {searched} (" + ", ".join(
+                e.id for e in named) + ")")
+        return results
+
+    def _latin_entities(self, query: str) -> list[Entity]:
+        """The entities a query in Latin letters names (``Kursk``, ``Kim Jong Un``, ``Putin
+        Kursk``): the whole query as one name, else each word as one, each resolving to exactly
+        one entity. Arabic text is matched through the index (whose words name entities
+        already); a Latin query no article contains would otherwise find nothing."""
+        text = query.strip()
+        if not _LATIN_QUERY.fullmatch(text) or _OPERATOR_WORD.search(text):
+            return []
+        for names in ([text], text.split()):
+            try:
+                return [self.resolve_entity(name) for name in names]
+            except ArchiveError:
+                continue
+        return []
 
     def _resolved(self, names_by_type: Mapping[str, str | Iterable[str]] | None) -> list[str]:
         """Entity ids of {type: names} (NotFound/AmbiguousName for a name that means no
@@ -488,7 +515,7 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
             if isinstance(record, Article):
                 article = record
             elif isinstance(record, Mapping):
-                article, _ = _article_from_record(ADDED_ORIGIN, dict(record))  # surrogates: U+FFFD
+                article, _scrubbed = _article_from_record(ADDED_ORIGIN, dict(record))
             else:
                 raise ValueError(f"a record must be an Article or a dict, not "
                                  f"{type(record).__name__}")

@@ -40,6 +40,11 @@ from archive.records import Article, ReadError, ReadResult
 from archive.engines.base import ManifestEntry, PassageDoc, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
+# A build's phases, in order. A progress callback with a ``phase(name, total)`` method is told
+# as each begins (``total``: the articles to analyse): "reading" (the first pass, hashing every
+# article), "analysing" (the second pass: clean, split, analyse, tag; the (done, total) calls
+# come then), "writing" (the last segments written), "committing" (the one commit).
+PHASES = ("reading", "analysing", "writing", "committing")
 GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
 log = logging.getLogger("archive")
 
@@ -65,6 +70,7 @@ class UnreadableDate:
         return f"{self.path}: article {self.id!r}: cannot read the date {self.date!r}"
 
     def to_dict(self) -> dict:
+        """``{"id", "path", "date"}``."""
         return {"id": self.id, "path": self.path, "date": self.date}
 
 
@@ -93,6 +99,7 @@ class IndexReport:
         return not self.errors
 
     def summary(self) -> str:
+        """One line for people: counts, time, and what failed."""
         articles = self.added + self.updated
         text = (f"indexed {articles} article{'s' if articles != 1 else ''} "
                 f"({self.passages} passages) in {self.seconds:.1f} s: {self.added} new, "
@@ -347,16 +354,22 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     started = time.perf_counter()
     report = IndexReport()
     store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
+    phases = _Phases(progress)
+    phases.enter("reading")
     manifest = {} if replace is not None else store.manifest()
     plan = plan_build([str(p) for p in paths], manifest, report, options, given)
     if tagger is not None:  # new articles resolve bare surnames through the names known so far
         tagger = tagger.fresh()
         tagger.learn(applied_lexicon(store, tagger) if replace is None else Lexicon())
+    if plan.todo:
+        phases.enter("analysing", len(plan.todo))
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
-        _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
+        _build_parallel(store, plan, analyzer, tagger, pool_size, phases.tick, report, replace,
+                        phases.committing)
     elif plan.todo or plan.delete or replace is not None:
-        _build_serial(store, plan, analyzer, tagger, progress, report, replace)
+        _build_serial(store, plan, analyzer, tagger, phases.tick, report, replace,
+                      before_commit=phases.committing)
     if tagger is not None and (plan.todo or replace is not None):
         retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger, report)
     report.seconds = time.perf_counter() - started
@@ -419,10 +432,43 @@ def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report:
     report.retagged = len(inputs.todo)
 
 
+class _Phases:
+    """Tells a progress callback that has a ``phase`` method each phase once, as it begins,
+    and forwards the (done, total) calls, each done count once (workers report in batches)."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+        self.on_phase = getattr(progress, "phase", None)
+        self.current: str | None = None
+        self.total = 0
+        self.done = -1
+
+    def enter(self, name: str, total: int | None = None) -> None:
+        if total is not None:
+            self.total = total
+        if name != self.current:
+            self.current = name
+            if self.on_phase is not None:
+                self.on_phase(name, self.total)
+
+    def tick(self, done: int, total: int) -> None:
+        if done == self.done:
+            return
+        self.done = done
+        if self.progress is not None:
+            self.progress(done, total)
+        if done >= total:
+            self.enter("writing", total)
+
+    def committing(self) -> None:
+        self.enter("committing")
+
+
 def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace,
-                  applied: list[dict] | None = None) -> None:
+                  applied: list[dict] | None = None,
+                  before_commit: Callable[[], None] = lambda: None) -> None:
     """``applied``: the re-tagging pass's, which records these entities and marks every
-    established one it finds applied."""
+    established one it finds applied. ``before_commit`` is called right before the commit."""
     discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
     skipped: list[tuple[str, ReadError]] = []
 
@@ -434,7 +480,8 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
             if progress:
                 progress(done, len(plan.todo))
 
-    def entities() -> list[dict]:
+    def entities() -> list[dict]:  # asked for right before the commit
+        before_commit()
         if applied is None:
             return list(discovered.values())
         return [{**e, "attributes": {**e["attributes"], "applied": True}}
@@ -458,7 +505,7 @@ def _count_skipped(plan: Plan, skipped: list[tuple[str, ReadError]], report: Ind
 
 
 def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
-                    replace) -> None:
+                    replace, before_commit: Callable[[], None] = lambda: None) -> None:
     """Segment per worker: each forked process reads, analyses, tags and writes a contiguous
     share of the planned articles into a segment of its own; the commit takes them all at
     once."""
@@ -466,7 +513,8 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
             for share in _chunks(plan.todo, workers) if share]
     summaries: list = []
 
-    def entities() -> list[dict]:
+    def entities() -> list[dict]:  # asked for right before the commit
+        before_commit()
         merged: dict[str, dict] = {}
         for _, found, _ in summaries:
             merge_entities(merged, found)

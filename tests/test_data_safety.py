@@ -12,14 +12,14 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, indexed, run_cli, run_json, write_jsonl
 from fastapi.testclient import TestClient
 from selenium.webdriver.common.by import By
-from test_browser import browser, server  # noqa: F401 - fixtures: Chromium, `archive serve`
-from test_reliability import run_unprivileged
 
 from archive import Archive
 from archive.server import create_app
+from conftest import CORPUS, indexed, run_cli, run_json, write_jsonl
+from test_browser import browser, server  # noqa: F401 - fixtures: Chromium, `archive serve`
+from test_reliability import run_unprivileged
 
 GOOD = "خبر جيد\n\nقصف في كورسك اليوم وتقدم القوات."
 
