@@ -198,11 +198,13 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: "Plan", share: list["Planned"], analyzer: Analyzer, tagger, add, tick):
+def _index_share(plan: Plan, share: list[Planned], analyzer: Analyzer, tagger, add, tick):
     """A worker's share of the planned articles: read, clean, analyse, tag and ``add`` them (to
     the worker's own segment). Returns (passages, discovered entities, articles skipped as
     changed)."""
-    passages, discovered, skipped = 0, {}, []
+    passages = 0
+    discovered: dict[str, dict] = {}
+    skipped: list[tuple[str, ReadError]] = []
     for result in plan.analysed(analyzer, tagger, share, skipped):
         add(result.fields, result.passages)
         passages += len(result.passages)
@@ -351,6 +353,7 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     ``paths`` (nothing else is removed). The caller holds the store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
+    store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
     phases = _Phases(progress)
     phases.enter("reading")
     manifest = {} if replace is not None else store.manifest()

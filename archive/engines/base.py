@@ -278,6 +278,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def discard_debris(self) -> None:
+        """Remove what interrupted or failed builds left in the folder (the engine's own
+        files only). Called by every build, under the write lock, before it plans."""
+
 
 class Engine(ABC):
     """A kind of index: how to find, open and create one."""
