@@ -176,8 +176,8 @@ def test_an_incremental_build_retags_older_articles_a_later_one_teaches(tmp_path
         hits = archive.search("", filters={"person": [hansen]}).hits
         assert sorted(h.doc_id for h in hits) == ["newer", "older"]
         # the article view, which tags again, agrees with the index
-        assert [m["id"] for m in archive.article("older")["passages"][-1]["entities"]
-                if m["type"] == "person"] == [hansen]
+        assert [m.entity_id for m in archive.article("older").passages[-1].entities
+                if m.type == "person"] == [hansen]
 
         again = archive.index([docs])  # nothing new to learn: nothing tagged again
         assert (again.added, again.unchanged, again.retagged) == (0, 2, 0)
