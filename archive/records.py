@@ -34,6 +34,7 @@ class Article:
     url: str | None = None
 
     def with_changes(self, **changes) -> "Article":
+        """A copy with these fields changed (an Article is immutable)."""
         return replace(self, **changes)
 
     @property

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from archive.arabic import known_stems_of
 from archive.entities.keys import exact_key, first_token, name_tokens, stem_key, variant_key
 from archive.resources import data_lines, data_path
 
@@ -27,6 +28,9 @@ MIN_KNOWN_WORD = 4
 
 @dataclass
 class Entity:
+    """A canonical entity: its id, type, display name (Arabic), English name, other names and
+    spellings, and attributes (``parent``: the entity it is part of)."""
+
     id: str
     type: str
     name: str
@@ -36,10 +40,12 @@ class Entity:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The display name, then the aliases."""
         return (self.name, *self.aliases)
 
     @property
     def parent(self) -> str | None:
+        """The id of the entity this one is part of (a city's country), if the catalogue says."""
         if "parent" in self.attributes:
             return self.attributes["parent"]
         country = self.attributes.get("country")
@@ -48,6 +54,7 @@ class Entity:
         return None
 
     def to_dict(self) -> dict:
+        """``{"id", "type", "name", "name_en", "aliases", "attributes"}``."""
         return {"id": self.id, "type": self.type, "name": self.name, "name_en": self.name_en,
                 "aliases": list(self.aliases), "attributes": self.attributes}
 
@@ -204,8 +211,6 @@ def default_catalogue() -> Catalogue:
 @lru_cache(maxsize=1)
 def known_name_stems() -> frozenset[str]:
     """The analyzer's stems of catalogue name words, compiled once per machine."""
-    from archive.arabic import known_stems_of
-
     return _compiled("known-stems", lambda: known_stems_of(default_catalogue().known_words()))
 
 

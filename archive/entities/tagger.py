@@ -36,6 +36,9 @@ _ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
 
 @dataclass(frozen=True)
 class Mention:
+    """One mention of an entity in a text: which entity, where (``[start, end)`` character
+    offsets), as written there, and the rule that found it."""
+
     entity_id: str
     type: str
     name: str  # the entity's display name
@@ -46,6 +49,7 @@ class Mention:
     confidence: float | None = None  # the model's, for its mentions
 
     def to_dict(self) -> dict:
+        """The JSON of one mention of ``archive tag --json`` (``confidence`` for the model's)."""
         out = {"type": self.type, "id": self.entity_id, "name": self.name, "text": self.text,
                "start": self.start, "end": self.end, "rule": self.rule}
         if self.confidence is not None:
