@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, run_json
 
 SYLLABLES = ["كا", "رو", "مي", "زو", "تا", "لي", "نو", "سا", "فو", "دي", "با", "جو"]
