@@ -1,7 +1,7 @@
 """The tagger: text in, entity Mentions out (each with its character span and the rule that found
 it, so every facet count can be traced to text).
 
-Three passes over one article:
+The passes over one article:
 
 1. catalogue: longest match over normalized tokens; the first word may carry clitics (و ف ب ك ل,
    ال, لل and combinations: لكورسك, وبوتين), and the reported span covers the name, not the clitic.
@@ -9,7 +9,12 @@ Three passes over one article:
 2. context (data/entities/context_rules.json): a person after a title or a speech verb, an
    organization after a head word (وزارة، وكالة، صحيفة …), a weapon model after a weapon word;
 3. coreference: a word of a person's full name standing alone later in the same article is the
-   same person (كيربي after جون كيربي), unless two people of the article share it (two Kims).
+   same person (كيربي after جون كيربي), unless two people of the article share it (two Kims);
+4. the statistical model (archive/entities/model.py, shipped, on by default) on what is left,
+   then coreference again;
+5. the collection pass: a bare surname resolves through a full name established in another
+   article (``tag_many``) or learned from the index (``learn``), when exactly one person of the
+   archive has it and it is not used there as a common word.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ class Mention:
     start: int  # character offsets into the tagged text
     end: int
     text: str  # the text as written there
-    rule: str  # catalogue | variant | model | context | coreference
+    rule: str  # catalogue | variant | model | context | coreference | collection
     confidence: float | None = None  # the model's, for its mentions
 
     def to_dict(self) -> dict:
