@@ -493,6 +493,8 @@ class Tagger:
                         or covered[j] is not None)):
                 j, skipped = j + 1, skipped + 1
         name = self._name_run(tokens, covered, j)
+        if name and _any_reading(tokens[name[0]], self.rules.org_heads | self.rules.media_heads):
+            return None  # رئيس نادي أندرليخت: the head of an organization, named after it
         lengths = [len(tokens[k].form) for k in name]
         if (len(name) < 2 or sum(lengths) < MIN_NAME_LETTERS
                 or (max(lengths) < 4 and len(name) < 3)  # شين وون سيك: three short syllables
