@@ -24,20 +24,20 @@ import multiprocessing
 import os
 import time
 from bisect import bisect_left
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Container, Iterable, Iterator
 
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
+from archive.engines.base import ManifestEntry, PassageDoc, Store
 from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
-from archive.engines.base import ManifestEntry, PassageDoc, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 # A build's phases, in order. A progress callback with a ``phase(name, total)`` method is told

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, run_json
 
 SYLLABLES = ["كا", "رو", "مي", "زو", "تا", "لي", "نو", "سا", "فو", "دي", "با", "جو"]
@@ -84,7 +83,7 @@ def test_a_clean_install_tags_with_the_shipped_model(tmp_path):
                             "-q", "-w", str(wheel_dir), str(ROOT)], capture_output=True, text=True,
                            timeout=600)
     assert built.returncode == 0, built.stderr
-    (wheel,) = wheel_dir.glob("*.whl")  # one wheel, whatever the distribution is called
+    (wheel,) = wheel_dir.glob("*.whl")
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
                                 "--target", str(target), str(wheel)], capture_output=True, text=True,
                                timeout=600)

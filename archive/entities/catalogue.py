@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -140,7 +141,9 @@ class Catalogue:
         for key in keys:
             if key == "stem" and len(tokens) == 1 and len(tokens[0]) < 5:
                 continue  # short single words: too many share a stem
-            make = {"exact": exact_key, "stem": stem_key, "variant": variant_key}[key]
+            makers: dict[str, Callable[[tuple[str, ...]], str]] = {
+                "exact": exact_key, "stem": stem_key, "variant": variant_key}
+            make = makers[key]
             found = getattr(self, key).get(make(tokens))
             if found is not None:
                 entity = self.entities[found]
