@@ -87,12 +87,12 @@ class _Progress:
 
 def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None,
            csv_map=None):
+    from archive import engines
     from archive.api import Archive
-    from archive.store import Store
 
     progress = _Progress("indexing", verbose)
     try:
-        if rebuild or not Store.exists(path):
+        if rebuild or engines.existing(path) is None:
             archive, report = Archive.rebuild(path, paths, stemmer=stemmer or DEFAULT_STEMMER,
                                               progress=progress, workers=workers,
                                               csv_map=csv_map)
@@ -335,7 +335,7 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
     archive search Kursk                  a name in Latin letters: that entity's passages
     archive search "صواريخ" --exclude-person بوتين   without the passages that mention him
     archive search كورسك --sort date              newest first
-    archive search كورسك --format csv > kursk.csv every hit, for a spreadsheet
+    archive search كورسك --format csv             every hit as CSV, for a spreadsheet
 
     Facets list, for each type, the entities the hits mention; a count is the number of
     articles whose matching passages mention the entity. Articles without a readable date are

@@ -96,7 +96,7 @@ def test_error_classes_say_what_went_wrong(seed_archive, seed_index, tmp_path):
         seed_archive.article("no-such-id")
     with pytest.raises(NotFound, match="no index at"):
         Archive.open(tmp_path / "nowhere")
-    from archive.store import write_lock
+    from archive.engines.base import write_lock
 
     work = tmp_path / "copy"
     shutil.copytree(seed_index, work)
