@@ -255,3 +255,56 @@ def test_row10_no_did_you_mean_for_words_too_long_to_be_words(tmp_path):
         assert archive.search(long_word[:-1] + "ا").suggestions == [long_word]
         assert archive.search(longer[:-1] + "ز").suggestions == []
         assert archive.search("كورصك").suggestions == ["كورسك"]
+
+
+# -- a build indexes exactly what it planned, whatever happens to the files meanwhile ------------
+
+def test_row5_a_corpus_changing_between_the_passes_loses_nothing_and_doubles_nothing(tmp_path):
+    """The first pass plans a1 and b2 (both edited); after a1 is written, and before the
+    second pass opens b.jsonl, a feed inserts a record at its top (every later article moves
+    one place) and b2 is edited again. Planning by position would index b1 twice and lose b2;
+    by id and hash, b2 is reported and left for the next build, which indexes it."""
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    record = lambda i, text: {"id": i, "text": f"{text} عن كورسك"}  # noqa: E731
+    write_jsonl(a, [record("a1", "خبر أول")])
+    write_jsonl(b, [record("b1", "خبر ثان"), record("b2", "خبر ثالث")])
+    with Archive.open(tmp_path / "ix", create=True) as archive:
+        archive.index([tmp_path], workers=1)
+        write_jsonl(a, [record("a1", "خبر أول منقح")])
+        write_jsonl(b, [record("b1", "خبر ثان"), record("b2", "خبر ثالث منقح")])
+
+        def meanwhile(done: int, total: int) -> None:
+            if done == 1:  # a1 is written; b.jsonl is not open yet
+                write_jsonl(b, [record("b0", "خبر جديد"), record("b1", "خبر ثان"),
+                                record("b2", "خبر ثالث منقح مرة أخرى")])
+
+        report = archive.index([tmp_path], workers=1, progress=meanwhile)
+        assert _doc_ids(archive) == ["a1", "b1"]  # b1 once; b2's old text is gone, not mixed up
+        (error,) = report.errors
+        assert error.path.endswith("b.jsonl") and "'b2' changed while this build" in error.reason
+        assert (report.updated, report.removed, report.unchanged) == (1, 1, 1)
+        assert archive.article("a1").passages[0].text.startswith("خبر أول منقح")
+
+        report = archive.index([tmp_path], workers=1)  # the next build takes what was left
+        assert (report.added, report.errors) == (2, [])
+        assert _doc_ids(archive) == ["a1", "b0", "b1", "b2"]
+        assert "مرة أخرى" in archive.article("b2").passages[0].text
+
+
+def test_row5_an_article_that_vanishes_between_the_passes_is_reported(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_jsonl(a, [{"id": "a1", "text": "خبر أول عن كورسك"}])
+    write_jsonl(b, [{"id": "b1", "text": "خبر ثان عن كورسك"}])
+    with Archive.open(tmp_path / "ix", create=True) as archive:
+        report = archive.index([tmp_path], workers=1,
+                               progress=lambda done, total: done == 1 and b.unlink())
+        assert (report.added, [e.reason for e in report.errors]) == (
+            1, ["article 'b1' vanished while this build was reading it; it is left for the next "
+                "`archive index`"])
+        assert _doc_ids(archive) == ["a1"]
+
+
+def _doc_ids(archive) -> list[str]:
+    """The article of every passage found (one passage per article here): an article indexed
+    twice shows twice."""
+    return sorted(hit.doc_id for hit in archive.search("كورسك", limit=100).hits)
