@@ -24,20 +24,21 @@ import multiprocessing
 import os
 import time
 from bisect import bisect_left
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Container, Iterable, Iterator
+from typing import Any
 
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
+from archive.engines.base import ManifestEntry, PassageDoc, Store
 from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
-from archive.engines.base import ManifestEntry, PassageDoc, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 # A build's phases, in order. A progress callback with a ``phase(name, total)`` method is told
@@ -198,11 +199,11 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: "Plan", share: list["Planned"], analyzer: Analyzer, tagger, add, tick):
+def _index_share(plan: Plan, share: list[Planned], analyzer: Analyzer, tagger, add, tick):
     """A worker's share of the planned articles: read, clean, analyse, tag and ``add`` them (to
     the worker's own segment). Returns (passages, discovered entities, articles skipped as
     changed)."""
-    passages, discovered, skipped = 0, {}, []
+    passages, discovered, skipped = 0, dict[str, dict](), list[Any]()
     for result in plan.analysed(analyzer, tagger, share, skipped):
         add(result.fields, result.passages)
         passages += len(result.passages)

@@ -134,8 +134,8 @@ def _path_hider(index: Path) -> Callable[[str], str]:
     learns nothing of the server's files."""
     forms = "|".join(map(re.escape, sorted({str(index), str(index.absolute()), str(index.resolve())},
                                            key=len, reverse=True)))
-    located = re.compile(r" at (?:%s)(?=[\s;:,)'`]|$)" % forms)  # "the index at PATH"
-    inside = re.compile(r"(?:%s)(?:/[^\s'\"`]*)?" % forms)  # PATH, or a file in it
+    located = re.compile(rf" at (?:{forms})(?=[\s;:,)'`]|$)")  # "the index at PATH"
+    inside = re.compile(rf"(?:{forms})(?:/[^\s'\"`]*)?")  # PATH, or a file in it
 
     def hide(message: str) -> str:
         message = re.sub(r"`archive index (--rebuild )?[^`]*`",

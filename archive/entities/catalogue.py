@@ -141,7 +141,7 @@ class Catalogue:
             if key == "stem" and len(tokens) == 1 and len(tokens[0]) < 5:
                 continue  # short single words: too many share a stem
             make = {"exact": exact_key, "stem": stem_key, "variant": variant_key}[key]
-            found = getattr(self, key).get(make(tokens))
+            found = getattr(self, key).get(make(tokens))  # type: ignore[operator]
             if found is not None:
                 entity = self.entities[found]
                 return (entity, key) if entity.type in types else None

@@ -14,9 +14,9 @@ Features also ask arabnamer's name words and the words the training sets annotat
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from archive.arabic import strip_suffixes
 from archive.resources import data_path
@@ -289,7 +289,7 @@ def flatten(tokens: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
         for kind in list(open_spans):
             if seen.get(kind) != "I":
                 spans.append((open_spans.pop(kind), i - 1, kind))
-        for kind, prefix in seen.items():
+        for kind in seen:
             if kind not in open_spans:
                 open_spans[kind] = i
     kept: list[tuple[int, int, str]] = []
@@ -320,7 +320,8 @@ def sentence_text(sentence: list[tuple[str, str]]) -> tuple[str, list[tuple[int,
 def labels_for(tokens: Sequence, spans: list[tuple[int, int, str]]) -> list[str]:
     """The gold tag of each of our tokens: the tag of the gold token it starts in (a gold token
     our tokenizer splits gives its I- tag to the later parts)."""
-    labels, k = [], 0
+    labels: list[str] = []
+    k = 0
     for token in tokens:
         while k < len(spans) and spans[k][1] <= token.start:
             k += 1

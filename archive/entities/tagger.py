@@ -17,9 +17,10 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable
+from typing import Any
 
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
@@ -124,7 +125,7 @@ class Tagger:
         self.learned = self.base_lexicon  # the catalogue's people and what learn() was given
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
 
-    def fresh(self) -> "Tagger":
+    def fresh(self) -> Tagger:
         """A tagger sharing this one's catalogue, rules and model (nothing is loaded again) but
         none of the entities it discovered: for tagging an unrelated text."""
         other = copy.copy(self)
@@ -145,7 +146,8 @@ class Tagger:
     # -- tokens -------------------------------------------------------------------------------
 
     def _tokens(self, text: str) -> list[_Token]:
-        tokens, previous_end = [], 0
+        tokens: list[Any] = []
+        previous_end = 0
         for span in tokenize(text):
             form, core, readings, cores = _word(span.surface)
             gap = text[previous_end:span.start]
@@ -177,7 +179,7 @@ class Tagger:
             self._collection_pass(tagging, lexicon)
         return [t.result() for t in taggings]
 
-    def learn(self, lexicon: "Lexicon") -> None:
+    def learn(self, lexicon: Lexicon) -> None:
         """Names the archive established elsewhere (``Lexicon.from_entities`` over an index's
         discovered people), beside the catalogue's people: later ``tag`` calls resolve bare
         surnames through them. Replaces what was learned before."""
@@ -188,7 +190,7 @@ class Tagger:
         """Whether a word of ``text``, clitics and article aside, is one of ``words``."""
         return any(not words.isdisjoint(t.cores) or t.core in words for t in self._tokens(text))
 
-    def _first_stage(self, text: str) -> "_Tagging":
+    def _first_stage(self, text: str) -> _Tagging:
         """Catalogue, context rules, coreference, the model and coreference again: everything
         that needs this text alone."""
         tagging = _Tagging(text, self._tokens(text))
@@ -201,7 +203,7 @@ class Tagger:
             self._coreference_pass(tokens, covered, mentions, add)
         return tagging
 
-    def _collection_pass(self, tagging: "_Tagging", lexicon: "Lexicon") -> None:
+    def _collection_pass(self, tagging: _Tagging, lexicon: Lexicon) -> None:
         """A bare word of a name the archive knows is that person when exactly one person of
         the archive has that word, and the word is not used here as a common word: a common
         word (الأسد is also "the lion") needs a person's context, a title or speech verb before
@@ -360,7 +362,7 @@ class Tagger:
         a discovered one. Spans below MIN_CONFIDENCE are dropped."""
         forms = None
         for first, last in _sentences(text, tokens):
-            spans = self.model.spans(tokens[first:last])
+            spans = self.model.spans(tokens[first:last])  # type: ignore[union-attr]
             self._veto_places(tokens, covered, mentions, first, last)
             for span in spans:
                 a, b = first + span.first, first + span.last
@@ -400,7 +402,7 @@ class Tagger:
             suspicious = (mention.rule == "variant" or token.core in self.rules.common
                           or token.form.endswith(("يين", "يون", "يات"))
                           or not self.catalogue.lookup((article_core(normalize(mention.text)),), keys=("exact",)))
-            if suspicious and self.model.outside(k - first) >= PLACE_VETO:
+            if suspicious and self.model.outside(k - first) >= PLACE_VETO:  # type: ignore[union-attr]
                 mentions[index] = None
                 covered[k] = None
 
@@ -560,7 +562,7 @@ class Tagger:
         return None
 
     def _name_run(self, tokens, covered, j) -> list[int]:
-        run = []
+        run: list[Any] = []
         while (j < len(tokens) and len(run) < MAX_NAME_WORDS and self._name_like(tokens[j])
                and covered[j] is None and (not run or not tokens[j].broken)):
             run.append(j)
@@ -601,7 +603,7 @@ class Tagger:
     def _definite_complement(self, tokens, covered, j) -> list[int]:
         """Definite words (ال…, لل…) after a head, optionally after one indefinite noun; two or
         more, or one confirmed by التابعة ل…"""
-        run = []
+        run: list[Any] = []
         if (j + 1 < len(tokens) and self._name_like(tokens[j]) and covered[j] is None
                 and not tokens[j + 1].broken and tokens[j + 1].form.startswith(("ال", "لل"))):
             run.append(j)  # فريق مراقبة العقوبات …
@@ -619,7 +621,7 @@ class Tagger:
     def _proper_name(self, tokens, covered, j, mentions=()) -> list[int]:
         """One or two name words after a head, closing the clause. A word already tagged as a
         place may join (جامعة أكسفورد): the head says it names something else."""
-        run = []
+        run: list[Any] = []
         while j < len(tokens) and len(run) < 2 and (not run or not tokens[j].broken):
             token = tokens[j]
             is_place = covered[j] is not None and mentions and mentions[covered[j]].type == "place"
@@ -809,7 +811,7 @@ class _Tagging:
                           text[start:tokens[last].end], rule, confidence)
         for i in range(first, last + 1):
             if self.covered[i] is not None:  # a context rule absorbing a place (جامعة أكسفورد)
-                self.mentions[self.covered[i]] = None
+                self.mentions[self.covered[i]] = None  # type: ignore[index]
             self.covered[i] = len(self.mentions)
         self.mentions.append(mention)
 
@@ -822,7 +824,7 @@ LEARN_CONFIDENCE = 0.8
 ESTABLISHING_RULES = ("catalogue", "variant", "context")
 
 
-def established(mentions, tagger: "Tagger") -> dict[str, tuple[str, tuple[str, ...]]]:
+def established(mentions, tagger: Tagger) -> dict[str, tuple[str, tuple[str, ...]]]:
     """The people a text establishes: entity id → (display name, the words a bare mention may
     use: those of a full name after its first, given names, particles and stopwords aside;
     common words are kept, the collection pass checks their context)."""
@@ -860,7 +862,7 @@ class Lexicon:
         return next(iter(people.items())) if people is not None and len(people) == 1 else None
 
     @classmethod
-    def merged(cls, base: "Lexicon", found: Iterable[dict]) -> "Lexicon":
+    def merged(cls, base: Lexicon, found: Iterable[dict]) -> Lexicon:
         owners = {word: dict(people) for word, people in base.owners.items()}
         for people in found:
             for entity_id, (name, words) in people.items():
@@ -868,14 +870,14 @@ class Lexicon:
                     owners.setdefault(word, {})[entity_id] = name
         return cls(owners)
 
-    def union(self, other: "Lexicon") -> "Lexicon":
+    def union(self, other: Lexicon) -> Lexicon:
         owners = {word: dict(people) for word, people in self.owners.items()}
         for word, people in other.owners.items():
             owners.setdefault(word, {}).update(people)
         return Lexicon(owners)
 
     @classmethod
-    def from_entities(cls, entities: Iterable[dict], tagger: "Tagger") -> "Lexicon":
+    def from_entities(cls, entities: Iterable[dict], tagger: Tagger) -> Lexicon:
         """From discovered-entity records (``Entity.to_dict``) whose attributes say they were
         established (``"established": true``)."""
         found = {}
@@ -885,7 +887,7 @@ class Lexicon:
                 found.update(established([mention], tagger))
         return cls.merged(cls(), [found])
 
-    def changed(self, other: "Lexicon") -> set[str]:
+    def changed(self, other: Lexicon) -> set[str]:
         """The words that resolve differently in ``other`` (a new owner, or now shared)."""
         return {w for w in self.owners.keys() | other.owners.keys() if self.owner(w) != other.owner(w)}
 

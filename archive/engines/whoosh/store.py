@@ -25,29 +25,37 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
 import queue
 import re
 import signal
 import traceback
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
-
-import pickle
 
 from whoosh import index as whoosh_index
 from whoosh.codec import whoosh3
-from whoosh.writing import CLEAR
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
+from whoosh.writing import CLEAR
 
 from archive.engines import base
-from archive.engines.base import (IndexBusy, IndexDamaged, IndexError_,  # noqa: F401
-                                  ManifestEntry, PassageDoc, check_folder, damaged,
-                                  other_version, write_lock)
+from archive.engines.base import (  # noqa: F401
+    IndexBusy,
+    IndexDamaged,
+    IndexError_,
+    ManifestEntry,
+    PassageDoc,
+    check_folder,
+    damaged,
+    other_version,
+    write_lock,
+)
 from archive.engines.whoosh.analysis import WhooshAnalyzer
-from archive.engines.whoosh.facets import FacetIndex, encode as encode_facets, facet_column
+from archive.engines.whoosh.facets import FacetIndex, facet_column
+from archive.engines.whoosh.facets import encode as encode_facets
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
 FORMAT_VERSION = 2
@@ -153,7 +161,7 @@ class Store(base.Store):
 
     @classmethod
     def open(cls, path: str | os.PathLike, readonly: bool = False,
-             check_version: bool = True) -> "Store":
+             check_version: bool = True) -> Store:
         """The index at ``path``. ``readonly``: never write to the folder (a server's reader).
         Without ``check_version`` (a rebuild, which replaces everything), an index of another
         format is opened with this version's schema."""
@@ -179,7 +187,7 @@ class Store(base.Store):
         return store
 
     @classmethod
-    def create(cls, path: str | os.PathLike, settings: dict) -> "Store":
+    def create(cls, path: str | os.PathLike, settings: dict) -> Store:
         """An empty index in ``path`` (made if missing), holding only its settings."""
         path = Path(path)
         check_folder(path)
@@ -445,7 +453,7 @@ def _collect(workers, results, counter, progress) -> list:
                 progress(counter.value)
             dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
             if dead:
-                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})")
+                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
             continue
         if status == "error":
             raise IndexError_(f"an indexing process failed:\n{payload}")
