@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from pyarabic import araby
 

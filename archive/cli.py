@@ -339,7 +339,7 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
     archive search Kursk                  a name in Latin letters: that entity's passages
     archive search "صواريخ" --exclude-person بوتين   without the passages that mention him
     archive search كورسك --sort date              newest first
-    archive search كورسك --format csv > kursk.csv   every hit, for a spreadsheet
+    archive search كورسك --format csv             every hit as CSV, for a spreadsheet
 
     Facets list, for each type, the entities the hits mention; a count is the number of
     articles whose matching passages mention the entity. Articles without a readable date are

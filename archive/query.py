@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from archive.arabic import tokenize
 
@@ -62,9 +63,9 @@ def _units(text: str, phrase: bool) -> list[Unit]:
     return [Unit((w,)) for w in words]
 
 
-def _lexemes(text: str) -> list[tuple[str, object]]:
+def _lexemes(text: str) -> list[tuple[str, Any]]:
     """('op', OR|NOT) or ('units', (negated, [Unit])) in order."""
-    out: list[tuple[str, object]] = []
+    out: list[tuple[str, Any]] = []
     for match in _LEXEME.finditer(text):
         if match.group("open"):
             if _QUOTES.get(match.group("open")) != match.group("close") and match.group("open") != "”":

@@ -17,14 +17,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.engines import query as eq
 from archive.engines.base import Hits, Reader, Store
 from archive.entities.catalogue import TYPES, Entity
 from archive.query import Clause, ParsedQuery, Unit, parse
-from archive.results import EntityCounts, hits_dataframe
 from archive.records import scrub_surrogates
+from archive.results import EntityCounts, hits_dataframe
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
 ALL_WORDS_BOOST = 1.0  # extra weight for matching every word (on top of the OR score)
@@ -252,7 +253,8 @@ class Searcher:
         """Words that name a known entity also find passages tagged with it under any other
         spelling (روته finds روتي, بيونج يانج finds بيونغ يانغ): one optional term per entity
         whose name fills whole clauses ("مدينة كورسك" stays a phrase)."""
-        words, owner = [], []  # query words in order, and the clause each belongs to
+        words: list[Any] = []  # query words in order,
+        owner: list[Any] = []  # and the clause each belongs to
         for index, clause in enumerate(clauses):
             if len(clause.units) == 1:
                 words.extend(clause.units[0].words)
@@ -270,7 +272,7 @@ class Searcher:
                     and mention.end == clause_end[last] and mention.entity_id not in terms.entities):
                 terms.entities.add(mention.entity_id)
                 found.append(eq.Term("entities", mention.entity_id, boost=ENTITY_BOOST))
-        return found
+        return found  # type: ignore[return-value]
 
     def _clause_query(self, clause: Clause, terms, context, record: bool):
         queries = [self._unit_query(u, terms, context, record) for u in clause.units]
@@ -286,7 +288,7 @@ class Searcher:
         stems = [s for s in stems if s]
         if len(stems) < 2:
             return []
-        return [eq.Phrase("stem", tuple(stems), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)]
+        return [eq.Phrase("stem", tuple(stems), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)]  # type: ignore[arg-type]
 
     # -- running ------------------------------------------------------------------------------
 

@@ -167,6 +167,7 @@ def test_a_page_of_hits_as_a_dataframe_with_typed_columns(tmp_path):
 
 
 def test_the_public_names_are_importable_typed_and_documented():
+    assert package.__all__ == sorted(package._PUBLIC) + ["__version__"]
     for name in package.__all__:
         assert getattr(package, name) is not None, name
     assert resources.files("archive").joinpath("py.typed").is_file()

@@ -22,12 +22,13 @@ import os
 import signal
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
-from heapq import nlargest, nsmallest
-from dataclasses import dataclass
-from pathlib import Path
 from collections import Counter
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from heapq import nlargest, nsmallest
+from pathlib import Path
+from typing import Any
 
 from archive.engines.query import Node
 

@@ -25,22 +25,21 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
 import queue
 import re
 import signal
 import traceback
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
-
-import pickle
 
 from whoosh import index as whoosh_index
 from whoosh.codec import whoosh3
-from whoosh.writing import CLEAR
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
+from whoosh.writing import CLEAR
 
 from archive.engines import base
 from archive.engines.base import (IndexBusy, IndexDamaged, IndexError_,  # noqa: F401
@@ -154,7 +153,7 @@ class Store(base.Store):
 
     @classmethod
     def open(cls, path: str | os.PathLike, readonly: bool = False,
-             check_version: bool = True) -> "Store":
+             check_version: bool = True) -> Store:
         """The index at ``path``. ``readonly``: never write to the folder (a server's reader).
         Without ``check_version`` (a rebuild, which replaces everything), an index of another
         format is opened with this version's schema."""
@@ -181,7 +180,7 @@ class Store(base.Store):
         return store
 
     @classmethod
-    def create(cls, path: str | os.PathLike, settings: dict) -> "Store":
+    def create(cls, path: str | os.PathLike, settings: dict) -> Store:
         """An empty index in ``path`` (made if missing), holding only its settings."""
         path = Path(path)
         check_folder(path)
@@ -468,7 +467,7 @@ def _collect(workers, results, counter, progress) -> list:
                 progress(counter.value)
             dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
             if dead:
-                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})")
+                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
             continue
         if status == "oserror":
             raise OSError(*payload)
