@@ -116,6 +116,11 @@ def strip_suffixes(form: str) -> str:
     return form
 
 
+def _only_particles(prefix: str) -> bool:
+    """A prefix made of the one-letter conjunctions and prepositions alone (و، ف، ب، ك، ل)."""
+    return bool(prefix) and all(letter in "وفبكل" for letter in prefix)
+
+
 def _is_plain_word(form: str) -> bool:
     """Arabic letters only: digits, Latin and hyphenated model names are not stemmed."""
     return form.isalpha() and "\u0621" <= form[0] <= "\u064a"
@@ -227,11 +232,14 @@ class Analyzer:
         clitic, besides the packaged exceptions."""
         from archive.stemmers import stem_function  # alternatives are measured, see README
 
-        self.stopwords = frozenset(normalize(w) for w in data_lines("stopwords.txt"))
-        self._known_stems = known_stems_of(data_lines("clitic_exceptions.txt")) | frozenset(known_stems)
+        self.stopwords = frozenset(normalize(w) for w in (*data_lines("stopwords.txt"),
+                                                          *data_lines("question_words.txt")))
+        self._exception_forms = frozenset(normalize(w) for w in data_lines("clitic_exceptions.txt"))
+        self._known_stems = known_stems_of(self._exception_forms) | frozenset(known_stems)
         self.stemmer = stemmer
         self._stem = stem_function(stemmer, strip_suffixes)
         self._word = lru_cache(maxsize=200_000)(self._analyse_word)
+        self._function = lru_cache(maxsize=200_000)(self.is_function_word)
 
     # -- one word, context-free (cached) ------------------------------------------------------
 
@@ -252,10 +260,23 @@ class Analyzer:
                 return reading.form
         return form
 
+    def is_function_word(self, form: str) -> bool:
+        """A stopword or question word, also behind a conjunction or preposition (والتي، وأين،
+        بماذا): a reading that strips only و ف ب ك ل letters, never an article (الهم is not
+        ال + هم), and never from a word of data/clitic_exceptions.txt (والي, the governor)."""
+        if form in self.stopwords:
+            return True
+        if form in self._exception_forms:
+            return False
+        # Every reading, not only those the known words allow: والتي is not the name والت + ي.
+        return any(reading.form in self.stopwords and _only_particles(form[:len(form) - len(reading.form)])
+                   for reading in prefix_readings(form)[1:])
+
     def stem(self, form: str, exact: str) -> str | None:
         """The stem term of a word (normalized ``form``, clitics resolved to ``exact``), or None
-        for a stopword. Other stemmers get the whole form: they strip prefixes their own way."""
-        if form in self.stopwords or exact in self.stopwords or len(exact) < 2:
+        for a function word. Other stemmers get the whole form: they strip prefixes their own
+        way."""
+        if len(exact) < 2 or exact in self.stopwords or self._function(form):
             return None
         if not _is_plain_word(exact):
             return exact

@@ -48,7 +48,7 @@ from archive.arabic import WhooshAnalyzer
 from archive.facets import FacetIndex, encode as encode_facets, facet_column
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_NAME = "archive"
 # Separate segment files, not one compound file: Whoosh copies a compound file's parts into
 # memory when it opens them (6 s to open a 1.4 GB index), separate files it reads on demand.
