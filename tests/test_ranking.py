@@ -1,0 +1,113 @@
+"""Ranking for natural questions: question and function words, the benchmark evaluation script.
+Real small indexes on disk, searched through the API."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.arabic import Analyzer
+from conftest import ROOT, indexed
+
+
+def doc_ids(results):
+    return [h.doc_id for h in results.hits]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return Analyzer()
+
+
+@pytest.mark.parametrize("word", ["متى", "متي", "أين", "كم", "ماهو", "والتي", "وأين", "ومتى",
+                                  "بماذا", "والذي"])
+def test_question_and_function_words_have_no_stem(analyzer, word):
+    assert analyzer.term(word).stem is None
+
+
+@pytest.mark.parametrize("word, stem", [("والي", None), ("ولد", "ولد"), ("والد", "والد"),
+                                        ("فلم", "فلم"), ("وهم", "وهم")])
+def test_content_words_that_look_like_clitic_and_function_word_keep_theirs(analyzer, word, stem):
+    # والي is a stopword already (وإلى); the others must not lose their stem to a reading of
+    # و/ف + a function word: ولد is not و + لد, فلم is not ف + لم.
+    assert analyzer.term(word).stem == stem
+
+
+def test_a_question_word_does_not_outrank_the_content_words(tmp_path):
+    with indexed(tmp_path, [
+        {"id": "answer", "title": "ت", "text": "ولد الكاتب نجيب محفوظ في القاهرة عام 1911."},
+        {"id": "when", "title": "ت", "text": "متى؟ متى يعود السلام؟ متى ينتهي الانتظار؟"},
+        {"id": "where", "title": "ت", "text": "وأين المفر؟ وأين الأمان؟"},
+    ]) as archive:
+        assert doc_ids(archive.search("متى ولد نجيب محفوظ؟")) == ["answer"]
+        assert doc_ids(archive.search("وأين ولد نجيب محفوظ")) == ["answer"]
+        # Nothing but question words: they are searched as written.
+        assert doc_ids(archive.search("متى")) == ["when"]
+
+
+def test_kilometres_are_not_how_many(tmp_path):
+    with indexed(tmp_path, [
+        {"id": "distance", "title": "ت", "text": "تبعد المدينة 40 كم عن الحدود و12 كم عن البحر."},
+        {"id": "population", "title": "ت", "text": "يبلغ عدد سكان المدينة مليون نسمة."},
+    ]) as archive:
+        assert doc_ids(archive.search("كم سكان المدينة؟")) == ["population", "distance"]
+
+
+# -- scripts/evaluate.py on a benchmark folder -----------------------------------------------
+
+def _benchmark(folder: Path) -> Path:
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    (docs / "d1.txt").write_text("ولد نجيب محفوظ في القاهرة عام 1911 وكتب الثلاثية.\n", "utf-8")
+    (docs / "d2.txt").write_text("تقع مدينة الإسكندرية على ساحل البحر المتوسط.\n", "utf-8")
+    (docs / "d3.txt").write_text("فاز نجيب محفوظ بجائزة نوبل للآداب عام 1988.\n", "utf-8")
+    judged = [("q1", "أين تقع الإسكندرية؟", "d2", "البحر المتوسط"),
+              ("q2", "متى فاز نجيب محفوظ بجائزة نوبل؟", "d3", "1988"),
+              ("q3", "ماذا كتب نجيب محفوظ؟", "d1", "الروايات")]  # the answer is in no passage
+    with open(folder / "judgements.jsonl", "w", encoding="utf-8") as strict, \
+            open(folder / "judgements_doc.jsonl", "w", encoding="utf-8") as doc:
+        for qid, query, doc_id, answer in judged:
+            strict.write(json.dumps({"id": qid, "query": query, "relevant": [[doc_id, answer]]},
+                                    ensure_ascii=False) + "\n")
+            doc.write(json.dumps({"id": qid, "query": query, "relevant": [[doc_id, ""]]},
+                                 ensure_ascii=False) + "\n")
+    return folder
+
+
+def test_evaluate_scores_a_benchmark_folder_strict_and_doc(tmp_path):
+    folder = _benchmark(tmp_path / "bench")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(folder),
+                          "--no-seed", "--json", "--ranks", str(tmp_path / "ranks.jsonl")],
+                         capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert run.returncode == 0, run.stderr
+    (result,) = json.loads(run.stdout)
+    assert result["benchmark"] == "bench" and result["engine"] == "whoosh"
+    assert result["queries"] == 3
+    # Strict: q1 and q2 find their answer first, q3's answer is nowhere; doc level: all three.
+    assert result["strict"]["mrr"] == pytest.approx(2 / 3)
+    assert result["strict"]["recall100"] == pytest.approx(2 / 3)
+    assert result["doc"]["mrr"] == pytest.approx(1.0)
+    assert result["doc"]["ndcg"] == pytest.approx(1.0)
+    ranks = {r["id"]: r for r in map(json.loads, (tmp_path / "ranks.jsonl").read_text("utf-8").splitlines())}
+    assert ranks["q3"]["strict"] is None and ranks["q3"]["doc"] == 1
+    assert ranks["q2"]["top"][0] == "d3"
+
+
+def test_evaluate_item_metrics():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from evaluate import item_scores
+
+    items = [("a", "x"), ("a", "y"), ("b", "")]
+    # a passage covering two items takes two ranks; an item found again counts nothing
+    scores = item_scores(items, [("z", ""), ("a", "x y"), ("a", "x"), ("b", "w")])
+    assert scores.first == 2 and scores.mrr == 0.5
+    assert scores.recall10 == 1.0  # ranks: 0, 1, 1, 0, 1
+    ideal = 1 + 1 / math.log2(3) + 1 / math.log2(4)
+    assert scores.ndcg == pytest.approx((1 / math.log2(3) + 1 / math.log2(4) + 1 / math.log2(6)) / ideal)
+    none = item_scores(items, [("z", "x")])
+    assert none.first is None and none.mrr == 0.0 and none.recall100 == 0.0
