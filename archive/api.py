@@ -12,19 +12,20 @@ import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Iterator
 
 from archive.arabic import Analyzer, shared_analyzer
 from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.indexer import IndexReport, Progress, build, mentions_by_span
-from archive.search import SearchResults, Searcher
+from archive.search import Hit, SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
 from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
 
 DEFAULT_STEMMER = "light"
 AMBIGUOUS_SHOWN = 8  # candidates listed when a name could mean several entities
+EXPORT_PAGE_SIZE = 200  # hits fetched at a time by iter_hits (an export of every hit)
 
 
 class ArchiveError(Exception):
@@ -146,6 +147,29 @@ class Archive:
             raise ArchiveError(str(error)) from None
         return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
                                      facets=facets, dates=dates, months=months)
+
+    def iter_hits(self, query: str, page_size: int = EXPORT_PAGE_SIZE,
+                  **search_kwargs: Any) -> Iterator[Hit]:
+        """Every hit of ``query``, best first, as ``search`` would page through them (same
+        keyword arguments, less ``limit``/``page``; no facets or months are counted), fetched
+        ``page_size`` at a time: an export of 100,000 hits never holds them all. The first
+        page is searched on the first ``next()`` (that is when a bad filter raises
+        ArchiveError). A passage is yielded once even if the ranking shifts between pages."""
+        for name in ("limit", "page", "facets", "months"):
+            if name in search_kwargs:
+                raise TypeError(f"iter_hits() walks every page; it takes no {name!r}")
+        seen: set[tuple[str, int]] = set()
+        page = 1
+        while True:
+            results = self.search(query, limit=page_size, page=page, facets=0, **search_kwargs)
+            for hit in results.hits:
+                key = (hit.doc_id, hit.position)
+                if key not in seen:
+                    seen.add(key)
+                    yield hit
+            if not results.hits or page * page_size >= results.total:
+                return
+            page += 1
 
     # -- entities -----------------------------------------------------------------------------
 

@@ -252,6 +252,8 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
                                                ("organization", org), ("weapon", weapon)) if names}
     results = archive.search(query, limit=limit, page=page, filters=filters, facets=facets,
                              date_from=date_from, date_to=date_to, months=months)
+    for notice in results.notices:  # a query cut to size
+        click.echo(f"notice: {notice}", err=True)
     if as_json:
         _echo_json(results.to_dict())
     else:

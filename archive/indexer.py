@@ -28,7 +28,7 @@ from typing import Callable, Container, Iterable, Iterator
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.passages import split_passages
-from archive.reader import iter_articles
+from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
 from archive.store import ManifestEntry, PassageDoc, Store, add_article
 
@@ -221,8 +221,8 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
         else:
             report.unchanged += 1
     report.errors.extend(read.errors)
-    failed_files = {str(Path(e.path).resolve()) for e in read.errors}
-    read_ok = {str(Path(f).resolve()) for f in read.files} - failed_files
+    failed_files = {read.real.get(e.path) or real_path(e.path) for e in read.errors}
+    read_ok = {read.real[f] for f in read.files} - failed_files
     stale = stale_ids(manifest, origins.keys(), read_ok)
     report.removed = len(stale)
     plan.delete.extend(stale)

@@ -161,14 +161,17 @@ def match(q: wq.Query, searcher, allowed: set[int] | None = None):
 
 
 def top(searcher, scores: dict[int, float], deferred: list, count: int) -> list[tuple[float, int]]:
-    """The best ``count`` as (score, docnum), proximity bonus applied."""
+    """The best ``count`` as (score, docnum), proximity bonus applied to the best RERANK_DEPTH
+    only, whatever ``count`` is: so page 3 continues page 2 exactly (a bonus only raises a
+    score, so the reranked head still outranks the tail)."""
     ranked = best(scores, max(count, RERANK_DEPTH) if deferred else count)
+    head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
     for phrase in deferred:
         close = phrase_counts(searcher, phrase.fieldname, list(phrase.words), phrase.slop,
-                              within={d for _, d in ranked})
-        ranked = [(s * (1 + phrase.boost) if d in close else s, d) for s, d in ranked]
-    ranked.sort(key=lambda sd: (-sd[0], sd[1]))
-    return ranked[:count]
+                              within={d for _, d in head})
+        head = [(s * (1 + phrase.boost) if d in close else s, d) for s, d in head]
+    head.sort(key=lambda sd: (-sd[0], sd[1]))
+    return (head + tail)[:count]
 
 
 def rank(q: wq.Query, searcher, allowed: set[int] | None, count: int):

@@ -4,7 +4,13 @@ that could not be read. Nothing is raised for bad input, so one broken file neve
 others.
 
 JSON Lines files are read a line at a time, so a corpus of any size streams through in constant
-memory; other files are read whole.
+memory; other files are read whole. Folders are walked without recursion (any depth), symbolic
+links to folders are not followed, and a link that loops or leads nowhere is reported.
+
+What cannot be read is reported at the smallest unit that is bad: a file, or one line of a JSON
+Lines file (a NUL byte or invalid JSON loses that line only). A lone UTF-16 surrogate in a
+record (``"\\ud800"``, which JSON allows but no text can hold) is replaced by U+FFFD, the record
+indexed and the replacement reported with its line.
 
 Formats: ``.txt`` (title = first non-empty line, id = file name without extension, or the path
 relative to the indexed folder when several files share a name) and ``.jsonl``/``.json`` (one
@@ -14,6 +20,7 @@ Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1256.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import unicodedata
@@ -22,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from archive.records import Article, ReadError, ReadResult
+from archive.records import Article, ReadError, ReadResult, has_surrogates, scrub_surrogates
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".jsonl", ".json")
@@ -42,6 +49,7 @@ class Found:
     path: Path
     root: Path
     problem: str | None = None
+    real: str = ""  # the real path (links resolved): an article's origin
 
 
 def find_files(paths: Iterable[str | os.PathLike]) -> list[Found]:
@@ -49,35 +57,92 @@ def find_files(paths: Iterable[str | os.PathLike]) -> list[Found]:
     once), sorted within each path. Folders contribute files with a known suffix; hidden entries
     are skipped; a folder that cannot be listed is reported, not skipped silently."""
     found: list[Found] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        loop = _link_problem(path)
+        if loop:
+            candidates = [Found(path, path, loop, str(path.absolute()))]
+        elif path.is_dir():
             candidates = sorted(_walk(path), key=lambda f: f.path)
         elif path.is_file():
             problem = None if path.suffix.lower() in SUFFIXES else (
                 f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .json")
-            candidates = [Found(path, path.parent, problem)]
+            candidates = [Found(path, path.parent, problem, real_path(path))]
         else:
-            candidates = [Found(path, path, "no such file or folder")]
+            candidates = [Found(path, path, "no such file or folder", str(path.absolute()))]
         for candidate in candidates:
-            key = candidate.path.resolve()
-            if key not in seen:
-                seen.add(key)
+            if candidate.real not in seen:
+                seen.add(candidate.real)
                 found.append(candidate)
     return found
 
 
+def _resolved(path: Path) -> Path | None:
+    """The real path of ``path``, or None when a symbolic link on the way loops."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # "Symlink loop" (RuntimeError before Python 3.13)
+        return None
+
+
+def real_path(path: str | os.PathLike) -> str:
+    """The real path of a file as a string (what ``Article.origin`` holds); a path whose links
+    loop stays as given, made absolute."""
+    path = Path(path)
+    return str(_resolved(path) or path.absolute())
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why a symbolic link cannot be followed (a loop, nothing at its end), or None."""
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop (it leads back to itself); skipped"
+        return f"symbolic link to nothing ({error.strerror}); skipped"
+    return None if _resolved(path) is not None else "symbolic link loop; skipped"
+
+
 def _walk(root: Path) -> Iterator[Found]:
-    problems: list[OSError] = []
-    for folder, subfolders, files in os.walk(root, onerror=problems.append):
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        for name in files:
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
-                yield Found(Path(folder) / name, root)
-    for error in problems:
-        yield Found(Path(error.filename), root,
-                    f"folder cannot be read ({error.strerror or error}); its files were skipped")
+    """The candidate files under ``root``, with an explicit stack instead of recursion (a
+    folder nested thousands of levels deep is walked like any other). Hidden entries are
+    skipped, links to folders are not followed (they could loop), and a folder that cannot be
+    listed is reported. Folders are plain strings here and real paths are extended, not
+    resolved, per level: Path objects and resolving cost time in the depth at every level."""
+    stack = [(str(root), real_path(root))]
+    while stack:
+        folder, real = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = sorted(entries, key=lambda e: e.name)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            yield Found(Path(folder), root,
+                        f"folder cannot be read ({reason}); its files were skipped", real)
+            continue
+        subfolders = []
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            if is_folder:
+                subfolders.append((entry.path, os.path.join(real, entry.name)))
+            elif os.path.splitext(entry.name)[1].lower() in SUFFIXES:
+                path = Path(entry.path)
+                if not entry.is_symlink():
+                    yield Found(path, root, None, os.path.join(real, entry.name))
+                    continue
+                problem = _link_problem(path)
+                if problem is None and path.is_dir():
+                    continue  # a link to a folder: not followed, as os.walk does
+                yield Found(path, root, problem, real_path(path))
+        stack.extend(reversed(subfolders))
 
 
 def text_ids(found: list[Found]) -> dict[Path, str]:
@@ -86,8 +151,10 @@ def text_ids(found: list[Found]) -> dict[Path, str]:
     under, without extension ("2024/report")."""
     texts = [f for f in found if f.problem is None and f.path.suffix.lower() in TEXT_SUFFIXES]
     stems = Counter(f.path.stem for f in texts)
-    return {f.path: f.path.stem if stems[f.path.stem] == 1
-            else f.path.relative_to(f.root).with_suffix("").as_posix() for f in texts}
+    # A file name that is not UTF-8 arrives with surrogate escapes: U+FFFD in the id instead.
+    return {f.path: scrub_surrogates(f.path.stem if stems[f.path.stem] == 1
+                                     else f.path.relative_to(f.root).with_suffix("").as_posix())
+            for f in texts}
 
 
 def decode(data: bytes) -> str:
@@ -136,6 +203,7 @@ def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult) -> Ite
     for candidate in found:
         path = candidate.path
         result.files.append(str(path))
+        result.real[str(path)] = candidate.real
         if candidate.problem:
             result.errors.append(ReadError(str(path), candidate.problem))
             continue
@@ -145,10 +213,10 @@ def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult) -> Ite
             else:
                 text = decode(path.read_bytes())
                 if path.suffix.lower() in TEXT_SUFFIXES:
-                    yield from _read_text(path, ids[path], text, result.errors)
+                    yield from _read_text(path, ids[path], text, result.errors, candidate.real)
                     continue
                 records = _json_records(path, text)
-            yield from _articles(path, records, result.errors)
+            yield from _articles(path, records, result.errors, candidate.real)
         except (OSError, Unreadable) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             result.errors.append(ReadError(str(path), reason))
@@ -166,18 +234,26 @@ def _streams(path: Path) -> bool:
 
 def _stream_lines(path: Path) -> Iterator[tuple[int | None, object]]:
     """(line number, record) of a JSON Lines file, decoding line by line: UTF-8, else
-    Windows-1256 when that reads as text."""
+    Windows-1256 when that reads as text. A line holding a NUL byte is reported and skipped,
+    unless it is the first line with content: then the file is binary, not JSON Lines."""
     with path.open("rb") as handle:
+        first = True
         for number, raw in enumerate(handle, start=1):
             if number == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             if not raw.strip():
                 continue
+            if b"\x00" in raw:
+                if first:
+                    raise Unreadable("binary file (a NUL byte in its first line), not JSON Lines")
+                column = len(raw[:raw.index(b"\x00")].decode("utf-8", "replace")) + 1
+                yield number, ValueError(f"a NUL byte in the line (column {column}); this line "
+                                         f"was skipped, the rest of the file was read")
+                continue
+            first = False
             try:
                 line = decode(raw)
             except Unreadable as error:
-                if b"\x00" in raw:
-                    raise  # binary: the rest of the file is no better
                 yield number, ValueError(str(error))
                 continue
             try:
@@ -186,13 +262,13 @@ def _stream_lines(path: Path) -> Iterator[tuple[int | None, object]]:
                 yield number, ValueError(f"invalid JSON: {error.msg} (column {error.colno})")
 
 
-def _read_text(path: Path, article_id: str, text: str,
-               errors: list[ReadError]) -> Iterator[Article]:
+def _read_text(path: Path, article_id: str, text: str, errors: list[ReadError],
+               origin: str) -> Iterator[Article]:
     title = next((line.strip() for line in text.splitlines() if line.strip()), None)
     if title is None:
         errors.append(ReadError(str(path), "empty file: no text to index"))
         return
-    yield Article(id=article_id, title=title, text=text, origin=str(path.resolve()))
+    yield Article(id=article_id, title=title, text=text, origin=origin)
 
 
 def _records(text: str) -> Iterator[tuple[int | None, object]]:
@@ -224,23 +300,36 @@ def _json_records(path: Path, text: str) -> Iterator[tuple[int | None, object]]:
 
 
 def _articles(path: Path, records: Iterator[tuple[int | None, object]],
-              errors: list[ReadError]) -> Iterator[Article]:
+              errors: list[ReadError], origin: str) -> Iterator[Article]:
     found = False
     for number, record in records:
         found = True
         try:
-            yield _article_from_record(path, record)
+            article, replaced = _article_from_record(origin, record)
         except ValueError as error:
             errors.append(ReadError(str(path), str(error), number))
+            continue
+        if replaced:
+            errors.append(ReadError(str(path), f"a lone surrogate (an invalid \\uD800-\\uDFFF "
+                                    f"escape) in {', '.join(replaced)} was replaced by U+FFFD; "
+                                    f"the record was indexed", number))
+        yield article
     if not found:
         errors.append(ReadError(str(path), "empty file: no records"))
 
 
-def _article_from_record(path: Path, record: object) -> Article:
+def _article_from_record(origin: str, record: object) -> tuple[Article, list[str]]:
+    """The article of one record, and the names of the fields whose lone surrogates were
+    replaced."""
     if isinstance(record, Exception):
         raise ValueError(str(record))
     if not isinstance(record, dict):
         raise ValueError(f"a record must be a JSON object, not {type(record).__name__}")
+    replaced = [name for name in ("id", "title", "text", *OPTIONAL_FIELDS)
+                if isinstance(record.get(name), str) and has_surrogates(record[name])]
+    if replaced:
+        record = {name: scrub_surrogates(value) if isinstance(value, str) else value
+                  for name, value in record.items()}
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("record has no 'text'")
@@ -254,5 +343,6 @@ def _article_from_record(path: Path, record: object) -> Article:
     for name in OPTIONAL_FIELDS:
         value = record.get(name)
         extras[name] = str(value).strip() if value not in (None, "") else None
-    return Article(id=str(article_id).strip(), title=title.strip(), text=text,
-                   origin=str(path.resolve()), **extras)
+    article = Article(id=str(article_id).strip(), title=title.strip(), text=text,
+                      origin=origin, **extras)
+    return article, [repr(name) for name in replaced]

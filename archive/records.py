@@ -4,7 +4,21 @@ problems met on the way (ReadError). Plain dataclasses, no behaviour beyond smal
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
+
+# A lone UTF-16 surrogate: JSON's "\ud800" decodes to one, and no UTF-8 text can hold it
+# (encoding it raises), so it never goes further than the reader or the server.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogates(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
+def scrub_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, the replacement character."""
+    return _SURROGATE.sub("\ufffd", text) if has_surrogates(text) else text
 
 
 @dataclass(frozen=True)
@@ -27,7 +41,9 @@ class Article:
         """Identity of the content: a changed title, text or metadata means re-indexing."""
         digest = hashlib.sha256()
         for part in (self.id, self.title, self.text, self.date, self.source, self.url):
-            digest.update((part or "").encode("utf-8"))
+            # surrogatepass: an Article made in code (not by the reader) may hold a lone
+            # surrogate; its hash must not raise
+            digest.update((part or "").encode("utf-8", "surrogatepass"))
             digest.update(b"\x00")
         return digest.hexdigest()
 
@@ -57,7 +73,8 @@ class ReadError:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.reason}"
+        # a file name that is not UTF-8 reaches us with surrogate escapes: printable this way
+        return scrub_surrogates(f"{where}: {self.reason}")
 
 
 @dataclass
@@ -65,3 +82,4 @@ class ReadResult:
     articles: list[Article] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file looked at, read or not
+    real: dict[str, str] = field(default_factory=dict)  # a file looked at -> its real path

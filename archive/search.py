@@ -10,6 +10,7 @@ Whoosh's per-posting matchers.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from archive.entities.catalogue import TYPES, Entity
 from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, parse
 from archive.postings import term_docs
+from archive.records import scrub_surrogates
 from archive.store import Store, passage_filter
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
@@ -30,6 +32,13 @@ ALL_WORDS_BOOST = 1.0  # extra weight for matching every word (on top of the OR 
 ENTITY_BOOST = 0.5  # weight of "tagged with the entity the words name" beside the words
 PROXIMITY_BOOST = 0.5  # extra weight when the words stand within PROXIMITY_SLOP of each other
 PROXIMITY_SLOP = 3
+
+# The cost of one query is bounded by its size (scripts/repro_data_safety.py measures it): a
+# longer query is cut, with a notice, at a word boundary. 500 characters is the web form's
+# limit too; 32 words is far more than any search typed or pasted as a sentence needs, and each
+# word adds terms to every clause of the soft AND and the proximity phrase.
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 32
 
 
 @dataclass
@@ -44,12 +53,14 @@ class Hit:
     highlights: list[list[int]]
     position: int
     entities: list[dict] = field(default_factory=list)
+    url: str | None = None  # the article's link, as indexed
 
     def to_dict(self) -> dict:
         return {
             "rank": self.rank, "score": round(self.score, 4), "doc_id": self.doc_id,
-            "title": self.title, "date": self.date, "source": self.source, "text": self.text,
-            "highlights": self.highlights, "entities": self.entities,
+            "title": self.title, "date": self.date, "source": self.source, "url": self.url,
+            "position": self.position,
+            "text": self.text, "highlights": self.highlights, "entities": self.entities,
         }
 
 
@@ -64,10 +75,13 @@ class SearchResults:
     docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
     suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
     months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
+    notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size)
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
                "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions}
+        if self.notices:
+            out["notices"] = self.notices
         if self.months:
             out["months"] = self.months
         if self.facets:
@@ -306,11 +320,12 @@ class Searcher:
 
     def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
                 facets: int, dates: tuple, months: bool) -> SearchResults:
+        text, notices = bounded_query(text)
         parsed = parse(text)
         q, terms = self.build(parsed)
         restricted = bool(entity_ids) or dates != (None, None)
         if q is None and not restricted:
-            return SearchResults(text, 0, page, limit, [])
+            return SearchResults(text, 0, page, limit, [], notices=notices)
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
         found = self._match(searcher, q, entity_ids, dates)
@@ -318,7 +333,8 @@ class Searcher:
         matched = found.scores.keys()
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
-        results = SearchResults(text, len(matched), page, limit, hits, docnums=matched)
+        results = SearchResults(text, len(matched), page, limit, hits, docnums=matched,
+                                notices=notices)
         if not matched and not restricted:
             results.suggestions = self.suggest(searcher, parsed)
         if facets:
@@ -335,12 +351,12 @@ class Searcher:
         """For a query that matched nothing: the query with each word the index lacks replaced
         by the closest indexed word (as written in the archive), if any word has one."""
         text, changed = parsed.text, False
-        for clause in parsed.positive:
-            for unit in clause.units:
-                for word in unit.words:
-                    better = _suggest_word(searcher, self.analyzer, word)
-                    if better and better != word:
-                        text, changed = text.replace(word, better, 1), True
+        words = [word for clause in parsed.positive for unit in clause.units
+                 for word in unit.words if SUGGEST_MIN_CHARS <= len(word) <= SUGGEST_MAX_CHARS]
+        for word in words[:SUGGEST_MAX_WORDS]:
+            better = _suggest_word(searcher, self.analyzer, word)
+            if better and better != word:
+                text, changed = text.replace(word, better, 1), True
         return [text] if changed else []
 
     def _match(self, searcher, q, entity_ids, dates=(None, None)) -> "Match":
@@ -372,12 +388,39 @@ class Searcher:
             rank=rank, score=float(score), doc_id=stored["doc_id"],
             title=article.get("title", ""), date=article.get("date"),
             source=article.get("source"), text=stored["text"], highlights=spans,
-            position=stored["position"],
+            position=stored["position"], url=article.get("url"),
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
 
 
 SUGGEST_DISTANCE = 2  # edits between a query word and an indexed word it may have meant
 SUGGEST_PREFIX = 1  # letters a suggestion shares with the word (misspellings rarely start wrong)
+# Looking a word up within 2 edits walks the term dictionary with a Levenshtein automaton whose
+# cost grows with the word (about 1 ms per letter on the sample index): words outside these
+# lengths get no suggestion (a word of one or two letters is within two edits of every short
+# word; no Arabic word, clitics and all, has 24 letters), and at most SUGGEST_MAX_WORDS words of
+# a query are looked up.
+SUGGEST_MIN_CHARS = 3
+SUGGEST_MAX_CHARS = 24
+SUGGEST_MAX_WORDS = 3
+
+
+def bounded_query(text: str) -> tuple[str, list[str]]:
+    """``text`` within MAX_QUERY_CHARS and MAX_QUERY_WORDS (cut at a word boundary), lone
+    surrogates replaced, and a notice for each cut made."""
+    text, notices = scrub_surrogates(text), []
+    if len(text) > MAX_QUERY_CHARS:
+        cut_at = text.rfind(" ", 0, MAX_QUERY_CHARS + 1)
+        text = text[:cut_at if cut_at > 0 else MAX_QUERY_CHARS]
+        notices.append(f"the query was cut to its first {len(text)} characters (the limit is "
+                       f"{MAX_QUERY_CHARS})")
+    words = list(_WORDS.finditer(text))
+    if len(words) > MAX_QUERY_WORDS:
+        text = text[:words[MAX_QUERY_WORDS - 1].end()]
+        notices.append(f"the query was cut to its first {MAX_QUERY_WORDS} words (the limit)")
+    return text, notices
+
+
+_WORDS = re.compile(r"\S+")
 
 
 def _suggest_word(searcher, analyzer: Analyzer, surface: str) -> str | None:

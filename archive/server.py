@@ -5,25 +5,33 @@ HTML pages out. A thin layer over archive.api, like the CLI: nothing here search
 
 The index is opened read-only. Every call into the archive runs under one lock: its caches are
 per process and a search is CPU-bound Python, so threads would not make it faster anyway.
-Article text reaches pages only through Jinja2's autoescaping.
+Article text reaches pages only through Jinja2's autoescaping; an article's URL becomes a link
+only when it is http(s). Every response carries the security headers of SECURITY_HEADERS
+(no script but our own files, no framing, no sniffing, no referrer), and ``/docs`` is Swagger
+UI served from the ``swagger-ui-bundle-v2`` package, so it works without internet and under that
+policy. Error messages never name a server path.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 from pathlib import Path
-from typing import Annotated, Callable
-from urllib.parse import urlencode
+from itertools import chain, islice
+from typing import Annotated, Callable, Iterator, Literal
+from urllib.parse import quote, urlencode
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from archive import export
 from archive.api import Archive, ArchiveError
 from archive.entities.catalogue import TYPES
+from archive.records import scrub_surrogates
 from archive.search import cut
 
 MAX_QUERY_CHARS = 500  # a query longer than this is a mistake (or an attack), not a search
@@ -37,6 +45,22 @@ TYPE_LABELS = {"person": "أشخاص", "place": "أماكن", "organization": "�
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
+# On every response. Scripts only from this server's own files (the pages need none; /docs
+# loads Swagger UI's from /docs/assets/), so a script smuggled into an article cannot run even
+# if escaping failed somewhere. Styles may be inline: the pages carry their stylesheet and the
+# month bars' heights in the HTML, and CSS cannot run code. No framing (clickjacking), no
+# MIME sniffing, and no Referer: a click on an article's source link does not tell the source
+# what was searched.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",  # frame-ancestors for browsers without CSP level 2
+}
+
 
 class ApiError(Exception):
     """An error for the client: a status code and a message, returned as JSON (or a page)."""
@@ -48,22 +72,75 @@ class ApiError(Exception):
 
 def create_app(archive: Archive) -> FastAPI:
     """The web application over an open archive (open it with ``readonly=True``)."""
-    app = FastAPI(title="archive", version=_version(),
+    app = FastAPI(title="archive", version=_version(), docs_url=None, redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None,
                   description="Search a full-text archive of Arabic news; the JSON contracts "
                               "are those of the `archive` command's --json.")
     lock = threading.Lock()
+    hide_paths = _path_hider(archive.path)
 
     def call(function: Callable, *args, status: int = 400, **kwargs):
         with lock:
             try:
                 return function(*args, **kwargs)
             except ArchiveError as error:
-                raise ApiError(status, str(error)) from None
+                raise ApiError(status, hide_paths(str(error))) from None
 
+    app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
-    _add_api(app, archive, call)
+    _add_api(app, archive, call, lock)
+    _add_docs(app)
     _add_pages(app, archive, call)
     return app
+
+
+class SecurityHeaders:
+    """ASGI middleware: SECURITY_HEADERS on every response (a 500 answered by the outermost
+    error handler gets them from ``_add_error_handlers``' responder)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+                    if name.encode() not in present]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _path_hider(index: Path) -> Callable[[str], str]:
+    """A message with the index's location (as given, absolute or real) taken out: a client
+    learns nothing of the server's files."""
+    forms = "|".join(map(re.escape, sorted({str(index), str(index.absolute()), str(index.resolve())},
+                                           key=len, reverse=True)))
+    located = re.compile(r" at (?:%s)(?=[\s;:,)'`]|$)" % forms)  # "the index at PATH"
+    inside = re.compile(r"(?:%s)(?:/[^\s'\"`]*)?" % forms)  # PATH, or a file in it
+
+    def hide(message: str) -> str:
+        message = re.sub(r"`archive index (--rebuild )?[^`]*`",
+                         lambda m: f"`archive index {m.group(1) or ''}`".replace(" `", "`"), message)
+        return inside.sub("(the index)", located.sub("", message))
+
+    return hide
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` if it may be a link (http or https, nothing a browser would strip or reinterpret),
+    else None: javascript:, data:, vbscript: and the rest are shown as text."""
+    if url and _HTTP_URL.fullmatch(url):
+        return url
+    return None
+
+
+_HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f\\]+", re.IGNORECASE)
 
 
 # -- the JSON API --------------------------------------------------------------------------------
@@ -80,7 +157,44 @@ def _filters(person, place, org, weapon) -> dict[str, list[str]]:
     return filters
 
 
-def _add_api(app: FastAPI, archive: Archive, call) -> None:
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+
+def _export(format: str, hits: Iterator, lock: threading.Lock, query: str) -> StreamingResponse:
+    """Every hit as CSV or JSON Lines, streamed: the archive lock is taken per page of hits,
+    never across a slow download. The first page is searched before answering, so a bad
+    filter is a 400, not a broken download."""
+
+    def locked(iterator: Iterator) -> Iterator:
+        while True:
+            with lock:
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    return
+            yield item
+
+    with lock:
+        try:
+            first = list(islice(hits, 1))
+        except ArchiveError as error:
+            raise ApiError(400, str(error)) from None
+    rows = chain(first, locked(hits))
+    body = export.csv_lines(rows) if format == "csv" else export.jsonl_lines(rows)
+    name = f"archive-{_slug(query) or 'search'}.{format}"
+    return StreamingResponse((chunk.encode("utf-8") for chunk in body),
+                             media_type=EXPORT_TYPES[format],
+                             headers={"content-disposition": "attachment; filename=\"search."
+                                      f"{format}\"; filename*=UTF-8''{quote(name)}"})
+
+
+def _slug(text: str) -> str:
+    """A query as a file name part: letters and digits, words joined by '-'."""
+    words = ["".join(c for c in word if c.isalnum()) for word in text.split()]
+    return "-".join(w for w in words if w)[:60]
+
+
+def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None:
     @app.get("/api/search", summary="Ranked passages, facets and months (archive search --json)")
     def api_search(q: Text = "", limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
                    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -88,10 +202,16 @@ def _add_api(app: FastAPI, archive: Archive, call) -> None:
                    facets: Annotated[int, Query(ge=0, le=100)] = 10,
                    date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
                    date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
-                   months: bool = False):
-        results = call(archive.search, q, limit=limit, page=page,
-                       filters=_filters(person, place, org, weapon), facets=facets,
-                       date_from=date_from, date_to=date_to, months=months)
+                   months: bool = False,
+                   format: Annotated[Literal["json", "csv", "jsonl"], Query(
+                       description="csv or jsonl: every hit of the search (limit, page, "
+                                   "facets and months do not apply), streamed")] = "json"):
+        filters = _filters(person, place, org, weapon)
+        if format != "json":
+            hits = archive.iter_hits(q, filters=filters, date_from=date_from, date_to=date_to)
+            return _export(format, hits, lock, q)
+        results = call(archive.search, q, limit=limit, page=page, filters=filters,
+                       facets=facets, date_from=date_from, date_to=date_to, months=months)
         return results.to_dict()
 
     @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
@@ -118,9 +238,46 @@ def _add_api(app: FastAPI, archive: Archive, call) -> None:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise ApiError(400, "the body must be UTF-8 text") from None
-        elif len(text.encode("utf-8")) > MAX_TAG_BYTES:
+        elif len(text.encode("utf-8", "surrogatepass")) > MAX_TAG_BYTES:
             raise ApiError(413, f"the text is over {MAX_TAG_BYTES:,} bytes")
-        return {"entities": [m.to_dict() for m in call(archive.tag, text)]}
+        # JSON may hold a lone surrogate ("\\ud800"): U+FFFD in its place, one code point for
+        # one, so every offset still points into the text as sent
+        return {"entities": [m.to_dict() for m in call(archive.tag, scrub_surrogates(text))]}
+
+
+# -- /docs: Swagger UI from the swagger-ui-bundle-v2 package, no CDN, no inline script -------------
+
+DOCS_ASSETS = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "text/javascript",
+               "favicon-32x32.png": "image/png"}
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>archive API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" href="/docs/assets/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/start.js"></script></body></html>
+"""
+DOCS_START = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui",
+  deepLinking: true, presets: [SwaggerUIBundle.presets.apis]});
+"""
+
+
+def _add_docs(app: FastAPI) -> None:
+    from swagger_ui_bundle import swagger_ui_path
+
+    folder = Path(swagger_ui_path)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs_page():
+        return HTMLResponse(DOCS_PAGE)
+
+    @app.get("/docs/assets/{name}", include_in_schema=False)
+    def docs_asset(name: str):
+        if name == "start.js":
+            return Response(DOCS_START, media_type="text/javascript")
+        if name not in DOCS_ASSETS:
+            raise ApiError(404, "no such file")
+        return FileResponse(folder / name, media_type=DOCS_ASSETS[name])
 
 
 async def _bounded_body(request: Request) -> bytes:
@@ -141,10 +298,11 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     def respond(request: Request, status: int, message: str):
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"status": status, "error": message}, status_code=status)
+            return JSONResponse({"status": status, "error": message}, status_code=status,
+                                headers=SECURITY_HEADERS)
         return TEMPLATES.TemplateResponse(request, "error.html",
                                           {"status": status, "message": message},
-                                          status_code=status)
+                                          status_code=status, headers=SECURITY_HEADERS)
 
     @app.exception_handler(ApiError)
     async def on_api_error(request: Request, error: ApiError):
@@ -193,7 +351,7 @@ def _add_pages(app: FastAPI, archive: Archive, call) -> None:
     def article_page(request: Request, doc_id: str):
         article = call(archive.article, doc_id, status=404)
         return TEMPLATES.TemplateResponse(request, "article.html", {
-            "article": article, "type_labels": TYPE_LABELS,
+            "article": article, "type_labels": TYPE_LABELS, "source_link": safe_link(article["url"]),
             "segments": [_segments(p["text"], p["entities"]) for p in article["passages"]]})
 
     @app.get("/entities/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -243,6 +401,10 @@ class _State:
         if entity_id in self.values[param]:
             return self.url()
         return "/?" + urlencode(self.params() + [(param, entity_id)])
+
+    def export_url(self, format: str) -> str:
+        """Every hit of this search and its filters, as ``format`` (csv, jsonl)."""
+        return "/api/search?" + urlencode(self.params() + [("format", format)])
 
     def with_query(self, q: str) -> str:
         return "/?" + urlencode([("q", q)] + self.hidden_fields())

@@ -78,7 +78,7 @@ def test_folders_are_searched_recursively_without_hidden_files(tmp_path):
 def test_jsonl_is_read_line_by_line_so_one_bad_line_costs_only_itself(tmp_path):
     """JSON Lines stream (a corpus of any size reads in constant memory): each line is decoded
     on its own, so a Windows-1256 line among UTF-8 ones is read, and undecodable or binary
-    content is reported with its line."""
+    content is reported with its line; a file binary from its first line is one error."""
     record = lambda i: json.dumps({"id": f"r{i}", "text": ARABIC}, ensure_ascii=False)  # noqa: E731
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + record(1).encode("utf-8") + b"\n"
@@ -92,6 +92,12 @@ def test_jsonl_is_read_line_by_line_so_one_bad_line_costs_only_itself(tmp_path):
 
     binary = tmp_path / "binary.jsonl"
     binary.write_bytes(record(5).encode("utf-8") + b"\n\x00\x01\x02\x03\n" + record(6).encode("utf-8"))
+    result = read_paths([binary])  # a NUL byte after the first line costs that line only
+    assert [a.id for a in result.articles] == ["r5", "r6"]
+    assert [(e.path, e.line) for e in result.errors] == [(str(binary), 2)]
+    assert "NUL" in result.errors[0].reason
+
+    binary.write_bytes(b"\x00\x01\x02\x03\n" + record(7).encode("utf-8"))  # binary from the start
     result = read_paths([binary])
-    assert [a.id for a in result.articles] == ["r5"]
+    assert result.articles == []
     assert "binary" in result.errors[0].reason and result.errors[0].path == str(binary)

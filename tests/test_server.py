@@ -3,6 +3,8 @@ read-only: the same JSON as the CLI, every endpoint's bad inputs, escaping, read
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import socket
@@ -61,6 +63,36 @@ def test_search_bad_inputs_are_json_errors(client):
     assert client.get("/api/search", params={"q": '"كورسك OR -'}).status_code == 200
 
 
+def test_search_exports_every_hit_as_csv(client):
+    total = client.get("/api/search", params={"q": "كورسك", "limit": 1}).json()["total"]
+    response = client.get("/api/search", params={"q": "كورسك", "format": "csv", "limit": 1})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    assert {"doc_id", "title", "date", "source", "url", "rank", "score", "text",
+            "entities"} <= set(rows[0])
+    assert len(rows) == total > 1  # every hit, whatever the limit
+    pages = client.get("/api/search", params={"q": "كورسك", "limit": 100}).json()["results"]
+    assert [(r["doc_id"], r["text"]) for r in rows] == [(h["doc_id"], h["text"]) for h in pages]
+
+
+def test_search_exports_json_lines_with_the_filters_and_dates(client):
+    params = {"q": "", "person": "بوتين", "from": "2024", "format": "jsonl"}
+    response = client.get("/api/search", params=params)
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert lines
+    expected = client.get("/api/search", params={**params, "format": "json", "limit": 100}).json()
+    assert [(r["doc_id"], r["position"]) for r in lines] == [
+        (h["doc_id"], h["position"]) for h in expected["results"]]
+    assert all("person:vladimir-putin" in {e["id"] for e in r["entities"]} for r in lines)
+    assert "بوتين" in response.text  # Arabic as text
+    bad = client.get("/api/search", params={"q": "كورسك", "person": "nobody", "format": "csv"})
+    assert "nobody" in _error(bad, 400)  # an error before the download starts, not a broken file
+    assert "format" in _error(client.get("/api/search", params={"q": "x", "format": "xml"}), 400)
+
+
 def test_entities_list_and_entity_page(client, seed_index):
     listed = client.get("/api/entities", params={"type": "person", "limit": 3}).json()
     assert list(listed) == ["person"] and len(listed["person"]) == 3
@@ -105,6 +137,9 @@ def test_search_page_is_rtl_with_facet_links_and_chips(client):
     narrowed = client.get("/", params={"q": "كورسك", "person": "person:vladimir-putin"}).text
     assert 'class="chip chip-person"' in narrowed and "فلاديمير بوتين" in narrowed
     assert 'href="/?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83"' in narrowed  # the chip removes it
+    export = "/api/search?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83&amp;person=person%3Avladimir-putin"
+    assert f'href="{export}&amp;format=csv"' in narrowed  # all hits of this search, filters too
+    assert f'href="{export}&amp;format=jsonl"' in narrowed
 
 
 def test_article_and_entity_pages(client):

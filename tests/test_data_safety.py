@@ -1,0 +1,257 @@
+"""Issue 14, row by row: no bad record aborts a build, a changing corpus loses nothing, a damaged
+or interrupted index repairs itself, no article can run script, and no query costs more than
+its size allows. Real files, real indexes, the real CLI in subprocesses, a real server and a
+real Chromium; each test names the row of the issue's table it answers."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from selenium.webdriver.common.by import By
+
+from archive import Archive
+from archive.server import create_app
+from conftest import CORPUS, indexed, run_cli, run_json, write_jsonl
+from test_browser import browser, server  # noqa: F401 - fixtures: Chromium, `archive serve`
+from test_reliability import run_unprivileged
+
+GOOD = "خبر جيد\n\nقصف في كورسك اليوم وتقدم القوات."
+
+
+def _index(*args, cwd: Path):
+    """`archive index ARGS --json` in ``cwd``: (exit status, report, stderr)."""
+    result = run_cli("index", *args, "--json", cwd=cwd)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout), result.stderr
+
+
+def _ids(index: Path, *queries: str) -> set[str]:
+    return {hit["doc_id"] for query in queries
+            for hit in run_json("search", query, "--index", index, "--limit", "100")["results"]}
+
+
+# -- reading: a bad record or file is reported with file, line and reason; the rest is indexed --
+
+def test_row1_a_lone_surrogate_is_replaced_reported_with_its_line_and_the_build_goes_on(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "g1", "text": "قصف في كورسك اليوم"}\n'
+                    '{"id": "s1", "title": "عنوان \\udc80", "text": "تقدم في خاركيف \\ud800"}\n'
+                    '{"id": "g2", "text": "هجوم على بيلغورود"}\n', "utf-8")
+    status, report, stderr = _index("feed.jsonl", "--index", "ix", cwd=tmp_path)
+    assert status == 1 and report["added"] == 3
+    assert any(e.startswith("feed.jsonl:2:") and "surrogate" in e and "U+FFFD" in e
+               for e in report["errors"]), report["errors"]
+    assert "feed.jsonl:2" in stderr
+    article = run_json("article", "s1", "--index", tmp_path / "ix")
+    assert article["title"] == "عنوان \ufffd"
+    assert article["passages"][0]["text"] == "تقدم في خاركيف \ufffd"
+    assert _ids(tmp_path / "ix", "كورسك", "خاركيف", "بيلغورود") == {"g1", "s1", "g2"}
+
+
+def test_row2_a_symlink_loop_is_reported_and_the_good_file_indexed(tmp_path):
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "good.txt").write_text(GOOD, "utf-8")
+    os.symlink("loop.txt", news / "loop.txt")
+    os.symlink("b.txt", news / "a.txt")  # a loop of two links
+    os.symlink("a.txt", news / "b.txt")
+    os.symlink(".", news / "again")  # a link to a folder, which would loop if followed
+    status, report, _ = _index("news", "--index", "ix", cwd=tmp_path)
+    assert status == 1 and report["added"] == 1
+    looped = sorted(e.split(":")[0] for e in report["errors"] if "loop" in e)
+    assert looped == ["news/a.txt", "news/b.txt", "news/loop.txt"], report["errors"]
+    _, direct, _ = _index("news/loop.txt", "--index", "ix", cwd=tmp_path)  # named directly
+    assert any("loop" in e for e in direct["errors"]), direct["errors"]
+    assert _ids(tmp_path / "ix", "كورسك") == {"good"}
+
+
+def test_row3_a_folder_nested_1500_levels_deep_is_read_without_recursion(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "top.txt").write_text(GOOD, "utf-8")
+    deep = str(folder)
+    for _ in range(1500):  # os.makedirs recurses once per level: build it a level at a time
+        deep = os.path.join(deep, "d")
+        os.mkdir(deep)
+    Path(deep, "deep.txt").write_text("خبر عميق\n\nهجوم على بيلغورود.", "utf-8")
+    try:
+        status, report, _ = _index("news", "--index", "ix", cwd=tmp_path)
+        assert (status, report["added"], report["errors"]) == (0, 2, [])
+        assert _ids(tmp_path / "ix", "بيلغورود") == {"deep"}
+    finally:  # shutil.rmtree (pytest's clean-up of old runs) recurses a level at a time
+        os.remove(os.path.join(deep, "deep.txt"))
+        while deep != str(folder):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
+
+
+def test_row4_a_nul_byte_in_line_50_loses_that_line_only_and_says_so(tmp_path):
+    lines = [json.dumps({"id": f"n{i}", "text": f"خبر رقم {i} عن كورسك"}, ensure_ascii=False)
+             .encode("utf-8") for i in range(1, 101)]
+    lines[49] = lines[49][:12] + b"\x00" + lines[49][12:]
+    (tmp_path / "feed.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    status, report, stderr = _index("feed.jsonl", "--index", "ix", cwd=tmp_path)
+    assert status == 1 and report["added"] == 99
+    (error,) = report["errors"]
+    assert error.startswith("feed.jsonl:50:") and "NUL" in error and "rest of the file" in error
+    assert "feed.jsonl:50" in stderr
+    assert run_json("article", "n100", "--index", tmp_path / "ix")["doc_id"] == "n100"
+    assert run_cli("article", "n50", "--index", tmp_path / "ix").returncode == 1
+
+
+def test_unreadable_files_are_reported_by_name_and_the_others_indexed(tmp_path):
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "good.txt").write_text(GOOD, "utf-8")
+    (news / "secret.txt").write_text("سري\n\nنص سري.", "utf-8")
+    write_jsonl(news / "secret.jsonl", [{"id": "j", "text": "نص"}])
+    for name in ("secret.txt", "secret.jsonl"):
+        os.chmod(news / name, 0)
+    try:
+        result = run_unprivileged("index", "news", "--index", "ix", "--json", cwd=tmp_path)
+    finally:
+        for name in ("secret.txt", "secret.jsonl"):
+            os.chmod(news / name, 0o644)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    assert report["added"] == 1
+    assert sorted(report["errors"]) == ["news/secret.jsonl: Permission denied",
+                                        "news/secret.txt: Permission denied"]
+
+
+# -- the web: no article runs script, headers everywhere, /docs offline, no 500, no paths -------
+
+SCRIPT_URLS = ["javascript:alert(document.domain)", "JavaScript:alert(1)", " javascript:alert(1)",
+               "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>",
+               "vbscript:msgbox(1)", "//evil.example/x", "https://ok.example/a b"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """An archive whose articles carry script URLs (and one plain https one), served in
+    process."""
+    folder = tmp_path_factory.mktemp("hostile")
+    records = [{"id": f"u{i}", "text": f"خبر {i} عن كورسك", "url": url}
+               for i, url in enumerate(SCRIPT_URLS)]
+    records.append({"id": "ok", "text": "خبر سليم عن كورسك", "url": "https://example.org/news?id=1&x=2"})
+    with indexed(folder, records) as archive:
+        with TestClient(create_app(archive), raise_server_exceptions=False) as client:
+            yield client, archive.path
+
+
+def test_row8_only_http_urls_become_links_and_others_are_shown_as_text(hostile):
+    client, _ = hostile
+    for i, url in enumerate(SCRIPT_URLS):
+        page = client.get(f"/articles/u{i}").text
+        hrefs = re.findall(r'href="([^"]*)"', page)
+        assert not [h for h in hrefs if not h.startswith("/")], (url, hrefs)
+        assert html.escape(url.strip(), quote=False).split("\t")[-1] in page  # shown as text
+    page = client.get("/articles/ok").text
+    assert 'href="https://example.org/news?id=1&amp;x=2"' in page
+
+
+def test_row8_every_response_carries_the_security_headers(hostile):
+    client, _ = hostile
+    responses = [client.get("/"), client.get("/?q=كورسك"), client.get("/articles/ok"),
+                 client.get("/articles/missing"), client.get("/api/search?q=كورسك"),
+                 client.get("/api/search?page=0"), client.get("/api/entities/nobody"),
+                 client.post("/api/tag", json={"text": "بوتين"}), client.get("/openapi.json"),
+                 client.get("/docs"), client.get("/docs/assets/swagger-ui-bundle.js"),
+                 client.get("/no/such/page"), client.post("/api/search")]
+    for response in responses:
+        headers = response.headers
+        csp = headers.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, response.url
+        assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        assert headers.get("x-content-type-options") == "nosniff", response.url
+        assert headers.get("referrer-policy") == "no-referrer", response.url
+
+
+def test_row9_no_input_reaches_a_500(hostile):
+    client, _ = hostile
+    tagged = client.post("/api/tag", content='{"text": "\\ud800 بوتين"}'.encode("utf-8"),
+                         headers={"content-type": "application/json"})
+    assert tagged.status_code == 200, tagged.text
+    (putin,) = tagged.json()["entities"]
+    assert (putin["id"], putin["start"], putin["end"]) == ("person:vladimir-putin", 2, 7)
+    assert client.post("/api/tag", content=b'{"text": "\\udfff\\ud800"}',
+                       headers={"content-type": "application/json"}).status_code == 200
+    assert client.post("/api/tag", content="\ud800".encode("utf-8", "surrogatepass"),
+                       headers={"content-type": "text/plain"}).status_code == 400
+    hostile_values = ["%ED%A0%80", "%ED%A0%80%20%D8%A8%D9%88%D8%AA%D9%8A%D9%86", "%FF%FE", "%00",
+                      "%C0%AF", "-1", "99999999999999999999", "%22%22%22", "NOT", "OR"]
+    for value in hostile_values:
+        for url in (f"/api/search?q={value}", f"/?q={value}", f"/api/search?person={value}",
+                    f"/api/search?q=x&from={value}", f"/api/search?limit={value}",
+                    f"/api/entities?type={value}", f"/api/entities/{value}",
+                    f"/api/articles/{value}", f"/articles/{value}", f"/entities/{value}",
+                    f"/?q=x&page={value}"):
+            response = client.get(url)
+            assert response.status_code < 500, (url, response.status_code, response.text[:200])
+
+
+def test_row9_error_messages_never_disclose_server_paths(hostile, tmp_path):
+    client, path = hostile
+    forms = {str(path), str(path.resolve()), str(Path(path).parent)}
+    for response in (client.get("/api/articles/missing"), client.get("/articles/missing"),
+                     client.get("/api/entities/nobody"), client.get("/api/search?place=x")):
+        assert response.status_code in (400, 404)
+        assert not any(form in response.text for form in forms), response.text
+    assert "missing" in client.get("/api/articles/missing").json()["error"]
+
+
+def test_row11_docs_are_served_from_this_server_only(hostile):
+    client, _ = hostile
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/docs/assets/") for a in assets), assets
+    assert "<script>" not in page.text  # no inline script: the CSP allows none
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 10, asset
+    assert client.get("/docs/assets/../../server.py").status_code == 404
+    assert client.get("/docs/assets/index.html").status_code == 404
+
+
+def test_row11_docs_render_in_chromium_without_internet(server, browser):  # noqa: F811
+    browser.get(server + "/docs")
+    browser.implicitly_wait(20)
+    operations = browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+    paths = {op.text.replace("\u200b", "") for op in operations}
+    assert {"/api/search", "/api/tag", "/api/articles/{doc_id}"} <= paths, paths
+    errors = [entry for entry in browser.get_log("browser")
+              if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+    assert errors == []
+
+
+# -- the cost of a query is bounded by its size --------------------------------------------------
+
+def test_row10_a_very_long_query_is_cut_with_a_notice(seed_index):
+    from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS
+
+    one_word = run_cli("search", "ك" * 10_000, "--index", seed_index, "--json", check=0)
+    results = json.loads(one_word.stdout)
+    assert len(results["query"]) <= MAX_QUERY_CHARS and results["notices"]
+    assert "notice: the query was cut" in one_word.stderr
+    words = " ".join(["كورسك"] * 40 + ["خاركيف"] * 10)
+    results = run_json("search", words, "--index", seed_index)
+    assert results["query"].split() == ["كورسك"] * MAX_QUERY_WORDS
+    assert any(f"{MAX_QUERY_WORDS} words" in n for n in results["notices"])
+    assert results["total"] == run_json("search", "كورسك", "--index", seed_index)["total"]
+    assert "notices" not in run_json("search", "كورسك", "--index", seed_index)
+
+
+def test_row10_no_did_you_mean_for_words_too_long_to_be_words(tmp_path):
+    long_word = "كورسكخاركيفبيلغورودسومي"  # 23 letters: still looked up
+    longer = long_word + "ديو"  # 26: not
+    with indexed(tmp_path, [{"id": "a", "text": f"{long_word} و{longer} كورسك"}]) as archive:
+        assert archive.search(long_word[:-1] + "ا").suggestions == [long_word]
+        assert archive.search(longer[:-1] + "ز").suggestions == []
+        assert archive.search("كورصك").suggestions == ["كورسك"]
