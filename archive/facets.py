@@ -25,7 +25,7 @@ from collections import Counter
 from itertools import chain, repeat
 from operator import add, floordiv
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from archive.entities.catalogue import TYPES
 from archive.postings import collector_paused
@@ -187,6 +187,11 @@ class FacetIndex:
                 found.update(start + local for local, article in enumerate(segment.article_of)
                              if article in wanted)
         return found
+
+    def article_tables(self) -> list[tuple[int, Sequence[int]]]:
+        """Per segment, its first docnum and each docnum's article number (the passages of an
+        article are consecutive: archive.article_evidence reads neighbours from here)."""
+        return [(start, self._segment(number).article_of) for number, start in enumerate(self._starts)]
 
     def articles_with(self, docnums: Iterable[int]) -> set[str]:
         """Article ids of these passages."""

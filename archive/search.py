@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from whoosh import query as wq
 
-from archive import ranking
+from archive import article_evidence, ranking
 from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.dates import iso_day, within
 from archive.entities.catalogue import TYPES, Entity
@@ -329,7 +329,9 @@ class Searcher:
         if q is None:
             q = wq.ConstantScoreQuery(passage_filter())
         found = self._match(searcher, q, entity_ids, dates)
-        best = ranking.top(searcher, found.scores, found.deferred, limit * page)
+        best = ranking.top(searcher, found.scores, found.deferred, max(limit * page, article_evidence.DEPTH))
+        best = article_evidence.rerank(best, self._weighted(searcher, terms), self._evidence(searcher))
+        best = best[:limit * page]
         matched = found.scores.keys()
         hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
                 for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
@@ -346,6 +348,15 @@ class Searcher:
                 found.months = self.months(matched)
             results.months = found.months
         return results
+
+    def _evidence(self, searcher) -> article_evidence.TableEvidence:
+        return article_evidence.TableEvidence(lambda field, text: term_docs(searcher, field, text),
+                                              self.facet_index().article_tables())
+
+    @staticmethod
+    def _weighted(searcher, terms: QueryTerms) -> list[article_evidence.QueryTerm]:
+        return [article_evidence.QueryTerm("stem", stem, searcher.idf("stem", stem))
+                for stem in sorted(terms.stems)]
 
     def suggest(self, searcher, parsed: ParsedQuery) -> list[str]:
         """For a query that matched nothing: the query with each word the index lacks replaced

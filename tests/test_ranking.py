@@ -111,3 +111,40 @@ def test_evaluate_item_metrics():
     assert scores.ndcg == pytest.approx((1 / math.log2(3) + 1 / math.log2(4) + 1 / math.log2(6)) / ideal)
     none = item_scores(items, [("z", "x")])
     assert none.first is None and none.mrr == 0.0 and none.recall100 == 0.0
+
+
+# -- passages with their article's evidence ----------------------------------------------------
+
+SPREAD = [
+    # The question's name is in the article's first passage, its other words in the second.
+    {"id": "bio", "title": "ت", "text": "نجيب محفوظ روائي مصري حائز على جائزة نوبل للآداب.\n"
+                                         "ولد في حي الجمالية بالقاهرة عام 1911."},
+    # Another article repeats one of the words and holds a second one.
+    {"id": "other", "title": "ت", "text": "ولد الشاعر في القاهرة، وفي القاهرة ولد ابنه، "
+                                           "وعاش في القاهرة حتى وفاته."},
+    {"id": "far", "title": "ت", "text": "تقع الجمالية في قلب القاهرة الفاطمية."},
+]
+
+
+def test_a_passage_ranks_with_the_evidence_of_its_article(tmp_path):
+    with indexed(tmp_path, SPREAD) as archive:
+        hits = archive.search("أين ولد نجيب محفوظ في القاهرة؟").hits
+        # Alone, "other" holds more of the words (ولد and القاهرة, twice and thrice); with its
+        # article, each passage of "bio" holds all three.
+        assert [(h.doc_id, h.position) for h in hits[:3]] == [("bio", 0), ("bio", 1), ("other", 0)]
+        # The result is still the passage, with its own words highlighted.
+        answer = hits[1]
+        assert answer.text == "ولد في حي الجمالية بالقاهرة عام 1911."
+        assert [answer.text[s:e] for s, e in answer.highlights] == ["ولد", "بالقاهرة"]
+
+
+def test_more_distinct_words_outrank_one_word_repeated(tmp_path):
+    with indexed(tmp_path, [
+        {"id": "repeat", "title": "ت", "text": "القاهرة القاهرة القاهرة القاهرة."},
+        {"id": "distinct", "title": "ت", "text": "يمر نهر النيل العظيم بمدن كثيرة في مصر والسودان "
+                                                 "منها القاهرة وأسوان والخرطوم وغيرها من المدن الكبيرة."},
+        {"id": "nile", "title": "ت", "text": "النيل نهر طويل."},
+        {"id": "flood", "title": "ت", "text": "فيضان النيل."},
+    ]) as archive:
+        # BM25 alone puts the short passage saying القاهرة four times first.
+        assert doc_ids(archive.search("النيل القاهرة"))[:2] == ["distinct", "repeat"]
