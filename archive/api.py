@@ -4,6 +4,12 @@
     archive = Archive.open("index", create=True)
     report = archive.index(["corpus"])          # IndexReport
     results = archive.search("كورسك", limit=5)  # SearchResults; .to_dict() is the JSON contract
+    for hit in results: ...                     # Hit
+
+Every call returns a typed result (dataclasses in archive.results, archive.search,
+archive.indexer) whose ``to_dict()`` is the JSON of the matching ``--json`` command. Problems a
+user can act on raise ArchiveError or one of its subclasses (archive.errors); arguments of the
+wrong type or range raise ValueError naming the argument.
 """
 
 from __future__ import annotations
@@ -11,25 +17,36 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from archive.arabic import Analyzer, shared_analyzer
 from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
+from archive.errors import AmbiguousName, ArchiveError, DamagedIndex, IndexBusy, NotFound
+from archive.formats import ReadOptions
+from archive.indexer import GIVEN_ORIGIN as ADDED_ORIGIN
 from archive.indexer import IndexReport, Progress, build, mentions_by_span
+from archive.reader import _article_from_record
+from archive.records import Article
+from archive.results import ArticlePassage, ArticleView, EntityCounts, EntityPage, Stats
 from archive.search import Hit, SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
 from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
+from archive.store import IndexBusy as StoreBusy
+from archive.store import IndexDamaged as StoreDamaged
+
+__all__ = ["Archive", "ArchiveError", "AmbiguousName", "NotFound", "IndexBusy", "DamagedIndex",
+           "FILTER_TYPES"]
 
 DEFAULT_STEMMER = "light"
 AMBIGUOUS_SHOWN = 8  # candidates listed when a name could mean several entities
 EXPORT_PAGE_SIZE = 200  # hits fetched at a time by iter_hits (an export of every hit)
 
-
-class ArchiveError(Exception):
-    """A problem the user can act on (message says what and how)."""
+# Filter and facet names: the entity types, and ``org``, the CLI's and the URLs' short name.
+FILTER_TYPES = {**{kind: kind for kind in TYPES}, "org": "organization"}
 
 
 class Archive:
@@ -43,6 +60,7 @@ class Archive:
 
     @property
     def path(self) -> Path:
+        """The index folder."""
         return self.store.path
 
     @classmethod
@@ -62,32 +80,36 @@ class Archive:
                         path, {"stemmer": stemmer})
             else:
                 check_folder(path)
-                raise ArchiveError(f"no index at {path}; build one with `archive index --index {path} PATH`")
+                raise NotFound(f"no index at {path}; build one with `archive index --index {path} PATH`")
             return cls(store, shared_analyzer(store.settings().get("stemmer", DEFAULT_STEMMER)))
 
     @classmethod
     def rebuild(cls, path: str | os.PathLike, paths: Iterable[str], stemmer: str = DEFAULT_STEMMER,
                 progress: Progress | None = None, workers: int | None = None,
-                wait: bool = False, on_wait=None) -> tuple["Archive", IndexReport]:
+                wait: bool = False, on_wait=None,
+                csv_map: Mapping[str, str] | None = None) -> tuple["Archive", IndexReport]:
         """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
         commit: until it lands (or if it is interrupted) searches see the previous index.
         Nothing is renamed or removed but the index's own files. ``wait``: wait for another
         build of the same index to finish (``on_wait`` is called once if so) instead of
-        raising ArchiveError."""
+        raising ArchiveError. ``csv_map``: as for ``index``."""
         path = Path(path)
+        options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(path):
             require_stemmer(stemmer)
             with _building(path, wait=wait, on_wait=on_wait):
-                return cls._replace(path, paths, stemmer, progress, workers)
+                return cls._replace(path, paths, stemmer, progress, workers, options)
 
     @classmethod
-    def _replace(cls, path: Path, paths, stemmer: str, progress, workers):
+    def _replace(cls, path: Path, paths, stemmer: str, progress, workers,
+                 options: ReadOptions | None = None):
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
         store = _open_for_rewrite(path, stemmer)
         archive = cls(store, shared_analyzer(stemmer))
         report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
-                       progress=progress, workers=workers, replace={"stemmer": stemmer})
+                       progress=progress, workers=workers, replace={"stemmer": stemmer},
+                       options=options)
         return archive, report
 
     @classmethod
@@ -119,34 +141,45 @@ class Archive:
         return not self.store.has_articles()
 
     def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
-              workers: int | None = None) -> IndexReport:
+              workers: int | None = None,
+              csv_map: Mapping[str, str] | None = None) -> IndexReport:
         """Add new and changed articles from ``paths`` (files or folders), drop vanished ones.
         ``workers``: processes that analyse and tag (default: the machine's cores, up to 4;
-        1 keeps everything in this process). The index is the same either way. Raises
-        ArchiveError when another build is writing to the same index."""
+        1 keeps everything in this process). The index is the same either way. ``csv_map``
+        maps article fields to a CSV file's column names (``{"text": "body"}``); ValueError
+        for a field that is not ``id``, ``text``, ``title``, ``date``, ``source`` or ``url``.
+        Raises ArchiveError when another build is writing to the same index."""
+        options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(self.path), write_lock(self.path):
             return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
-                         progress=progress, workers=workers)
+                         progress=progress, workers=workers, options=options)
 
     def search(self, query: str, limit: int = 10, page: int = 1,
-               filters: dict[str, Iterable[str]] | None = None, facets: int = 10,
+               filters: Mapping[str, str | Iterable[str]] | None = None, facets: int = 10,
                date_from: str | None = None, date_to: str | None = None,
                months: bool = False) -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
-        syntax. ``filters`` maps a type (person, place, organization, weapon) to entity names
-        (any spelling), all required; ``date_from``/``date_to`` (``YYYY``, ``YYYY-MM`` or
-        ``YYYY-MM-DD``, inclusive) keep articles published then (an article without a readable
-        date is left out); ``facets`` is how many entities of each type to count over all hits
-        (0: none); ``months`` adds the hits' articles by month. Raises ArchiveError for a name
-        that resolves to no entity, or a malformed date."""
+        syntax. ``filters`` maps a type (``person``, ``place``, ``organization`` or ``org``,
+        ``weapon``) to an entity name or a list of names (any spelling, or ids), all required;
+        ``date_from``/``date_to`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, inclusive) keep
+        articles published then (an article without a readable date is left out); ``facets``
+        is how many entities of each type to count over all hits (0: none); ``months`` adds the
+        hits' articles by month. ``limit`` (≥ 1) hits per ``page`` (≥ 1).
+
+        Raises ValueError for an argument out of range or an unknown filter type, NotFound for
+        a name that resolves to no entity, AmbiguousName for one several entities share, and
+        ArchiveError for a malformed date."""
+        query = _text("query", query)
+        limit, page = _count("limit", limit, 1), _count("page", page, 1)
+        facets = _count("facets", facets, 0)
         entity_ids = [self.resolve_entity(name, kind).id
-                      for kind, names in (filters or {}).items() for name in names]
+                      for kind, names in _filters(filters).items() for name in names]
         try:
             dates = (date_bound(date_from, "from"), date_bound(date_to, "to"))
         except ValueError as error:
             raise ArchiveError(str(error)) from None
         return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
-                                     facets=facets, dates=dates, months=months)
+                                     facets=facets, dates=dates, months=bool(months))
 
     def iter_hits(self, query: str, page_size: int = EXPORT_PAGE_SIZE,
                   **search_kwargs: Any) -> Iterator[Hit]:
@@ -175,9 +208,10 @@ class Archive:
 
     def resolve_entity(self, name: str, kind: str | None = None) -> Entity:
         """The entity ``name`` means (catalogue or found in this archive by context), through
-        aliases and spelling variants; ArchiveError naming the closest ones if there is none."""
-        if kind is not None and kind not in TYPES:
-            raise ArchiveError(f"unknown entity type {kind!r}; use one of {', '.join(TYPES)}")
+        aliases and spelling variants (``kind``: only entities of that type). AmbiguousName
+        (with ``.candidates``) when several entities share the name, NotFound naming the
+        closest ones when none has it; ValueError for an unknown ``kind``."""
+        kind = _kind(kind)
         catalogue = self.tagger.catalogue
         entity = catalogue.resolve(name, kind) or self._discovered_by_name(name, kind)
         if entity is not None:
@@ -187,11 +221,11 @@ class Archive:
             listed = "; ".join(f"{e.name} ({e.name_en or e.type}, {e.id})"
                                for e in several[:AMBIGUOUS_SHOWN])
             more = f"; and {len(several) - AMBIGUOUS_SHOWN} more" if len(several) > AMBIGUOUS_SHOWN else ""
-            raise ArchiveError(f"{name!r} could be {len(several)} entities: {listed}{more}. "
-                               f"Give a fuller name or an id")
+            raise AmbiguousName(f"{name!r} could be {len(several)} entities: {listed}{more}. "
+                                f"Give a fuller name or an id", name, list(several))
         close = catalogue.closest(name, kind)
         hint = "; closest: " + ", ".join(f"{e.name} ({e.name_en or e.type})" for e in close) if close else ""
-        raise ArchiveError(f"no {kind or 'entity'} named {name!r}{hint}")
+        raise NotFound(f"no {kind or 'entity'} named {name!r}{hint}")
 
     def _discovered_by_name(self, name: str, kind: str | None) -> Entity | None:
         from archive.entities.keys import exact_key, name_tokens, variant_key
@@ -207,9 +241,10 @@ class Archive:
                     return entity
         return None
 
-    def entities(self, kind: str | None = None, limit: int = 20) -> dict[str, list[dict]]:
-        """The most mentioned entities of the archive: {type: [{"id", "name", "count"}]}, count
-        = articles mentioning the entity."""
+    def entities(self, kind: str | None = None, limit: int = 20) -> EntityCounts:
+        """The ``limit`` (≥ 1) most mentioned entities of each type (or of ``kind`` alone):
+        type → [EntityCount(id, name, count)], count = articles mentioning the entity."""
+        kind, limit = _kind(kind), _count("limit", limit, 1)
         with self._searcher.pinned():
             facets = self._searcher.facet_index()
             counts = facets.article_counts(self._searcher.docs("kind", "passage"))
@@ -217,14 +252,16 @@ class Archive:
                                                types=(kind,) if kind else TYPES)
 
     def entity(self, name: str, kind: str | None = None, samples: int = 3,
-               related: int = 5) -> dict:
+               related: int = 5) -> EntityPage:
         """An entity's page: names (catalogue and spellings seen here), article count, the
-        entities most often mentioned in the same articles, and sample passages."""
+        ``related`` entities of each type most often mentioned in the same articles, and
+        ``samples`` passages. NotFound or AmbiguousName as for ``resolve_entity``."""
+        samples, related = _count("samples", samples, 0), _count("related", related, 0)
         entity = self.resolve_entity(name, kind)
         with self._searcher.pinned() as searcher:
             return self._entity_page(entity, searcher, samples, related)
 
-    def _entity_page(self, entity: Entity, searcher, samples: int, related: int) -> dict:
+    def _entity_page(self, entity: Entity, searcher, samples: int, related: int) -> EntityPage:
         facets = self._searcher.facet_index()
         articles = sorted(facets.articles_with(self._searcher.docs("entities", entity.id)))
         seen: list[str] = []
@@ -236,20 +273,21 @@ class Archive:
         passages = set().union(*(self._searcher.docs("doc_id", a) for a in articles))
         co_counts = facets.article_counts(passages)
         co_counts.pop(entity.id, None)
-        passages = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0)
-        return {**entity.to_dict(), "parent": entity.parent, "names_seen": seen,
-                "articles": len(articles),
-                "co_mentions": self._searcher.top_entities(co_counts, limit=related),
-                "passages": [hit.to_dict() for hit in passages.hits]}
+        hits = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0).hits \
+            if samples else []
+        co_mentions = self._searcher.top_entities(co_counts, limit=related) if related \
+            else EntityCounts({kind: [] for kind in TYPES})
+        return EntityPage(entity, seen, len(articles), co_mentions, hits)
 
-    def article(self, doc_id: str) -> dict:
+    def article(self, doc_id: str) -> ArticleView:
         """One article as indexed: its fields (title, date, source, url) and its passages in
         order, each with its text, its character span in the cleaned article and the entity
-        mentions inside it (offsets into the passage's text). ArchiveError if there is none."""
+        mentions inside it (offsets into the passage's text). NotFound if there is none."""
+        doc_id = _text("doc_id", doc_id)
         with self._searcher.pinned() as searcher:
             stored = self.store.article(doc_id, searcher)
             if stored is None:
-                raise ArchiveError(f"no article with id {doc_id!r} in the index at {self.path}")
+                raise NotFound(f"no article with id {doc_id!r} in the index at {self.path}")
             stored_fields = map(searcher.stored_fields, self._searcher.docs("doc_id", doc_id))
             passages = sorted((f for f in stored_fields if f.get("kind") == "passage"),
                               key=lambda p: p["position"])
@@ -261,19 +299,68 @@ class Archive:
             text[passage["start"]:passage["end"]] = passage["text"]
         mentions = self.tagger.tag("".join(text))
         inside = mentions_by_span(mentions)
-        return {
-            "doc_id": doc_id, **{k: stored.get(k) for k in ("title", "date", "source", "url")},
-            "passages": [{
-                "position": p["position"], "start": p["start"], "end": p["end"], "text": p["text"],
-                "entities": [{**m.to_dict(), "start": m.start - p["start"], "end": m.end - p["start"]}
-                             for m in inside(p["start"], p["end"])],
-            } for p in passages]}
+        return ArticleView(
+            doc_id, stored.get("title"), stored.get("date"), stored.get("source"),
+            stored.get("url"),
+            [ArticlePassage(p["position"], p["start"], p["end"], p["text"],
+                            [replace(m, start=m.start - p["start"], end=m.end - p["start"])
+                             for m in inside(p["start"], p["end"])])
+             for p in passages])
 
     def tag(self, text: str) -> list[Mention]:
         """Entity mentions in any text, offsets into ``text`` as given."""
-        return self.tagger.fresh().tag(text)
+        return self.tagger.fresh().tag(_text("text", text))
+
+    # -- changing and counting ------------------------------------------------------------------
+
+    def add(self, records: Iterable[Article | Mapping[str, Any]], progress: Progress | None = None,
+            workers: int | None = None) -> IndexReport:
+        """Index articles given in Python: Articles, or dicts with the JSON reader's fields
+        (``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``). An id already in
+        the index is replaced when its content differs (``updated``) and left as it is when it
+        does not (``unchanged``); nothing else is removed. A record without ``id`` or ``text``
+        is reported in ``errors`` (with its position, from 1) and the rest are indexed. Added
+        articles stay until ``delete`` removes them or a ``rebuild`` replaces the index: a
+        later ``index`` of files keeps them. ArchiveError when another build is writing."""
+        articles, errors = _given_articles(records)
+        with _user_errors(self.path), write_lock(self.path):
+            report = build(self.store, [], self.analyzer, self.tagger, progress=progress,
+                           workers=workers, given=articles)
+        report.errors[:0] = errors
+        return report
+
+    def delete(self, ids: str | Iterable[str]) -> int:
+        """Remove the articles with these ids (one id or several), in one commit; returns how
+        many were in the index (ids it does not hold are ignored). A later ``index`` of the
+        files they came from adds them again. ArchiveError when another build is writing."""
+        wanted = [ids] if isinstance(ids, str) else list(ids)
+        for doc_id in wanted:
+            _text("ids", doc_id)
+        with _user_errors(self.path), write_lock(self.path):
+            indexed = self.store.manifest()
+            held = [doc_id for doc_id in dict.fromkeys(wanted) if doc_id in indexed]
+            if held:
+                self.store.write(iter(()), delete=held)
+        return len(held)
+
+    def stats(self) -> Stats:
+        """How much the index holds: articles, passages, distinct entities mentioned (also by
+        type), and how it was built (its stemmer)."""
+        with self._searcher.pinned():
+            passages = self._searcher.docs("kind", "passage")
+            counts = self._searcher.facet_index().article_counts(passages)
+            by_type: dict[str, int] = {kind: 0 for kind in TYPES}
+            for entity_id in counts:
+                kind = self.tagger.entity_type(entity_id)
+                if kind in by_type:
+                    by_type[kind] += 1
+            return Stats(articles=len(self._searcher.docs("kind", "article")),
+                         passages=len(passages), entities=sum(by_type.values()),
+                         entities_by_type=by_type, path=str(self.path),
+                         stemmer=self.store.settings().get("stemmer", DEFAULT_STEMMER))
 
     def close(self) -> None:
+        """Close the index's files (also on leaving a ``with`` block)."""
         self.store.close()
 
     def __enter__(self) -> "Archive":
@@ -291,12 +378,91 @@ def _user_errors(path: Path):
     installed) as ArchiveError."""
     try:
         yield
+    except StoreBusy as error:
+        raise IndexBusy(str(error)) from None
+    except StoreDamaged as error:
+        raise DamagedIndex(str(error)) from None
     except (IndexError_, StemmerUnavailable) as error:
         raise ArchiveError(str(error)) from None
     except OSError as error:
         where = error.filename or path
         raise ArchiveError(f"cannot use the index at {path}: {where}: "
                            f"{error.strerror or error}") from None
+
+
+def _count(name: str, value: object, minimum: int) -> int:
+    """``value`` as a count of at least ``minimum``; ValueError naming the argument if not."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, not {value}")
+    return value
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _kind(kind: str | None) -> str | None:
+    """An entity type by its name or its short name (``org``); ValueError for another."""
+    if kind is None:
+        return None
+    if kind not in FILTER_TYPES:
+        raise ValueError(f"unknown entity type {kind!r}; use one of {', '.join(FILTER_TYPES)}")
+    return FILTER_TYPES[kind]
+
+
+def _filters(filters: Mapping[str, str | Iterable[str]] | None) -> dict[str, list[str]]:
+    """``{type: names}`` with ``org`` read as ``organization`` and a single string as one name
+    (not as its letters)."""
+    if filters is None:
+        return {}
+    if not isinstance(filters, Mapping):
+        raise ValueError(f"filters must map an entity type to names, not {type(filters).__name__}")
+    merged: dict[str, list[str]] = {}
+    for key, names in filters.items():
+        try:
+            kind = _kind(key)
+        except ValueError as error:
+            raise ValueError(f"filters: {error}") from None
+        listed = [names] if isinstance(names, str) else list(names)
+        for name in listed:
+            _text(f"filters[{key!r}]", name)
+        merged.setdefault(kind or key, []).extend(listed)
+    return merged
+
+
+def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[list[Article], list]:
+    """Records given to ``Archive.add`` as Articles (origin ADDED_ORIGIN), and the problems of
+    those that are none (a ReadError each, its line the record's position)."""
+    from archive.records import ReadError
+
+    if isinstance(records, (Article, Mapping)):
+        records = [records]
+    articles: list[Article] = []
+    errors: list[ReadError] = []
+    seen: set[str] = set()
+    for position, record in enumerate(records, start=1):
+        try:
+            if isinstance(record, Article):
+                article = record
+            elif isinstance(record, Mapping):
+                article = _article_from_record(Path(ADDED_ORIGIN), dict(record))
+            else:
+                raise ValueError(f"a record must be an Article or a dict, not "
+                                 f"{type(record).__name__}")
+        except ValueError as error:
+            errors.append(ReadError(ADDED_ORIGIN, str(error), position))
+            continue
+        if article.id in seen:
+            errors.append(ReadError(ADDED_ORIGIN, f"duplicate article id {article.id!r}; "
+                                                  f"skipped", position))
+            continue
+        seen.add(article.id)
+        articles.append(replace(article, origin=ADDED_ORIGIN))
+    return articles, errors
 
 
 def _open_for_rewrite(path: Path, stemmer: str) -> Store:

@@ -55,7 +55,8 @@ def _progress_bar(label: str, verbose: bool = False):
     return bar, update
 
 
-def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None):
+def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None,
+           csv_map=None):
     from archive.api import Archive
     from archive.store import Store
 
@@ -63,10 +64,10 @@ def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, work
     try:
         if rebuild or not Store.exists(path):
             archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update,
-                                              workers=workers)
+                                              workers=workers, csv_map=csv_map)
         else:
             archive = Archive.open(path)
-            report = archive.index(paths, progress=update, workers=workers)
+            report = archive.index(paths, progress=update, workers=workers, csv_map=csv_map)
     finally:
         if bar is not None:
             bar.render_finish()
@@ -107,6 +108,27 @@ def _open_for_search(index: str | None):
 def _report_errors(report) -> None:
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
+    for problem in report.unreadable_dates:
+        click.echo(f"warning: {problem}; it is left out by --from/--to", err=True)
+
+
+def _csv_map(ctx, param, values) -> dict[str, str]:
+    """``--csv-map text=body --csv-map title=headline`` (or ``text=body,title=headline``) as
+    {field: column}."""
+    from archive.formats import FIELDS
+
+    mapping: dict[str, str] = {}
+    for value in values:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            name, sep, column = pair.partition("=")
+            name = name.strip().lower()
+            if not sep or not column.strip():
+                raise click.BadParameter(f"{pair!r}: write FIELD=COLUMN, e.g. text=body")
+            if name not in FIELDS:
+                raise click.BadParameter(f"{name!r} is no article field; use one of "
+                                         f"{', '.join(FIELDS)}")
+            mapping[name] = column.strip()
+    return mapping
 
 
 class ArchiveGroup(click.Group):
@@ -171,14 +193,23 @@ def _log_notices() -> None:
               help="Progress lines on stderr even when it is not a terminal.")
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes that analyse and tag articles [default: cores, up to 4].")
-def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers):
+@click.option("--csv-map", "csv_map", multiple=True, metavar="FIELD=COLUMN", callback=_csv_map,
+              help="Read a CSV column under another name: --csv-map text=body "
+                   "(repeatable, or text=body,title=headline).")
+def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers, csv_map):
     """Index articles from PATHS (files or folders, searched recursively).
 
     \b
     Formats:   .txt (title = first line, id = file name without extension, or the path
                      under the folder given when two files share a name: 2024/report)
                .jsonl / .json (records with id, title, text, optional date, source, url)
+               .html / .htm (a saved page: its main text, title, date, address, site)
+               .rss / .atom / .xml (a feed: one article per entry)
+               .csv / .tsv (a header row: id, text, optional title, date, source, url;
+                     other column names with --csv-map text=body)
     Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1256.
+    Dates:     ISO, RFC 2822, 19/10/2024, "2 نوفمبر 2024", "٢ تشرين الثاني ٢٠٢٤"; an article
+               whose date cannot be read is indexed and named in a warning.
 
     Runs again only over what changed: new or edited articles are (re)indexed, articles whose
     file is gone are removed. A file that cannot be read is reported on stderr with the reason;
@@ -187,7 +218,7 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
     """
     paths = list(paths) or [_default_corpus()]
     path = index_path or _default_index()
-    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers)
+    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers, csv_map)
     archive.close()
     _report_errors(report)
     if as_json:
@@ -285,10 +316,10 @@ TYPE_LABELS = {"person": "People", "place": "Places", "organization": "Organizat
                "weapon": "Weapons"}
 
 
-def _print_facets(facets: dict) -> None:
+def _print_facets(facets) -> None:
     for kind, rows in facets.items():
         if rows:
-            listed = ", ".join(f"{row['name']} ({row['count']})" for row in rows)
+            listed = ", ".join(f"{row.name} ({row.count})" for row in rows)
             click.echo(f"{TYPE_LABELS[kind]}: {listed}")
 
 
@@ -304,12 +335,12 @@ def entities_command(index_path, kind, limit, as_json):
     archive = _open_for_search(index_path)
     top = archive.entities(kind=kind, limit=limit)
     if as_json:
-        _echo_json(top)
+        _echo_json(top.to_dict())
         return
     for kind_name, rows in top.items():
         click.echo(click.style(TYPE_LABELS[kind_name], bold=True))
         for row in rows:
-            click.echo(f"  {row['count']:>5}  {row['name']}  [{row['id']}]")
+            click.echo(f"  {row.count:>5}  {row.name}  [{row.id}]")
 
 
 @main.command("entity")
@@ -326,18 +357,18 @@ def entity_command(name, index_path, kind, as_json):
     archive = _open_for_search(index_path)
     page = archive.entity(name, kind=kind)
     if as_json:
-        _echo_json(page)
+        _echo_json(page.to_dict())
         return
-    title = f"{page['name']} ({page['name_en']})" if page["name_en"] else page["name"]
-    click.echo(click.style(title, bold=True) + f"  [{page['id']}, {page['type']}]")
-    if page["aliases"]:
-        click.echo("Also written: " + "، ".join(page["aliases"][:12]))
-    if page["names_seen"]:
-        click.echo("Seen here as: " + "، ".join(page["names_seen"]))
-    click.echo(f"Mentioned in {page['articles']} article{'s' if page['articles'] != 1 else ''}.")
-    _print_facets({k: v for k, v in page["co_mentions"].items()})
-    for hit in page["passages"]:
-        click.echo("\n  " + _shorten(hit["text"], 300) + click.style(f"  ({hit['doc_id']})", dim=True))
+    title = f"{page.name} ({page.name_en})" if page.name_en else page.name
+    click.echo(click.style(title, bold=True) + f"  [{page.id}, {page.type}]")
+    if page.aliases:
+        click.echo("Also written: " + "، ".join(page.aliases[:12]))
+    if page.names_seen:
+        click.echo("Seen here as: " + "، ".join(page.names_seen))
+    click.echo(f"Mentioned in {page.articles} article{'s' if page.articles != 1 else ''}.")
+    _print_facets(page.co_mentions)
+    for hit in page.passages:
+        click.echo("\n  " + _shorten(hit.text, 300) + click.style(f"  ({hit.doc_id})", dim=True))
 
 
 @main.command("article")
@@ -353,14 +384,14 @@ def article_command(doc_id, index_path, as_json):
     archive = _open_for_search(index_path)
     article = archive.article(doc_id)
     if as_json:
-        _echo_json(article)
+        _echo_json(article.to_dict())
         return
-    click.echo(click.style(article["title"] or doc_id, bold=True))
-    meta = " · ".join(x for x in (doc_id, article["date"], article["source"], article["url"]) if x)
+    click.echo(click.style(article.title or doc_id, bold=True))
+    meta = " · ".join(x for x in (doc_id, article.date, article.source, article.url) if x)
     click.echo(click.style(meta, dim=True))
-    for passage in article["passages"]:
-        spans = [[m["start"], m["end"]] for m in passage["entities"]]
-        click.echo("\n" + _with_highlights(passage["text"], spans))
+    for passage in article.passages:
+        spans = [[m.start, m.end] for m in passage.entities]
+        click.echo("\n" + _with_highlights(passage.text, spans))
 
 
 @main.command("serve")

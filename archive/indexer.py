@@ -27,12 +27,15 @@ from typing import Callable, Container, Iterable, Iterator
 
 from archive.arabic import Analyzer
 from archive.cleaning import clean
+from archive.dates import iso_day
+from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
 from archive.store import ManifestEntry, PassageDoc, Store, add_article
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
+GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
 log = logging.getLogger("archive")
 
 # An article this long (a book, a whole feed pasted as one text) gets a notice before it is
@@ -44,8 +47,29 @@ LARGE_ARTICLE_CHARS = 1_000_000
 MAX_ARTICLE_CHARS = 50_000_000
 
 
+@dataclass(frozen=True)
+class UnreadableDate:
+    """An article (re)indexed with a date archive.dates cannot read: it is left out by date
+    filters and counted under no month until its date is fixed."""
+
+    id: str
+    path: str
+    date: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: article {self.id!r}: cannot read the date {self.date!r}"
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "path": self.path, "date": self.date}
+
+
 @dataclass
 class IndexReport:
+    """What a build did: articles added, updated, removed and left unchanged, passages written,
+    the time it took, the files or records that could not be read (``errors``), and, among the
+    articles it (re)indexed, those with no date (``undated``) or a date that cannot be read
+    (``unreadable_dates``)."""
+
     added: int = 0
     updated: int = 0
     removed: int = 0
@@ -53,9 +77,13 @@ class IndexReport:
     passages: int = 0
     seconds: float = 0.0
     errors: list[ReadError] = field(default_factory=list)
+    undated: int = 0
+    unreadable_dates: list[UnreadableDate] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """No file or record failed to read (an unreadable date is indexed, so it is no
+        failure)."""
         return not self.errors
 
     def summary(self) -> str:
@@ -63,15 +91,21 @@ class IndexReport:
         text = (f"indexed {articles} article{'s' if articles != 1 else ''} "
                 f"({self.passages} passages) in {self.seconds:.1f} s: {self.added} new, "
                 f"{self.updated} changed, {self.unchanged} unchanged, {self.removed} removed")
+        if self.unreadable_dates:
+            count = len(self.unreadable_dates)
+            text += f"; {count} with a date that cannot be read (left out by date filters)"
         if self.errors:
             text += f"; {len(self.errors)} failed (see above)"
         return text
 
     def to_dict(self) -> dict:
+        """The JSON of ``archive index --json``."""
         return {
             "added": self.added, "updated": self.updated, "removed": self.removed,
             "unchanged": self.unchanged, "passages": self.passages,
             "seconds": round(self.seconds, 3), "errors": [str(e) for e in self.errors],
+            "undated": self.undated,
+            "unreadable_dates": [d.to_dict() for d in self.unreadable_dates],
         }
 
 
@@ -172,6 +206,14 @@ class Plan:
     paths: list[str]
     todo: list[int] = field(default_factory=list)  # ascending
     delete: list[str] = field(default_factory=list)
+    options: ReadOptions | None = None  # how the files are read (both passes alike)
+    given: list[Article] | None = None  # articles given in Python (Archive.add), not read
+
+    def read(self, result: ReadResult) -> Iterator[Article]:
+        """The articles of this build, in the same order on every pass."""
+        if self.given is not None:
+            return iter(self.given)
+        return iter_articles(self.paths, result, self.options)
 
     def analysed(self, analyzer: Analyzer, tagger, first: int = 0,
                  last: int | None = None) -> Iterator[Analysed]:
@@ -181,7 +223,7 @@ class Plan:
             return
         wanted = set(self.todo)
         last = self.todo[-1] if last is None else last
-        for ordinal, raw in enumerate(iter_articles(self.paths, ReadResult())):
+        for ordinal, raw in enumerate(self.read(ReadResult())):
             if ordinal > last:
                 break
             if ordinal >= first and ordinal in wanted:
@@ -192,14 +234,17 @@ class Plan:
 
 
 def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
-               report: IndexReport) -> Plan:
+               report: IndexReport, options: ReadOptions | None = None,
+               given: list[Article] | None = None) -> Plan:
     """First pass: read and hash every article and compare with the manifest. Counts and
     errors (files, records, duplicate ids: the first article with an id wins, later ones are
-    reported, not silently merged) go into ``report``."""
+    reported, not silently merged) go into ``report``, and so do the articles to (re)index
+    that have no readable date. With ``given`` (articles from Python), those are the build's
+    articles, and nothing else is removed."""
     read = ReadResult()
-    plan = Plan(paths)
+    plan = Plan(paths, options=options, given=given)
     origins: dict[str, str] = {}  # id -> the file it was first read from
-    for ordinal, article in enumerate(iter_articles(paths, read)):
+    for ordinal, article in enumerate(plan.read(read)):
         first = origins.get(article.id)
         if first is not None:
             read.errors.append(ReadError(article.origin, f"duplicate article id {article.id!r} "
@@ -214,6 +259,7 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
         entry = manifest.get(article.id)
         if entry is None or entry.hash != article.content_hash:
             plan.todo.append(ordinal)
+            _check_date(article, report)
             report.updated += entry is not None
             report.added += entry is None
             if entry is not None:
@@ -221,6 +267,8 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
         else:
             report.unchanged += 1
     report.errors.extend(read.errors)
+    if given is not None:
+        return plan
     failed_files = {read.real.get(e.path) or real_path(e.path) for e in read.errors}
     read_ok = {read.real[f] for f in read.files} - failed_files
     stale = stale_ids(manifest, origins.keys(), read_ok)
@@ -229,24 +277,37 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
     return plan
 
 
+def _check_date(article: Article, report: IndexReport) -> None:
+    """Count an article with no date, list one whose date (given, or written in its text and
+    found by cleaning) cannot be read."""
+    written = article.date or clean(article).date
+    if not written:
+        report.undated += 1
+    elif iso_day(written) is None:
+        report.unreadable_dates.append(UnreadableDate(article.id, article.origin, written))
+
+
 def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],
               read_ok: set[str]) -> list[str]:
     """Indexed articles that are no more: their file is gone, or it was read cleanly this time
     and no longer holds them."""
     return [doc_id for doc_id, entry in manifest.items()
-            if doc_id not in current and (entry.origin in read_ok or not Path(entry.origin).exists())]
+            if doc_id not in current and entry.origin != GIVEN_ORIGIN
+            and (entry.origin in read_ok or not Path(entry.origin).exists())]
 
 
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
           progress: Progress | None = None, workers: int | None = None,
-          replace: dict | None = None) -> IndexReport:
+          replace: dict | None = None, options: ReadOptions | None = None,
+          given: list[Article] | None = None) -> IndexReport:
     """Update the index from ``paths``; with ``replace`` (the new settings), rebuild it: every
-    article is analysed again and the commit drops all the index held. The caller holds the
-    store's write lock."""
+    article is analysed again and the commit drops all the index held. ``options``: how to
+    read the files (a CSV column map). ``given``: articles to index instead of reading
+    ``paths`` (nothing else is removed). The caller holds the store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
     manifest = {} if replace is not None else store.manifest()
-    plan = plan_build([str(p) for p in paths], manifest, report)
+    plan = plan_build([str(p) for p in paths], manifest, report, options, given)
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
         _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)

@@ -14,7 +14,8 @@ indexed and the replacement reported with its line.
 
 Formats: ``.txt`` (title = first non-empty line, id = file name without extension, or the path
 relative to the indexed folder when several files share a name) and ``.jsonl``/``.json`` (one
-article per record: ``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``).
+article per record: ``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``); HTML
+pages, RSS/Atom feeds and CSV files through the modules registered in ``archive.formats``.
 Encodings: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1256.
 """
 
@@ -29,11 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from archive import formats
+from archive.formats import ReadOptions
 from archive.records import Article, ReadError, ReadResult, has_surrogates, scrub_surrogates
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".jsonl", ".json")
-SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
+SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + formats.suffixes()  # formats: HTML, feeds, CSV
 OPTIONAL_FIELDS = ("date", "source", "url")
 
 
@@ -67,7 +70,7 @@ def find_files(paths: Iterable[str | os.PathLike]) -> list[Found]:
             candidates = sorted(_walk(path), key=lambda f: f.path)
         elif path.is_file():
             problem = None if path.suffix.lower() in SUFFIXES else (
-                f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .json")
+                f"unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(SUFFIXES)}")
             candidates = [Found(path, path.parent, problem, real_path(path))]
         else:
             candidates = [Found(path, path, "no such file or folder", str(path.absolute()))]
@@ -149,12 +152,20 @@ def text_ids(found: list[Found]) -> dict[Path, str]:
     """The id of each .txt file: its name without extension, or, when several files share that
     name (2024/report.txt and 2025/report.txt), its path relative to the folder it was found
     under, without extension ("2024/report")."""
-    texts = [f for f in found if f.problem is None and f.path.suffix.lower() in TEXT_SUFFIXES]
+    texts = [f for f in found if f.problem is None and _one_per_file(f.path)]
     stems = Counter(f.path.stem for f in texts)
     # A file name that is not UTF-8 arrives with surrogate escapes: U+FFFD in the id instead.
     return {f.path: scrub_surrogates(f.path.stem if stems[f.path.stem] == 1
                                      else f.path.relative_to(f.root).with_suffix("").as_posix())
             for f in texts}
+
+
+def _one_per_file(path: Path) -> bool:
+    """A file that is one article, named after the file: text, or a format such as HTML."""
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return True
+    found = formats.format_for(path)
+    return found is not None and found.one_per_file
 
 
 def decode(data: bytes) -> str:
@@ -195,9 +206,12 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> ReadResult:
     return result
 
 
-def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult) -> Iterator[Article]:
+def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult,
+                  options: ReadOptions | None = None) -> Iterator[Article]:
     """The articles under ``paths`` one at a time, in a fixed order (files sorted, records in
-    file order); files looked at and errors are appended to ``result`` as they are met."""
+    file order); files looked at and errors are appended to ``result`` as they are met.
+    ``options``: how to read formats that need it (a CSV column map)."""
+    options = options or ReadOptions()
     found = find_files(paths)
     ids = text_ids(found)
     for candidate in found:
@@ -208,7 +222,10 @@ def iter_articles(paths: Iterable[str | os.PathLike], result: ReadResult) -> Ite
             result.errors.append(ReadError(str(path), candidate.problem))
             continue
         try:
-            if _streams(path):
+            registered = formats.format_for(path)
+            if registered is not None:
+                records = _format_records(registered, path, ids.get(path), options)
+            elif _streams(path):
                 records = _stream_lines(path)
             else:
                 text = decode(path.read_bytes())
@@ -230,6 +247,24 @@ def _streams(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(4096)
     return not head.startswith((b"\xff\xfe", b"\xfe\xff")) and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
+def _format_records(registered: formats.Format, path: Path, article_id: str | None,
+                    options: ReadOptions) -> Iterator[tuple[int | None, object]]:
+    """A registered format's records; a one-article file's record gets the file's id. A
+    parser's own failure on a broken file is that file's error, not the build's."""
+    data = path.read_bytes()
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unreadable("binary file (contains NUL bytes), not text")
+    try:
+        for number, record in registered.records(path, data, options):
+            if article_id is not None and isinstance(record, dict):
+                record = {**record, "id": article_id}
+            yield number, record
+    except (OSError, Unreadable):
+        raise
+    except Exception as error:  # third-party parsers raise many types on untrusted input
+        yield None, ValueError(f"cannot be read as {registered.name}: {error}")
 
 
 def _stream_lines(path: Path) -> Iterator[tuple[int | None, object]]:

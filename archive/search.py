@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from whoosh import query as wq
@@ -23,6 +24,7 @@ from archive.dates import iso_day, within
 from archive.entities.catalogue import TYPES, Entity
 from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, parse
+from archive.results import EntityCounts, hits_dataframe
 from archive.postings import term_docs
 from archive.records import scrub_surrogates
 from archive.store import Store, passage_filter
@@ -43,6 +45,11 @@ MAX_QUERY_WORDS = 32
 
 @dataclass
 class Hit:
+    """One ranked passage: its rank and score, its article's id, title, date (as written) and
+    source, the passage's text exactly as the article has it, the ``[start, end)`` character
+    spans of the query's matches in it, its position in the article, and the entities it
+    mentions (``{"id", "type", "name"}``)."""
+
     rank: int
     score: float
     doc_id: str
@@ -56,6 +63,7 @@ class Hit:
     url: str | None = None  # the article's link, as indexed
 
     def to_dict(self) -> dict:
+        """The JSON of one result of ``archive search --json``."""
         return {
             "rank": self.rank, "score": round(self.score, 4), "doc_id": self.doc_id,
             "title": self.title, "date": self.date, "source": self.source, "url": self.url,
@@ -66,27 +74,42 @@ class Hit:
 
 @dataclass
 class SearchResults:
+    """One page of a search: the query, how many passages match in all (``total``), the page
+    and its size, the page's hits (iterate the results, or ``.hits``; ``len()`` is the number
+    of hits on this page), the facets (entities by type with article counts, over all hits),
+    suggestions when nothing matched, and the hits' articles by month when asked for."""
+
     query: str
     total: int
     page: int
     limit: int
     hits: list[Hit]
-    facets: dict[str, list[dict]] = field(default_factory=dict)
+    facets: EntityCounts = field(default_factory=EntityCounts)
     docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
     suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
     months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
     notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size)
 
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
     def to_dict(self) -> dict:
-        out = {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
-               "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions}
-        if self.notices:
-            out["notices"] = self.notices
-        if self.months:
-            out["months"] = self.months
-        if self.facets:
-            out["facets"] = self.facets
-        return out
+        """The JSON of ``archive search --json``: every key always present (``facets`` lists
+        every type, empty with ``facets=0``; ``months`` is empty unless asked for; ``notices``
+        says what was done to the query, such as cutting it to size)."""
+        return {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
+                "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions,
+                "months": self.months, "notices": self.notices,
+                "facets": {kind: [e.to_dict() for e in self.facets.get(kind, [])]
+                           for kind in TYPES}}
+
+    def to_dataframe(self):
+        """This page's hits as a pandas DataFrame (needs the ``pandas`` extra), one row per
+        hit; see ``archive.results.hits_dataframe`` for the columns."""
+        return hits_dataframe(self.hits)
 
 
 @dataclass
@@ -193,9 +216,10 @@ class Searcher:
         self._fresh()
         return self._known
 
-    def top_entities(self, counts, limit: int = 10, types=TYPES) -> dict[str, list[dict]]:
+    def top_entities(self, counts, limit: int = 10, types=TYPES) -> EntityCounts:
         """The ``limit`` most counted entities of each type, described."""
-        return top_by_type(counts, self.tagger.entity_type, self.describer(), limit, types)
+        return EntityCounts.from_rows(
+            top_by_type(counts, self.tagger.entity_type, self.describer(), limit, types))
 
     def _known(self, entity_id: str) -> Entity | None:
         known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)

@@ -85,6 +85,8 @@ def create_app(archive: Archive) -> FastAPI:
                 return function(*args, **kwargs)
             except ArchiveError as error:
                 raise ApiError(status, hide_paths(str(error))) from None
+            except ValueError as error:  # an argument the API refuses (archive.api validates)
+                raise ApiError(400, hide_paths(str(error))) from None
 
     app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
@@ -217,16 +219,16 @@ def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None
     @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
     def api_entities(type: Annotated[str | None, Query(pattern="^(" + "|".join(TYPES) + ")$")] = None,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 20):
-        return call(archive.entities, kind=type, limit=limit)
+        return call(archive.entities, kind=type, limit=limit).to_dict()
 
     @app.get("/api/entities/{entity_id}", summary="An entity's page (archive entity --json)")
     def api_entity(entity_id: str):
-        return call(archive.entity, entity_id, status=404)
+        return call(archive.entity, entity_id, status=404).to_dict()
 
     @app.get("/api/articles/{doc_id:path}",
              summary="An article as indexed, passages and mentions (archive article --json)")
     def api_article(doc_id: str):
-        return call(archive.article, doc_id, status=404)
+        return call(archive.article, doc_id, status=404).to_dict()
 
     @app.post("/api/tag", summary="Entity mentions in a text (archive tag --json)")
     async def api_tag(request: Request,
@@ -349,14 +351,14 @@ def _add_pages(app: FastAPI, archive: Archive, call) -> None:
 
     @app.get("/articles/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, doc_id: str):
-        article = call(archive.article, doc_id, status=404)
+        article = call(archive.article, doc_id, status=404).to_dict()
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "article": article, "type_labels": TYPE_LABELS, "source_link": safe_link(article["url"]),
             "segments": [_segments(p["text"], p["entities"]) for p in article["passages"]]})
 
     @app.get("/entities/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, entity_id: str):
-        entity = call(archive.entity, entity_id, samples=10, related=8, status=404)
+        entity = call(archive.entity, entity_id, samples=10, related=8, status=404).to_dict()
         param = PARAM_OF_TYPE[entity["type"]]
         timeline = call(archive.search, "", filters={entity["type"]: [entity["id"]]}, facets=0,
                         limit=1, months=True)

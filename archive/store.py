@@ -110,6 +110,10 @@ class IndexBusy(IndexError_):
     """Another build holds the index's write lock."""
 
 
+class IndexDamaged(IndexError_):
+    """The index's files cannot be read as an index."""
+
+
 OPEN_ATTEMPTS = 20  # commits that may land while one searcher opens before we give up
 LOCK_POLL = 0.2  # seconds between two tries for the write lock when waiting for it
 
@@ -120,9 +124,9 @@ def check_folder(path: Path) -> None:
         raise IndexError_(f"{path} is a file, not an index folder; choose another --index")
 
 
-def damaged(path: Path, error: BaseException) -> IndexError_:
+def damaged(path: Path, error: BaseException) -> IndexDamaged:
     reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    return IndexError_(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
+    return IndexDamaged(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
                        f"`archive index --rebuild --index {path} PATH`")
 
 

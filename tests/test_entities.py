@@ -92,8 +92,8 @@ def test_a_facet_count_is_the_articles_a_filter_keeps(seed_archive):
     results = seed_archive.search("صواريخ", facets=50)
     for kind, rows in results.facets.items():
         for row in rows[:3]:
-            kept = seed_archive.search("صواريخ", limit=1000, filters={kind: [row["id"]]}, facets=0)
-            assert len({h.doc_id for h in kept.hits}) == row["count"]
+            kept = seed_archive.search("صواريخ", limit=1000, filters={kind: [row.id]}, facets=0)
+            assert len({h.doc_id for h in kept.hits}) == row.count
 
 
 def test_facet_counts_survive_a_missing_or_damaged_facets_file(seed_index, tmp_path):

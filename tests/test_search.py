@@ -182,6 +182,6 @@ def test_a_repeated_query_sees_what_was_indexed_in_between(tmp_path, small):
     after = small.search("كورسك", facets=5)
     assert after.total == before.total + 1
     assert "late" in doc_ids(after)
-    kursk = lambda results: next(f["count"] for f in results.facets["place"]  # noqa: E731
-                                 if f["name"] == "كورسك")
+    kursk = lambda results: next(f.count for f in results.facets["place"]  # noqa: E731
+                                 if f.name == "كورسك")
     assert kursk(after) == kursk(before) + 1
