@@ -14,7 +14,8 @@ as in Larkey's light10 and Lucene's ArabicStemmer. A bare ب ك ل ف cannot be 
 letter by rule (بكورسك is ب + كورسك, but كورسك is not ك + ورسك), so it is stripped only with
 evidence: the remainder is a known word (data/clitic_exceptions.txt and the entity catalogue), or
 it is attested at least as often as the whole word in the context, which is the article being
-indexed or, at query time, the index itself (see ``Context``).
+indexed or, at query time, the index itself (see ``Context``) — unless the whole form is
+attested more often than the stripped one (a name the archive holds whole, بندي, is not ب + ندي).
 """
 
 from __future__ import annotations
@@ -159,14 +160,24 @@ def prefix_readings(form: str) -> tuple[Reading, ...]:
 
 
 class Context:
-    """Where the evidence for a bare clitic comes from: how often a stem is attested."""
+    """Where the evidence for a bare clitic comes from: how often a stem, and a whole
+    (normalized) form, is attested."""
 
     def count(self, stem: str) -> int:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def form_count(self, form: str) -> int:
+        """How often ``form`` itself is attested as an exact term (0 where unknown)."""
+        return 0
+
     def attests(self, stripped: str, whole: str) -> bool:
-        """True when the word without its first letter is attested at least as often as with
-        it (بكورسك beside كورسك: yes; بيونغ beside يونغ, twice to once: no)."""
+        """True when the word without its first letter is the better reading: not when the
+        whole form is attested more often than the stripped one (بندي, a name the archive
+        holds, is not ب + ندي), else when the stripped stem is attested at least as often as
+        the whole word's (بكورسك beside كورسك: yes; بيونغ beside يونغ, twice to once: no)."""
+        whole_forms = self.form_count(whole)
+        if whole_forms and whole_forms > self.form_count(stripped):
+            return False
         found = self.count(strip_suffixes(stripped))
         return found > 0 and found >= self.count(strip_suffixes(whole))
 
@@ -179,21 +190,30 @@ class NoContext(Context):
 class CountContext(Context):
     """Evidence from a text (at index time, the whole article the passage belongs to)."""
 
-    def __init__(self, counts: Counter):
+    def __init__(self, counts: Counter, forms: Counter | None = None):
         self.counts = counts
+        self.forms = forms if forms is not None else Counter()
 
     def count(self, stem: str) -> int:
         return self.counts[stem]
 
+    def form_count(self, form: str) -> int:
+        return self.forms[form]
+
 
 class LookupContext(Context):
-    """Evidence from any counting function (at query time, the index's document frequencies)."""
+    """Evidence from counting functions (at query time, the index's document frequencies of
+    stems and of exact forms)."""
 
-    def __init__(self, count: Callable[[str], int]):
+    def __init__(self, count: Callable[[str], int], form_count: Callable[[str], int] | None = None):
         self._count = count
+        self._form_count = form_count
 
     def count(self, stem: str) -> int:
         return self._count(stem)
+
+    def form_count(self, form: str) -> int:
+        return self._form_count(form) if self._form_count else 0
 
 
 NO_CONTEXT = NoContext()
@@ -297,6 +317,7 @@ class Analyzer:
         """Evidence for bare clitics inside one article: counts of each word's rule-stripped
         stem (what every word is before any evidence is needed)."""
         counts: Counter = Counter()
+        forms: Counter = Counter()
         for span in tokenize(text):
             form, readings = self._word(span.surface)
             settled = form
@@ -305,7 +326,8 @@ class Analyzer:
                     break
                 settled = reading.form
             counts[strip_suffixes(settled)] += 1
-        return CountContext(counts)
+            forms[settled] += 1
+        return CountContext(counts, forms)
 
     def candidates(self, surface: str) -> tuple[set[str], set[str]]:
         """Every exact and stem term this word could have been indexed under, whatever the

@@ -23,7 +23,7 @@ from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.dates import iso_day, within
 from archive.entities.catalogue import TYPES, Entity
 from archive.facets import FacetIndex, top_by_type
-from archive.query import Clause, ParsedQuery, Unit, parse
+from archive.query import Clause, ParsedQuery, Unit, loosen_phrases, parse, phrase_notice
 from archive.results import EntityCounts, hits_dataframe
 from archive.postings import term_docs
 from archive.records import scrub_surrogates
@@ -88,7 +88,8 @@ class SearchResults:
     docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
     suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
     months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
-    notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size)
+    notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size,
+    # a phrase that matched nothing searched as its words)
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -241,7 +242,8 @@ class Searcher:
 
     def _context(self):
         searcher = self._fresh()
-        return LookupContext(lambda stem: searcher.doc_frequency("stem", stem))
+        return LookupContext(lambda stem: searcher.doc_frequency("stem", stem),
+                             lambda form: searcher.doc_frequency("exact", form))
 
     def _unit_query(self, unit: Unit, terms: QueryTerms, context, record: bool):
         analysed = [self.analyzer.term(word, context=context) for word in unit.words]
@@ -345,7 +347,8 @@ class Searcher:
     def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
                 facets: int, dates: tuple, months: bool) -> SearchResults:
         text, notices = bounded_query(text)
-        parsed = parse(text)
+        parsed, loosened = loosen_phrases(parse(text), lambda unit: self._phrase_matches(searcher, unit))
+        notices += [phrase_notice(unit) for unit in loosened]
         q, terms = self.build(parsed)
         restricted = bool(entity_ids) or dates != (None, None)
         if q is None and not restricted:
@@ -372,6 +375,10 @@ class Searcher:
                 found.months = self.months(matched)
             results.months = found.months
         return results
+
+    def _phrase_matches(self, searcher, unit: Unit) -> bool:
+        """Whether some passage holds the phrase ``unit``."""
+        return bool(ranking.hit_set(self._unit_query(unit, QueryTerms(), self._context(), False), searcher))
 
     def _evidence(self, searcher) -> article_evidence.TableEvidence:
         return article_evidence.TableEvidence(lambda field, text: term_docs(searcher, field, text),

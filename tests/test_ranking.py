@@ -148,3 +148,72 @@ def test_more_distinct_words_outrank_one_word_repeated(tmp_path):
     ]) as archive:
         # BM25 alone puts the short passage saying القاهرة four times first.
         assert doc_ids(archive.search("النيل القاهرة"))[:2] == ["distinct", "repeat"]
+
+
+# -- a quoted phrase that matches nothing ----------------------------------------------------
+
+NOVELS = [
+    {"id": "austen", "title": "ت", "text": "رواية الكبرياء والتحامل من تأليف الكاتبة جين أوستن."},
+    {"id": "owner", "title": "ت", "text": "صاحب المكتبة رجل طيب."},
+    {"id": "story", "title": "ت", "text": "قصة قصيرة عن الحب."},
+]
+
+
+def test_a_quoted_phrase_that_matches_nothing_is_searched_as_its_words(tmp_path):
+    with indexed(tmp_path, NOVELS) as archive:
+        results = archive.search('من صاحب "قصة كبرياء وتحامل"؟')
+        assert doc_ids(results)[0] == "austen"
+        assert results.notices == ['no passage has the phrase "قصة كبرياء وتحامل": its words '
+                                   'were searched instead']
+        assert results.to_dict()["notices"] == results.notices
+        hit = results.hits[0]
+        assert [hit.text[s:e] for s, e in hit.highlights] == ["الكبرياء", "والتحامل"]
+
+
+def test_a_quoted_phrase_that_matches_stays_a_phrase(tmp_path):
+    with indexed(tmp_path, NOVELS) as archive:
+        results = archive.search('"الكبرياء والتحامل"')
+        assert doc_ids(results) == ["austen"] and results.notices == []
+        # A negative phrase matching nothing excludes nothing, and is not reported.
+        results = archive.search('قصة -"قصة طويلة"')
+        assert doc_ids(results) == ["story"] and results.notices == []
+        # Words in the wrong order are no phrase: searched as words, said so.
+        results = archive.search('"والتحامل الكبرياء"')
+        assert doc_ids(results) == ["austen"] and len(results.notices) == 1
+
+
+def test_the_cli_prints_the_notice(tmp_path):
+    from conftest import run_cli, write_jsonl
+
+    write_jsonl(tmp_path / "novels.jsonl", NOVELS)
+    run_cli("index", tmp_path / "novels.jsonl", "--index", tmp_path / "ix", check=0)
+    result = run_cli("search", '"قصة كبرياء"', "--index", tmp_path / "ix", check=0)
+    assert "austen" in result.stdout or "الكبرياء" in result.stdout
+    assert 'no passage has the phrase "قصة كبرياء"' in result.stderr
+
+
+# -- clitic readings that respect the vocabulary -----------------------------------------------
+
+NAMES = [
+    {"id": "bundy", "title": "ت", "text": "تيد بندي قاتل متسلسل أمريكي.\n"
+                                           "أعدم بندي في فلوريدا عام 1989."},
+    # The stem ند (of ندي) is in as many passages as بند (of بندي): the stems alone would
+    # read بندي as ب + ندي.
+    {"id": "dew", "title": "ت", "text": "قطرات الندى على الزهور في الصباح."},
+    {"id": "rival", "title": "ت", "text": "وقف الند أمام الند في المباراة."},
+    {"id": "loudoun", "title": "ت", "text": "مقاطعة لودون في ولاية فرجينيا.\nتنمو لودون بسرعة."},
+    {"id": "love", "title": "ت", "text": "بينهما ود قديم.\nسيبقى الود بينهما."},
+    {"id": "kursk", "title": "ت", "text": "معارك في كورسك. وصلت التعزيزات إلى كورسك."},
+]
+
+
+def test_a_name_the_archive_holds_whole_keeps_its_first_letter(tmp_path):
+    with indexed(tmp_path, NAMES) as archive:
+        # بندي is in two passages as a whole form, ندي (الندى) in one: not ب + ندي.
+        assert set(doc_ids(archive.search("بندي"))) == {"bundy"}
+        assert doc_ids(archive.search("من هو تيد بندي؟"))[:2] == ["bundy", "bundy"]
+        # لودون is not ل + ودون (stem ود).
+        assert set(doc_ids(archive.search("لودون"))) == {"loudoun"}
+        # A clitic before a word the archive knows better is still stripped.
+        assert set(doc_ids(archive.search("بكورسك"))) == {"kursk"}
+        assert doc_ids(archive.search("للندى"))[0] == "dew"
