@@ -21,22 +21,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from archive.arabic import Analyzer, shared_analyzer
+from archive import engines
+from archive.analyzers import shared_analyzer
+from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.errors import AmbiguousName, ArchiveError, DamagedIndex, IndexBusy, NotFound
 from archive.formats import ReadOptions
 from archive.indexer import GIVEN_ORIGIN as ADDED_ORIGIN
-from archive.indexer import IndexReport, Progress, build, mentions_by_span
+from archive.indexer import IndexReport, Progress, applied_lexicon, build, mentions_by_span
 from archive.reader import _article_from_record
 from archive.records import Article
 from archive.results import ArticlePassage, ArticleView, EntityCounts, EntityPage, Stats
-from archive.search import Hit, SearchResults, Searcher
+from archive.search import SORTS, Hit, SearchResults, Searcher
 from archive.stemmers import StemmerUnavailable, require as require_stemmer
-from archive.store import LOCK_FILE, IndexError_, Store, check_folder, write_lock
-from archive.store import IndexBusy as StoreBusy
-from archive.store import IndexDamaged as StoreDamaged
+from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
+from archive.engines.base import IndexBusy as StoreBusy
+from archive.engines.base import IndexDamaged as StoreDamaged
 
 __all__ = ["Archive", "ArchiveError", "AmbiguousName", "NotFound", "IndexBusy", "DamagedIndex",
            "FILTER_TYPES"]
@@ -65,19 +67,30 @@ class Archive:
 
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False,
-             stemmer: str = DEFAULT_STEMMER, readonly: bool = False) -> "Archive":
+             stemmer: str = DEFAULT_STEMMER, readonly: bool = False,
+             engine: str | None = None) -> "Archive":
         """Open the index at ``path``; with ``create``, make an empty one if there is none.
-        ``stemmer`` only applies to a new index (an index remembers how it was built).
+        ``stemmer`` and ``engine`` (``archive.engines.names()``; default whoosh) only apply to
+        a new index: an index remembers how it was built, and asking an existing one for
+        another engine raises ArchiveError (``rebuild`` with ``engine`` migrates it).
         ``readonly``: never write to the folder (a server's reader)."""
         path = Path(path)
         with _user_errors(path):
-            if Store.exists(path):
-                store = Store.open(path, readonly=readonly)
+            existing = engines.existing(path)
+            if existing is not None:
+                _check_engine(path, existing.name, engine)
+                store = existing.open(path, readonly=readonly)
             elif create and not readonly:
                 require_stemmer(stemmer)
+                chosen = engines.get(engine or engines.DEFAULT)
                 with write_lock(path, wait=True):
-                    store = Store.open(path) if Store.exists(path) else Store.create(
-                        path, {"stemmer": stemmer})
+                    existing = engines.existing(path)
+                    if existing is not None:  # made by another process meanwhile
+                        _check_engine(path, existing.name, engine)
+                        store = existing.open(path)
+                    else:
+                        store = chosen.create(path, {"stemmer": stemmer})
+                        engines.remember(path, chosen.name)
             else:
                 check_folder(path)
                 raise NotFound(f"no index at {path}; build one with `archive index --index {path} PATH`")
@@ -87,29 +100,45 @@ class Archive:
     def rebuild(cls, path: str | os.PathLike, paths: Iterable[str], stemmer: str = DEFAULT_STEMMER,
                 progress: Progress | None = None, workers: int | None = None,
                 wait: bool = False, on_wait=None,
-                csv_map: Mapping[str, str] | None = None) -> tuple["Archive", IndexReport]:
+                csv_map: Mapping[str, str] | None = None,
+                engine: str | None = None) -> tuple["Archive", IndexReport]:
         """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
         commit: until it lands (or if it is interrupted) searches see the previous index.
-        Nothing is renamed or removed but the index's own files. ``wait``: wait for another
-        build of the same index to finish (``on_wait`` is called once if so) instead of
-        raising ArchiveError. ``csv_map``: as for ``index``."""
+        Nothing is renamed or removed but the index's own files. ``engine``: the engine of the
+        new index (default: the one the index has, else whoosh); another engine than the
+        index's migrates it: the old engine's files are removed once the new index is
+        committed. ``wait``: wait for another build of the same index to finish (``on_wait``
+        is called once if so) instead of raising ArchiveError. ``csv_map``: as for
+        ``index``."""
         path = Path(path)
         options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(path):
             require_stemmer(stemmer)
+            if engine is not None:
+                engines.get(engine)  # an unknown engine is refused before anything is touched
             with _building(path, wait=wait, on_wait=on_wait):
-                return cls._replace(path, paths, stemmer, progress, workers, options)
+                return cls._replace(path, paths, stemmer, progress, workers, engine, options)
 
     @classmethod
     def _replace(cls, path: Path, paths, stemmer: str, progress, workers,
-                 options: ReadOptions | None = None):
+                 engine: str | None = None, options: ReadOptions | None = None):
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
-        store = _open_for_rewrite(path, stemmer)
-        archive = cls(store, shared_analyzer(stemmer))
-        report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
-                       progress=progress, workers=workers, replace={"stemmer": stemmer},
-                       options=options)
+        previous = engines.existing(path)
+        chosen = engines.get(engine or (previous.name if previous else engines.DEFAULT))
+        migrating = previous is not None and previous.name != chosen.name
+        before = chosen.own_files(path)
+        try:
+            store = _open_for_rewrite(path, stemmer, chosen)
+            archive = cls(store, shared_analyzer(stemmer))
+            report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
+                           progress=progress, workers=workers, replace={"stemmer": stemmer},
+                           options=options)
+        except BaseException:
+            if migrating:  # the previous engine's index stays; the new one's files go
+                engines.remove_files(path, chosen.own_files(path) - before)
+            raise
+        engines.switch(path, chosen.name, previous)
         return archive, report
 
     @classmethod
@@ -119,14 +148,14 @@ class Archive:
         article (a build that failed is no reason to search an empty index). ``on_build`` is
         called before building; a build running elsewhere is waited for, then used."""
         path = Path(path)
-        if Store.exists(path):
+        if engines.existing(path) is not None:
             archive = cls.open(path)
             if not archive.empty:
                 return archive, None
             archive.close()
         with _user_errors(path):
             with _building(path, wait=True, on_wait=on_wait):
-                if Store.exists(path):  # a build that held the lock may have made it meanwhile
+                if engines.existing(path) is not None:  # a build that held the lock made it
                     archive = cls.open(path)
                     if not archive.empty:
                         return archive, None
@@ -157,29 +186,43 @@ class Archive:
     def search(self, query: str, limit: int = 10, page: int = 1,
                filters: Mapping[str, str | Iterable[str]] | None = None, facets: int = 10,
                date_from: str | None = None, date_to: str | None = None,
-               months: bool = False) -> SearchResults:
+               months: bool = False, exclude: Mapping[str, Iterable[str]] | None = None,
+               sort: str = "relevance") -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
         syntax. ``filters`` maps a type (``person``, ``place``, ``organization`` or ``org``,
         ``weapon``) to an entity name or a list of names (any spelling, or ids), all required;
         ``date_from``/``date_to`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, inclusive) keep
         articles published then (an article without a readable date is left out); ``facets``
         is how many entities of each type to count over all hits (0: none); ``months`` adds the
-        hits' articles by month. ``limit`` (≥ 1) hits per ``page`` (≥ 1).
+        hits' articles by month. ``exclude`` (same keys and names as ``filters``) drops every
+        passage that mentions one of those entities (facets count what is left). ``sort``:
+        "relevance" (default), "date" (newest first) or "oldest"; passages of articles without
+        a readable date come last in both date orders, ties go by relevance. ``limit`` (≥ 1)
+        hits per ``page`` (≥ 1).
 
-        Raises ValueError for an argument out of range or an unknown filter type, NotFound for
-        a name that resolves to no entity, AmbiguousName for one several entities share, and
-        ArchiveError for a malformed date."""
+        Raises ValueError for an argument out of range, an unknown filter type or sort,
+        NotFound for a name that resolves to no entity, AmbiguousName for one several entities
+        share, and ArchiveError for a malformed date."""
         query = _text("query", query)
         limit, page = _count("limit", limit, 1), _count("page", page, 1)
         facets = _count("facets", facets, 0)
-        entity_ids = [self.resolve_entity(name, kind).id
-                      for kind, names in _filters(filters).items() for name in names]
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        entity_ids = self._resolved(filters)
+        exclude_ids = self._resolved(exclude)
         try:
             dates = (date_bound(date_from, "from"), date_bound(date_to, "to"))
         except ValueError as error:
             raise ArchiveError(str(error)) from None
         return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
-                                     facets=facets, dates=dates, months=bool(months))
+                                     facets=facets, dates=dates, months=bool(months),
+                                     exclude_ids=exclude_ids, sort=sort)
+
+    def _resolved(self, names_by_type: Mapping[str, str | Iterable[str]] | None) -> list[str]:
+        """Entity ids of {type: names} (NotFound/AmbiguousName for a name that means no
+        single entity)."""
+        return [self.resolve_entity(name, kind).id
+                for kind, names in _filters(names_by_type).items() for name in names]
 
     def iter_hits(self, query: str, page_size: int = EXPORT_PAGE_SIZE,
                   **search_kwargs: Any) -> Iterator[Hit]:
@@ -245,9 +288,8 @@ class Archive:
         """The ``limit`` (≥ 1) most mentioned entities of each type (or of ``kind`` alone):
         type → [EntityCount(id, name, count)], count = articles mentioning the entity."""
         kind, limit = _kind(kind), _count("limit", limit, 1)
-        with self._searcher.pinned():
-            facets = self._searcher.facet_index()
-            counts = facets.article_counts(self._searcher.docs("kind", "passage"))
+        with self._searcher.pinned() as reader:
+            counts = reader.all_entity_counts()
             return self._searcher.top_entities(counts, limit=limit,
                                                types=(kind,) if kind else TYPES)
 
@@ -258,20 +300,18 @@ class Archive:
         ``samples`` passages. NotFound or AmbiguousName as for ``resolve_entity``."""
         samples, related = _count("samples", samples, 0), _count("related", related, 0)
         entity = self.resolve_entity(name, kind)
-        with self._searcher.pinned() as searcher:
-            return self._entity_page(entity, searcher, samples, related)
+        with self._searcher.pinned() as reader:
+            return self._entity_page(entity, reader, samples, related)
 
-    def _entity_page(self, entity: Entity, searcher, samples: int, related: int) -> EntityPage:
-        facets = self._searcher.facet_index()
-        articles = sorted(facets.articles_with(self._searcher.docs("entities", entity.id)))
+    def _entity_page(self, entity: Entity, reader, samples: int, related: int) -> EntityPage:
+        articles = reader.entity_articles(entity.id)
         seen: list[str] = []
         for doc_id in articles:
-            stored = self.store.article(doc_id, searcher) or {}
+            stored = reader.article(doc_id) or {}
             for spelling in json.loads(stored.get("mentions") or "{}").get(entity.id, []):
                 if spelling not in seen:
                     seen.append(spelling)
-        passages = set().union(*(self._searcher.docs("doc_id", a) for a in articles))
-        co_counts = facets.article_counts(passages)
+        co_counts = reader.article_entity_counts(articles)
         co_counts.pop(entity.id, None)
         hits = self._searcher.search("", limit=samples, entity_ids=[entity.id], facets=0).hits \
             if samples else []
@@ -284,20 +324,20 @@ class Archive:
         order, each with its text, its character span in the cleaned article and the entity
         mentions inside it (offsets into the passage's text). NotFound if there is none."""
         doc_id = _text("doc_id", doc_id)
-        with self._searcher.pinned() as searcher:
-            stored = self.store.article(doc_id, searcher)
+        with self._searcher.pinned() as reader:
+            stored = reader.article(doc_id)
             if stored is None:
                 raise NotFound(f"no article with id {doc_id!r} in the index at {self.path}")
-            stored_fields = map(searcher.stored_fields, self._searcher.docs("doc_id", doc_id))
-            passages = sorted((f for f in stored_fields if f.get("kind") == "passage"),
-                              key=lambda p: p["position"])
+            passages = reader.passages_of(doc_id)
         # The cleaned text, passages at their offsets (what lies between passages is blank), so
         # the tagger sees the article as the build did: its context rules and coreference
         # reach across passages.
         text = [" "] * (passages[-1]["end"] if passages else 0)
         for passage in passages:
             text[passage["start"]:passage["end"]] = passage["text"]
-        mentions = self.tagger.tag("".join(text))
+        tagger = self.tagger.fresh()  # with the names the build tagged it with
+        tagger.learn(applied_lexicon(self.store, tagger))
+        mentions = tagger.tag("".join(text))
         inside = mentions_by_span(mentions)
         return ArticleView(
             doc_id, stored.get("title"), stored.get("date"), stored.get("source"),
@@ -346,18 +386,17 @@ class Archive:
     def stats(self) -> Stats:
         """How much the index holds: articles, passages, distinct entities mentioned (also by
         type), and how it was built (its stemmer)."""
-        with self._searcher.pinned():
-            passages = self._searcher.docs("kind", "passage")
-            counts = self._searcher.facet_index().article_counts(passages)
-            by_type: dict[str, int] = {kind: 0 for kind in TYPES}
-            for entity_id in counts:
-                kind = self.tagger.entity_type(entity_id)
-                if kind in by_type:
-                    by_type[kind] += 1
-            return Stats(articles=len(self._searcher.docs("kind", "article")),
-                         passages=len(passages), entities=sum(by_type.values()),
-                         entities_by_type=by_type, path=str(self.path),
-                         stemmer=self.store.settings().get("stemmer", DEFAULT_STEMMER))
+        with self._searcher.pinned() as reader:
+            articles, passages = reader.counts()
+            counts = reader.all_entity_counts()
+        by_type: dict[str, int] = {kind: 0 for kind in TYPES}
+        for entity_id in counts:
+            kind = self.tagger.entity_type(entity_id)
+            if kind in by_type:
+                by_type[kind] += 1
+        return Stats(articles=articles, passages=passages, entities=sum(by_type.values()),
+                     entities_by_type=by_type, path=str(self.path),
+                     stemmer=self.store.settings().get("stemmer", DEFAULT_STEMMER))
 
     def close(self) -> None:
         """Close the index's files (also on leaving a ``with`` block)."""
@@ -465,15 +504,22 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
     return articles, errors
 
 
-def _open_for_rewrite(path: Path, stemmer: str) -> Store:
+def _check_engine(path: Path, actual: str, wanted: str | None) -> None:
+    if wanted is not None and wanted != actual:
+        engines.get(wanted)  # an unknown name says so first
+        raise ArchiveError(f"the index at {path} uses the {actual} engine; migrate it with "
+                           f"`archive index --rebuild --engine {wanted} --index {path} PATH`")
+
+
+def _open_for_rewrite(path: Path, stemmer: str, engine) -> Store:
     """The index a rebuild replaces (of any format version; a damaged one is started anew), or
-    a new one. The caller holds the write lock."""
-    if Store.exists(path):
+    a new one of ``engine``. The caller holds the write lock."""
+    if engine.exists(path):
         try:
-            return Store.open(path, check_version=False)
+            return engine.open(path, check_version=False)
         except IndexError_:
             pass  # damaged: nothing in it can be kept
-    return Store.create(path, {"stemmer": stemmer})
+    return engine.create(path, {"stemmer": stemmer})
 
 
 @contextmanager
@@ -483,13 +529,12 @@ def _building(path: Path, wait: bool = False, on_wait=None):
     behind, and a user's files are never touched."""
     existed = path.exists()
     with write_lock(path, wait=wait, on_wait=on_wait):
-        before = Store.own_files(path)
+        before = engines.own_files(path)
         try:
             yield
         except BaseException:
             if not before:  # there was no index before: every index file is this build's
-                for name in Store.own_files(path):
-                    (path / name).unlink(missing_ok=True)
+                engines.remove_files(path, engines.own_files(path))
             if not existed and set(os.listdir(path)) <= {LOCK_FILE}:
                 (path / LOCK_FILE).unlink(missing_ok=True)
                 path.rmdir()

@@ -27,8 +27,6 @@ from functools import lru_cache
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from pyarabic import araby
-from whoosh.analysis import Analyzer as WhooshAnalyzerBase
-from whoosh.analysis import Token
 
 from archive.resources import data_lines
 
@@ -340,40 +338,3 @@ class Analyzer:
 
 def known_stems_of(words: Iterable[str]) -> frozenset[str]:
     return frozenset(strip_suffixes(normalize(w)) for w in words)
-
-
-@lru_cache(maxsize=None)
-def shared_analyzer(stemmer: str = "light") -> Analyzer:
-    """The process-wide analyzer for a stemmer (building one loads data files and the catalogue's
-    known words, so it is done once)."""
-    from archive.entities.catalogue import known_name_stems
-
-    return Analyzer(known_stems=known_name_stems(), stemmer=stemmer)
-
-
-class WhooshAnalyzer(WhooshAnalyzerBase):
-    """Our analysis as a Whoosh analyzer, so a tool that opens the index with Whoosh alone (a
-    ``QueryParser`` on ``stem`` or ``exact``) analyses queries as we do. The archive itself
-    passes term lists and never calls it at index time."""
-
-    def __init__(self, field: str = "stem", stemmer: str = "light"):
-        self.field = field
-        self.stemmer = stemmer
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        position = start_pos
-        for term in shared_analyzer(self.stemmer).analyse(value).terms:
-            text = term.exact if self.field == "exact" else term.stem
-            if text is None:
-                continue
-            token.text, token.boost, token.stopped = text, 1.0, False
-            if keeporiginal:
-                token.original = value[term.start:term.end]
-            if positions:
-                token.pos = position
-            if chars:
-                token.startchar, token.endchar = start_char + term.start, start_char + term.end
-            position += 1
-            yield token

@@ -57,12 +57,12 @@ def _progress_bar(label: str, verbose: bool = False):
 
 def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None,
            csv_map=None):
+    from archive import engines
     from archive.api import Archive
-    from archive.store import Store
 
     bar, update = _progress_bar("indexing", verbose)
     try:
-        if rebuild or not Store.exists(path):
+        if rebuild or engines.existing(path) is None:
             archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update,
                                               workers=workers, csv_map=csv_map)
         else:

@@ -28,11 +28,12 @@ from typing import Callable, Container, Iterable, Iterator
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
+from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
-from archive.store import ManifestEntry, PassageDoc, Store, add_article
+from archive.engines.base import ManifestEntry, PassageDoc, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
@@ -74,6 +75,7 @@ class IndexReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    retagged: int = 0  # older articles tagged again with names this build taught
     passages: int = 0
     seconds: float = 0.0
     errors: list[ReadError] = field(default_factory=list)
@@ -91,6 +93,8 @@ class IndexReport:
         text = (f"indexed {articles} article{'s' if articles != 1 else ''} "
                 f"({self.passages} passages) in {self.seconds:.1f} s: {self.added} new, "
                 f"{self.updated} changed, {self.unchanged} unchanged, {self.removed} removed")
+        if self.retagged:
+            text += f"; {self.retagged} tagged again with names learned from the new ones"
         if self.unreadable_dates:
             count = len(self.unreadable_dates)
             text += f"; {count} with a date that cannot be read (left out by date filters)"
@@ -102,7 +106,7 @@ class IndexReport:
         """The JSON of ``archive index --json``."""
         return {
             "added": self.added, "updated": self.updated, "removed": self.removed,
-            "unchanged": self.unchanged, "passages": self.passages,
+            "unchanged": self.unchanged, "retagged": self.retagged, "passages": self.passages,
             "seconds": round(self.seconds, 3), "errors": [str(e) for e in self.errors],
             "undated": self.undated,
             "unreadable_dates": [d.to_dict() for d in self.unreadable_dates],
@@ -148,6 +152,10 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     }
     discovered = {m.entity_id: tagger.entity(m.entity_id).to_dict()
                   for m in mentions if m.rule in ("context", "model")}
+    for entity_id in established(mentions, tagger) if tagger else ():
+        if entity_id in discovered:  # a full name the collection pass may use elsewhere
+            record = discovered[entity_id]
+            record["attributes"] = {**record["attributes"], "established": True}
     return Analysed(fields, docs, list(discovered.values()))
 
 
@@ -179,14 +187,14 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: "Plan", first: int, last: int, analyzer: Analyzer, tagger, writer, tick):
+def _index_share(plan: "Plan", first: int, last: int, analyzer: Analyzer, tagger, add, tick):
     """A worker's share, the articles planned between ordinals ``first`` and ``last``: read,
-    clean, analyse, tag and add them to its own segment."""
+    clean, analyse, tag and ``add`` them (to the worker's own segment)."""
     passages, discovered = 0, {}
     for result in plan.analysed(analyzer, tagger, first, last):
-        add_article(writer, result.fields, result.passages)
+        add(result.fields, result.passages)
         passages += len(result.passages)
-        discovered.update((e["id"], e) for e in result.discovered)
+        merge_entities(discovered, result.discovered)
         tick()
     return passages, list(discovered.values())
 
@@ -308,28 +316,97 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     report = IndexReport()
     manifest = {} if replace is not None else store.manifest()
     plan = plan_build([str(p) for p in paths], manifest, report, options, given)
+    if tagger is not None:  # new articles resolve bare surnames through the names known so far
+        tagger = tagger.fresh()
+        tagger.learn(applied_lexicon(store, tagger) if replace is None else Lexicon())
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
         _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
     elif plan.todo or plan.delete or replace is not None:
         _build_serial(store, plan, analyzer, tagger, progress, report, replace)
+    if tagger is not None and (plan.todo or replace is not None):
+        retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace) -> None:
-    discovered: dict[str, dict] = {}
+# -- what the archive teaches ------------------------------------------------------------------
+
+def applied_lexicon(store: Store, tagger, applied_only: bool = True) -> Lexicon:
+    """The names the index's articles were tagged with: its established discovered people
+    (marked ``applied`` once every article was re-tagged with them; all of them if not
+    ``applied_only``)."""
+    records = [e for e in store.discovered_entities()
+               if not applied_only or e.get("attributes", {}).get("applied")]
+    return Lexicon.from_entities(records, tagger)
+
+
+def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:
+    """Discovered-entity records by id, the later one winning, except that a name established
+    (or applied) by any article stays so: another article may have seen only its surname."""
+    for record in records:
+        earlier = into.get(record["id"])
+        if earlier is not None:
+            flags = {k: True for k in ("established", "applied") if earlier["attributes"].get(k)}
+            if flags:
+                record = {**record, "attributes": {**record["attributes"], **flags}}
+        into[record["id"]] = record
+
+
+def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report: IndexReport) -> None:
+    """After a build's commit: the words whose person the build's new names changed (a new
+    surname, or one now shared by two people) are looked for in every indexed article this
+    build can read again (``inputs``: its files, or the articles it was given), old or new; the
+    articles that contain one are tagged again with the whole archive's names and replace their
+    earlier version in a second commit. That commit marks the names applied only if every
+    indexed article was read: otherwise (an interrupted commit, articles added from Python or
+    from other folders) they stay pending, and a later build that reads them does it again."""
+    records = store.discovered_entities()
+    pending = [e for e in records if e.get("attributes", {}).get("established")
+               and not e["attributes"].get("applied")]
+    if not pending:
+        return
+    retagger = tagger.fresh()
+    retagger.learn(applied_lexicon(store, tagger, applied_only=False))
+    changed = tagger.learned.changed(retagger.learned)
+    indexed, seen = store.manifest(), set()
+    for ordinal, article in enumerate(inputs.read(ReadResult())):
+        if article.id in seen or article.id not in indexed:
+            continue
+        seen.add(article.id)
+        if changed and retagger.mentions_any(article.text, changed):
+            inputs.todo.append(ordinal)
+            inputs.delete.append(article.id)
+    complete = seen >= indexed.keys()
+    if not inputs.todo and not complete:
+        return
+    applied = [{**e, "attributes": {**e["attributes"], "applied": True}} for e in pending]
+    _build_serial(store, inputs, analyzer, retagger, None, IndexReport(), None,
+                  applied=applied if complete else None)
+    report.retagged = len(inputs.todo)
+
+
+def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace,
+                  applied: list[dict] | None = None) -> None:
+    """``applied``: the re-tagging pass's, which records these entities and marks every
+    established one it finds applied."""
+    discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, result in enumerate(plan.analysed(analyzer, tagger), start=1):
             report.passages += len(result.passages)
-            discovered.update((e["id"], e) for e in result.discovered)
+            merge_entities(discovered, result.discovered)
             yield result.fields, result.passages
             if progress:
                 progress(done, len(plan.todo))
 
-    store.write(analysed(), delete=plan.delete, entities=lambda: list(discovered.values()),
-                replace=replace)
+    def entities() -> list[dict]:
+        if applied is None:
+            return list(discovered.values())
+        return [{**e, "attributes": {**e["attributes"], "applied": True}}
+                if e.get("attributes", {}).get("established") else e for e in discovered.values()]
+
+    store.write(analysed(), delete=plan.delete, entities=entities, replace=replace)
 
 
 def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
@@ -344,7 +421,7 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
     def entities() -> list[dict]:
         merged: dict[str, dict] = {}
         for _, found in summaries:
-            merged.update((e["id"], e) for e in found)
+            merge_entities(merged, found)
         return list(merged.values())
 
     def on_progress(done: int) -> None:

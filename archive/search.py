@@ -1,11 +1,12 @@
-"""A parsed query and a Store in; ranked, highlighted passages out.
+"""A parsed query and an engine's Store in; ranked, highlighted passages out.
 
 Ranking is BM25F over two fields: ``stem`` (recall: clitics, suffixes, plurals folded) and
 ``exact`` (normalized surface forms, boosted, so a passage with the very form asked for ranks
 first). Several words are a soft AND: a passage with every word gets the AND and the OR score, one
 missing a word still appears, lower. A passage with the words close together gets a proximity
-bonus. Matching, counting and ranking run on whole posting blocks (archive.ranking), not through
-Whoosh's per-posting matchers.
+bonus. The query becomes an engine-free query tree (archive.engines.query); the engine of the
+index (archive.engines) matches, ranks and counts it. Analysis, entity names in the query,
+highlights and suggestions happen here, the same for every engine.
 """
 
 from __future__ import annotations
@@ -16,18 +17,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from whoosh import query as wq
 
-from archive import article_evidence, ranking
+from archive import article_evidence
 from archive.arabic import Analyzer, LookupContext, tokenize
-from archive.dates import iso_day, within
+from archive.engines import query as eq
+from archive.engines.base import Hits, Reader, Store
 from archive.entities.catalogue import TYPES, Entity
-from archive.facets import FacetIndex, top_by_type
 from archive.query import Clause, ParsedQuery, Unit, loosen_phrases, parse, phrase_notice
 from archive.results import EntityCounts, hits_dataframe
-from archive.postings import term_docs
 from archive.records import scrub_surrogates
-from archive.store import Store, passage_filter
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
 ALL_WORDS_BOOST = 1.0  # extra weight for matching every word (on top of the OR score)
@@ -85,7 +83,6 @@ class SearchResults:
     limit: int
     hits: list[Hit]
     facets: EntityCounts = field(default_factory=EntityCounts)
-    docnums: set[int] = field(default_factory=set, repr=False)  # every hit, for facets
     suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
     months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
     notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size,
@@ -113,14 +110,6 @@ class SearchResults:
         return hits_dataframe(self.hits)
 
 
-@dataclass
-class Match:
-    scores: dict[int, float]  # every matching passage
-    deferred: list  # proximity phrases for ranking.top
-    counts: Counter | None = None  # facet counts, once asked for
-    months: list[dict] | None = None  # the hits' articles by month, once asked for
-
-
 RECENT_MATCHES = 8  # matches kept per searcher (a common word's is a few MB)
 
 
@@ -139,12 +128,10 @@ class Searcher:
         self.store = store
         self.analyzer = analyzer
         self.tagger = tagger
-        self._cache_for = None  # the Whoosh searcher the caches below belong to
-        self._recent: dict[tuple, Match] = {}  # the last matches, oldest first
-        self._facets: FacetIndex | None = None
+        self._cache_for: Reader | None = None  # the reader the caches below belong to
+        self._recent: dict[tuple, Hits] = {}  # the last matches, oldest first
         self._discovered: dict[str, Entity] = {}
         self._all_discovered = False
-        self._days: dict[str, str | None] | None = None
         self._pins = 0  # while > 0, every step reads the generation the operation started on
         self._lock = threading.RLock()
 
@@ -163,50 +150,24 @@ class Searcher:
             finally:
                 self._pins -= 1
 
-    def _fresh(self):
-        if self._pins:
+    def _fresh(self) -> Reader:
+        if self._pins and self._cache_for is not None:
             return self._cache_for
-        searcher = self.store.searcher()
-        if searcher is not self._cache_for:
-            self._cache_for, self._facets, self._recent = searcher, None, {}
+        reader = self.store.reader()
+        if reader is not self._cache_for:
+            self._cache_for, self._recent = reader, {}
             self._discovered = {}  # filled on demand: an archive may hold many thousands
             self._all_discovered = False
-            self._days = None
-        return searcher
+        return reader
 
-    def article_days(self) -> dict[str, str | None]:
-        """Article id → its day (archive.dates.iso_day), read once per index generation."""
-        searcher = self._fresh()
-        if self._days is None:
-            self._days = {f["doc_id"]: iso_day(f.get("date"))
-                          for f in searcher.documents(kind="article")}
-        return self._days
-
-    def months(self, docnums) -> list[dict]:
-        """How many articles among these passages' were published each month, oldest first."""
-        days = self.article_days()
-        counts = Counter(day[:7] for day in map(days.get, self.facet_index().articles_with(docnums))
-                         if day and len(day) >= 7)
-        return [{"month": month, "count": counts[month]} for month in sorted(counts)]
-
-    def _dated(self, start: str | None, end: str | None) -> set[int]:
-        """The passages of the articles published between ``start`` and ``end``."""
-        days = self.article_days()
-        return self.facet_index().passages_of({a for a, d in days.items() if within(d, start, end)})
+    def reader(self) -> Reader:
+        """The reader of the operation in progress (or of the newest generation)."""
+        return self._fresh()
 
     @staticmethod
     def _entity(stored: dict) -> Entity:
         return Entity(stored["id"], stored["type"], stored["name"], stored.get("name_en", ""),
                       tuple(stored.get("aliases", ())), stored.get("attributes", {}))
-
-    def facet_index(self) -> FacetIndex:
-        searcher = self._fresh()
-        if self._facets is None:
-            self._facets = FacetIndex(searcher, self.store.path, writable=not self.store.readonly)
-        return self._facets
-
-    def docs(self, fieldname: str, text: str) -> set[int]:
-        return term_docs(self._fresh(), fieldname, text)
 
     def describe(self, entity_id: str) -> Entity | None:
         return self.describer()(entity_id)
@@ -225,7 +186,7 @@ class Searcher:
     def _known(self, entity_id: str) -> Entity | None:
         known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)
         if known is None and not self._all_discovered:
-            stored = self.store.discovered_entity(entity_id)
+            stored = self._fresh().discovered_entity(entity_id)
             if stored:
                 known = self._discovered[entity_id] = self._entity(stored)
         return known
@@ -234,16 +195,16 @@ class Searcher:
         """Every entity found by context rules in this archive (read once per searcher)."""
         self._fresh()
         if not self._all_discovered:
-            self._discovered = {d["id"]: self._entity(d) for d in self.store.discovered_entities()}
+            self._discovered = {d["id"]: self._entity(d) for d in self._fresh().discovered_entities()}
             self._all_discovered = True
         return self._discovered
 
     # -- query building -----------------------------------------------------------------------
 
     def _context(self):
-        searcher = self._fresh()
-        return LookupContext(lambda stem: searcher.doc_frequency("stem", stem),
-                             lambda form: searcher.doc_frequency("exact", form))
+        reader = self._fresh()
+        return LookupContext(lambda stem: reader.doc_frequency("stem", stem),
+                             lambda form: reader.doc_frequency("exact", form))
 
     def _unit_query(self, unit: Unit, terms: QueryTerms, context, record: bool):
         analysed = [self.analyzer.term(word, context=context) for word in unit.words]
@@ -251,35 +212,36 @@ class Searcher:
             forms = tuple(t.exact for t in analysed)
             if record:
                 terms.phrases.append(forms)
-            return wq.Phrase("exact", list(forms))
+            return eq.Phrase("exact", forms)
         (term,) = analysed
         if term.stem is None:  # a stopword on its own: only its exact form can match
             if record:
                 terms.exact.add(term.exact)
-            return wq.Term("exact", term.exact)
+            return eq.Term("exact", term.exact)
         if record:
             terms.stems.add(term.stem)
             terms.exact.add(term.exact)
-        return wq.Or([wq.Term("stem", term.stem), wq.Term("exact", term.exact, boost=EXACT_BOOST)])
+        return eq.Or((eq.Term("stem", term.stem), eq.Term("exact", term.exact, boost=EXACT_BOOST)))
 
-    def build(self, parsed: ParsedQuery) -> tuple[wq.Query | None, QueryTerms]:
+    def build(self, parsed: ParsedQuery) -> tuple[eq.Node | None, QueryTerms]:
         context = self._context()
         terms = QueryTerms()
         clauses = self._informative(parsed)
         positive = [self._clause_query(c, terms, context, True) for c in clauses]
         negative = [self._clause_query(c, terms, context, False) for c in parsed.negative]
         if positive:
-            matched = positive[0] if len(positive) == 1 else wq.Or(
-                [wq.And(positive, boost=ALL_WORDS_BOOST), wq.Or(positive), *self._proximity(parsed)])
+            matched = positive[0] if len(positive) == 1 else eq.Or(
+                (eq.And(tuple(positive), boost=ALL_WORDS_BOOST), eq.Or(tuple(positive)),
+                 *self._proximity(parsed)))
             entity_terms = self._entity_terms(clauses, terms)
             if entity_terms:
-                matched = wq.Or([matched, *entity_terms])
+                matched = eq.Or((matched, *entity_terms))
         elif negative:
-            matched = passage_filter()
+            matched = eq.AllPassages()
         else:
             return None, terms
         if negative:
-            matched = wq.AndNot(matched, wq.Or(negative))
+            matched = eq.AndNot(matched, eq.Or(tuple(negative)))
         return matched, terms
 
     def _informative(self, parsed: ParsedQuery) -> list[Clause]:
@@ -289,7 +251,7 @@ class Searcher:
             u.phrase or self.analyzer.term(u.words[0]).stem is not None for u in c.units)]
         return useful or clauses
 
-    def _entity_terms(self, clauses: list[Clause], terms: QueryTerms) -> list[wq.Query]:
+    def _entity_terms(self, clauses: list[Clause], terms: QueryTerms) -> list[eq.Node]:
         """Words that name a known entity also find passages tagged with it under any other
         spelling (روته finds روتي, بيونج يانج finds بيونغ يانغ): one optional term per entity
         whose name fills whole clauses ("مدينة كورسك" stays a phrase)."""
@@ -310,14 +272,14 @@ class Searcher:
             if (" " not in text[clause_start[first]:mention.start]  # a clitic at most
                     and mention.end == clause_end[last] and mention.entity_id not in terms.entities):
                 terms.entities.add(mention.entity_id)
-                found.append(wq.Term("entities", mention.entity_id, boost=ENTITY_BOOST))
+                found.append(eq.Term("entities", mention.entity_id, boost=ENTITY_BOOST))
         return found
 
     def _clause_query(self, clause: Clause, terms, context, record: bool):
         queries = [self._unit_query(u, terms, context, record) for u in clause.units]
-        return queries[0] if len(queries) == 1 else wq.Or(queries)
+        return queries[0] if len(queries) == 1 else eq.Or(tuple(queries))
 
-    def _proximity(self, parsed: ParsedQuery) -> list[wq.Query]:
+    def _proximity(self, parsed: ParsedQuery) -> list[eq.Node]:
         """Words typed side by side, each a single plain word: reward passages where they stand
         close together (in the stem field, so clitics and suffixes do not break the run)."""
         clauses = parsed.positive
@@ -327,101 +289,90 @@ class Searcher:
         stems = [s for s in stems if s]
         if len(stems) < 2:
             return []
-        return [wq.Phrase("stem", stems, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)]
+        return [eq.Phrase("stem", tuple(stems), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)]
 
     # -- running ------------------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 10, page: int = 1, entity_ids=(),
                facets: int = 10, dates: tuple[str | None, str | None] = (None, None),
-               months: bool = False) -> SearchResults:
+               months: bool = False, exclude_ids=(), sort: str = "relevance") -> SearchResults:
         """Ranked passages for ``text``, restricted to passages tagged with every entity of
-        ``entity_ids`` and to articles published within ``dates`` (day prefixes, inclusive);
+        ``entity_ids`` and with none of ``exclude_ids``, and to articles published within
+        ``dates`` (day prefixes, inclusive), in ``sort`` order (SORTS);
         with ``facets``, the top that many entities of each type over all hits; with
         ``months``, the hits' articles by month (the first time per index generation, it reads
         every article's date). An empty query with entities or dates lists the passages that
         match them."""
-        with self.pinned() as searcher:
-            return self._search(searcher, text, max(1, int(limit)), max(1, int(page)),
-                                entity_ids, facets, tuple(dates), months)
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        with self.pinned() as reader:
+            return self._search(reader, text, max(1, int(limit)), max(1, int(page)),
+                                entity_ids, facets, tuple(dates), months, exclude_ids, sort)
 
-    def _search(self, searcher, text: str, limit: int, page: int, entity_ids,
-                facets: int, dates: tuple, months: bool) -> SearchResults:
+    def _search(self, reader: Reader, text: str, limit: int, page: int, entity_ids,
+                facets: int, dates: tuple, months: bool, exclude_ids=(),
+                sort: str = "relevance") -> SearchResults:
         text, notices = bounded_query(text)
-        parsed, loosened = loosen_phrases(parse(text), lambda unit: self._phrase_matches(searcher, unit))
+        parsed, loosened = loosen_phrases(parse(text), lambda unit: self._phrase_matches(reader, unit))
         notices += [phrase_notice(unit) for unit in loosened]
-        q, terms = self.build(parsed)
-        restricted = bool(entity_ids) or dates != (None, None)
-        if q is None and not restricted:
+        tree, terms = self.build(parsed)
+        restricted = bool(entity_ids) or bool(exclude_ids) or dates != (None, None)
+        if tree is None and not restricted:
             return SearchResults(text, 0, page, limit, [], notices=notices)
-        if q is None:
-            q = wq.ConstantScoreQuery(passage_filter())
-        found = self._match(searcher, q, entity_ids, dates)
-        best = ranking.top(searcher, found.scores, found.deferred, max(limit * page, article_evidence.DEPTH))
-        best = article_evidence.rerank(best, self._weighted(searcher, terms), self._evidence(searcher))
-        best = best[:limit * page]
-        matched = found.scores.keys()
-        hits = [self._hit(searcher, (page - 1) * limit + i + 1, score, docnum, terms)
-                for i, (score, docnum) in enumerate(best[(page - 1) * limit:])]
-        results = SearchResults(text, len(matched), page, limit, hits, docnums=matched,
-                                notices=notices)
-        if not matched and not restricted:
-            results.suggestions = self.suggest(searcher, parsed)
+        if tree is None:
+            tree = eq.AllPassages()
+        found = self._match(reader, tree, entity_ids, dates, exclude_ids)
+        if sort == "relevance":  # the passages re-ranked with their articles (archive.article_evidence)
+            best = article_evidence.rerank(found.top(max(limit * page, article_evidence.DEPTH), sort),
+                                           article_evidence.query_terms(terms.stems, terms.exact),
+                                           reader.evidence())[:limit * page]
+        else:
+            best = found.top(limit * page, sort)
+        hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref, terms)
+                for i, (score, ref) in enumerate(best[(page - 1) * limit:])]
+        results = SearchResults(text, found.total, page, limit, hits, notices=notices)
+        if not found.total and not restricted:
+            results.suggestions = self.suggest(reader, parsed)
         if facets:
-            if found.counts is None:
-                found.counts = self.facet_index().article_counts(matched)
-            results.facets = self.top_entities(found.counts, limit=facets)
+            results.facets = self.top_entities(found.entity_counts(), limit=facets)
         if months:
-            if found.months is None:
-                found.months = self.months(matched)
-            results.months = found.months
+            results.months = found.months()
         return results
 
-    def _phrase_matches(self, searcher, unit: Unit) -> bool:
+    def _phrase_matches(self, reader: Reader, unit: Unit) -> bool:
         """Whether some passage holds the phrase ``unit``."""
-        return bool(ranking.hit_set(self._unit_query(unit, QueryTerms(), self._context(), False), searcher))
+        return reader.match(self._unit_query(unit, QueryTerms(), self._context(), False)).total > 0
 
-    def _evidence(self, searcher) -> article_evidence.TableEvidence:
-        return article_evidence.TableEvidence(lambda field, text: term_docs(searcher, field, text),
-                                              self.facet_index().article_tables())
-
-    @staticmethod
-    def _weighted(searcher, terms: QueryTerms) -> list[article_evidence.QueryTerm]:
-        return [article_evidence.QueryTerm("stem", stem, searcher.idf("stem", stem))
-                for stem in sorted(terms.stems)]
-
-    def suggest(self, searcher, parsed: ParsedQuery) -> list[str]:
+    def suggest(self, reader: Reader, parsed: ParsedQuery) -> list[str]:
         """For a query that matched nothing: the query with each word the index lacks replaced
         by the closest indexed word (as written in the archive), if any word has one."""
         text, changed = parsed.text, False
         words = [word for clause in parsed.positive for unit in clause.units
                  for word in unit.words if SUGGEST_MIN_CHARS <= len(word) <= SUGGEST_MAX_CHARS]
         for word in words[:SUGGEST_MAX_WORDS]:
-            better = _suggest_word(searcher, self.analyzer, word)
+            better = _suggest_word(reader, self.analyzer, word)
             if better and better != word:
                 text, changed = text.replace(word, better, 1), True
         return [text] if changed else []
 
-    def _match(self, searcher, q, entity_ids, dates=(None, None)) -> "Match":
-        """Every passage matching ``q``, tagged with all of ``entity_ids`` and published within
-        ``dates``, scored; the last few are kept, so turning pages or changing the facet limit
-        does not match again."""
-        key = (q, tuple(sorted(set(entity_ids))), dates)
+    def _match(self, reader: Reader, tree: eq.Node, entity_ids, dates=(None, None),
+               exclude_ids=()) -> Hits:
+        """Every passage matching ``tree``, tagged with all of ``entity_ids`` and none of
+        ``exclude_ids`` and published within ``dates``; the last few are kept, so turning
+        pages or changing the facet limit does not match again."""
+        key = (tree, tuple(sorted(set(entity_ids))), dates, tuple(sorted(set(exclude_ids))))
         found = self._recent.pop(key, None)
         if found is None:
-            allowed = None if dates == (None, None) else self._dated(*dates)
-            for entity_id in entity_ids:
-                docs = term_docs(searcher, "entities", entity_id)
-                allowed = docs if allowed is None else allowed & docs
-            found = Match(*ranking.match(q, searcher, allowed))
+            found = reader.match(tree, require=entity_ids, exclude=exclude_ids, dates=dates)
         self._recent[key] = found  # most recent last
         while len(self._recent) > RECENT_MATCHES:
             self._recent.pop(next(iter(self._recent)))
         return found
 
-    def _hit(self, searcher, rank, score, docnum, terms: QueryTerms) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        article = self.store.article(stored["doc_id"], searcher) or {}
-        entities = [e for e in (self._known(i) for i in stored.get("entities", "").split(",") if i) if e]
+    def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms) -> Hit:
+        stored = reader.passage(ref)
+        article = reader.article(stored["doc_id"]) or {}
+        entities = [e for e in map(self._known, stored.get("entities", ())) if e]
         spans = highlight(stored["text"], terms, self.analyzer)
         if terms.entities:
             spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(stored["text"])
@@ -434,6 +385,29 @@ class Searcher:
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
 
 
+def top_by_type(counts: Counter, type_of, describe, limit: int = 10,
+                types=TYPES) -> dict[str, list[dict]]:
+    """{type: [{"id", "name", "count"}, …]} most mentioned first (ties by name).
+
+    ``type_of`` must be cheap (a common word counts thousands of entities); only the
+    entities that can make the top ``limit`` of their type (ties included) are described."""
+    by_type: dict[str, list[tuple[int, str]]] = {t: [] for t in types}
+    for entity_id, count in counts.items():
+        rows = by_type.get(type_of(entity_id))
+        if rows is not None:
+            rows.append((count, entity_id))
+    top = {}
+    for kind, rows in by_type.items():
+        rows.sort(reverse=True)
+        cutoff = rows[limit - 1][0] if len(rows) >= limit else 0
+        described = ((count, describe(entity_id)) for count, entity_id in rows if count >= cutoff)
+        top[kind] = sorted(({"id": entity.id, "name": entity.name, "count": count}
+                            for count, entity in described if entity is not None),
+                           key=lambda r: (-r["count"], r["name"]))[:limit]
+    return top
+
+
+SORTS = ("relevance", "date", "oldest")  # relevance; newest first; oldest first
 SUGGEST_DISTANCE = 2  # edits between a query word and an indexed word it may have meant
 SUGGEST_PREFIX = 1  # letters a suggestion shares with the word (misspellings rarely start wrong)
 # Looking a word up within 2 edits walks the term dictionary with a Levenshtein automaton whose
@@ -465,28 +439,26 @@ def bounded_query(text: str) -> tuple[str, list[str]]:
 _WORDS = re.compile(r"\S+")
 
 
-def _suggest_word(searcher, analyzer: Analyzer, surface: str) -> str | None:
+def _suggest_word(reader: Reader, analyzer: Analyzer, surface: str) -> str | None:
     """An indexed word close to ``surface`` (which the index lacks), as written in a passage:
     the most frequent within SUGGEST_DISTANCE edits of its normalized form."""
     exact = analyzer.term(surface).exact
-    if not exact or searcher.doc_frequency("exact", exact):
+    if not exact or reader.doc_frequency("exact", exact):
         return None
-    reader = searcher.reader()
     for distance in range(1, SUGGEST_DISTANCE + 1):  # the fewest edits first, then the most used
-        close = [(searcher.doc_frequency("exact", word), word)
-                 for word in reader.terms_within("exact", exact, distance, prefix=SUGGEST_PREFIX)
+        close = [(reader.doc_frequency("exact", word), word)
+                 for word in reader.similar_terms("exact", exact, distance, SUGGEST_PREFIX)
                  if word != exact]
         if close:
-            return _as_written(searcher, analyzer, max(close)[1])
+            return _as_written(reader, analyzer, max(close)[1])
     return None
 
 
-def _as_written(searcher, analyzer: Analyzer, exact: str) -> str | None:
+def _as_written(reader: Reader, analyzer: Analyzer, exact: str) -> str | None:
     """A surface form of the index term ``exact`` as some passage writes it (a suggestion shows
     the user's script, not our normalized form), clitics and all."""
-    for docnum in sorted(term_docs(searcher, "exact", exact))[:3]:
-        text = searcher.stored_fields(docnum).get("text", "")
-        for span in tokenize(text):
+    for stored in reader.sample_passages("exact", exact, 3):
+        for span in tokenize(stored.get("text", "")):
             if exact in analyzer.candidates(span.surface)[0]:
                 return span.surface
     return None

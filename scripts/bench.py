@@ -300,6 +300,7 @@ def main(argv=None) -> int:
                      "mb_per_s": megabytes / fts_built["seconds"]},
         },
         "queries_ms": rows, "cold_search_ms": cold,
+        "tagging_ms_per_article": __import__("bench_tagging").measure(300),  # rules only / with the model
     }
     (args.out / f"bench-{args.articles}.json").write_text(json.dumps(result, indent=1), "utf-8")
     print(table(result))

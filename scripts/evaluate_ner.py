@@ -1,6 +1,7 @@
 """Per-type precision, recall and F1 of the whole tagger (catalogue, model, context rules,
-coreference) on CoNLL-style gold data, as a user's archive would meet it: the sentences are fed
-in article-sized pieces of 20, joined as text.
+coreference, the collection pass) on CoNLL-style gold data, as a user's archive would meet it:
+the sentences are fed in article-sized pieces of 20, joined as text, all pieces through one
+``Tagger.tag_many`` call (names established in one piece resolve bare surnames in another).
 
     python scripts/evaluate_ner.py FILE.conll [FILE ...] [--split dev] [--no-model]
 
@@ -49,10 +50,10 @@ def gold_spans(sentences: list) -> tuple[str, list[tuple[int, int]], list[tuple[
     return "\n".join(texts), token_spans, gold
 
 
-def predicted_spans(tagger: Tagger, text: str, token_spans) -> list[tuple[int, int, str]]:
+def predicted_spans(mentions, token_spans) -> list[tuple[int, int, str]]:
     """The tagger's mentions as (first token, last token, type) over the gold tokens."""
     found = []
-    for mention in tagger.tag(text):
+    for mention in mentions:
         if mention.type not in LABELS.values():
             continue
         inside = [k for k, (start, end) in enumerate(token_spans)
@@ -64,9 +65,10 @@ def predicted_spans(tagger: Tagger, text: str, token_spans) -> list[tuple[int, i
 
 def score(pieces, tagger: Tagger) -> dict:
     counts = {kind: {"lenient": [0, 0, 0], "exact": [0, 0, 0], "gold": 0} for kind in LABELS.values()}
-    for sentences in pieces:
-        text, token_spans, gold = gold_spans(sentences)
-        found = predicted_spans(tagger, text, token_spans)
+    pieces = [gold_spans(sentences) for sentences in pieces]
+    tagged = tagger.tag_many(text for text, _, _ in pieces)  # the whole set is one archive
+    for (text, token_spans, gold), mentions in zip(pieces, tagged):
+        found = predicted_spans(mentions, token_spans)
         for kind in counts:
             g = [s for s in gold if s[2] == kind]
             p = [s for s in found if s[2] == kind]
@@ -105,11 +107,12 @@ def main() -> None:
     parser.add_argument("--split", choices=["all", "dev"], default="all")
     parser.add_argument("--no-model", action="store_true", help="catalogue and rules only")
     args = parser.parse_args()
-    sentences = [s for path in args.files for s in read_conll(path)]
     if args.split == "dev":
-        from train_ner import split
+        from train_ner import load
 
-        sentences = split(sentences, "dev")
+        sentences = load(args.files, "dev")
+    else:
+        sentences = [s for path in args.files for s in read_conll(path)]
     pieces = [sentences[i:i + PIECE] for i in range(0, len(sentences), PIECE)]
     tagger = Tagger(model=not args.no_model)
     if not args.no_model and tagger.model is None:

@@ -4,7 +4,8 @@ from collections import Counter
 
 import pytest
 
-from archive.arabic import CountContext, normalize, shared_analyzer, tokenize
+from archive.analyzers import shared_analyzer
+from archive.arabic import CountContext, normalize, tokenize
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,8 @@ import random
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, run_json
 
 SYLLABLES = ["كا", "رو", "مي", "زو", "تا", "لي", "نو", "سا", "فو", "دي", "با", "جو"]
@@ -69,3 +71,113 @@ def test_evaluate_ner_scores_lenient_and_exact_spans(tmp_path):
     # لكورسك is tagged as كورسك, without its clitic: still the same gold token, exactly.
     assert rows[("place", "exact")][:3] == ["1.000", "1.000", "1.000"]
     assert rows[("organization", "lenient")][3:] == ["0", "0"]
+
+
+def test_a_clean_install_tags_with_the_shipped_model(tmp_path):
+    """The wheel carries the model as package data and `Tagger()` uses it, with nothing named
+    or installed by hand: built from this checkout, installed into an empty folder, imported from
+    there (not from the checkout) in a process with no $ARCHIVE_NER_MODEL."""
+    import os
+
+    wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                            "-q", "-w", str(wheel_dir), str(ROOT)], capture_output=True, text=True,
+                           timeout=600)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheel_dir.glob("archive-*.whl")
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+                                "--target", str(target), str(wheel)], capture_output=True, text=True,
+                               timeout=600)
+    assert installed.returncode == 0, installed.stderr
+    probe = ("import archive, json\n"
+             "from archive.entities.tagger import Tagger\n"
+             "t = Tagger()\n"
+             "text = 'وصل ماركوس فيرنانديز إلى مدريد أمس.'\n"
+             "print(json.dumps({'file': archive.__file__, 'model': t.model is not None,\n"
+             "  'found': [(m.text, m.rule) for m in t.tag(text) if m.type == 'person']}))\n")
+    env = {k: v for k, v in os.environ.items() if k != "ARCHIVE_NER_MODEL"}
+    env["PYTHONPATH"] = str(target)
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         encoding="utf-8", cwd=tmp_path, env=env, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    import json
+
+    result = json.loads(ran.stdout)
+    assert result["file"].startswith(str(target)) and result["model"] is True
+    assert result["found"] == [["ماركوس فيرنانديز", "model"]]  # no rule knows him
+
+
+# -- what the archive teaches: the collection pass ------------------------------------------
+
+FULL_NAME = "وقال المتحدث باسم الشركة كريستوفر هانسن إن المحادثات مستمرة منذ أسابيع."
+BARE = "وأكد هانسن أن الصفقة لم تكتمل بعد، وأن الشركة تنتظر موافقة الجهات الرقابية."
+
+
+def _people(mentions) -> list[tuple[str, str, str]]:
+    return [(m.text, m.entity_id, m.rule) for m in mentions if m.type == "person"]
+
+
+def test_a_surname_in_one_article_resolves_through_another():
+    from archive.entities.tagger import Tagger
+
+    tagger = Tagger()
+    full, bare, zoo = tagger.fresh().tag_many([
+        FULL_NAME, BARE, "وشاهد الأطفال الأسد في حديقة الحيوان."])
+    ((_, hansen, _),) = _people(full)
+    assert _people(bare) == [("هانسن", hansen, "collection")]
+    # alone, هانسن is not Christopher Hansen (at most a person of its own)
+    assert hansen not in {e for _, e, _ in _people(tagger.fresh().tag(BARE))}
+    # الأسد is Bashar al-Assad's (catalogue) name, and also "the lion": as a common word here
+    assert _people(zoo) == []
+    # after a speech verb it is the person (found by the model or the collection pass)
+    assert [m[:2] for m in _people(tagger.fresh().tag_many(["وقال الأسد إن الحرب لن تتوقف."])[0])] == [
+        ("الأسد", "person:bashar-al-assad")]
+
+
+def test_a_surname_two_people_share_resolves_to_neither():
+    from archive.entities.tagger import Tagger
+
+    other = "وقال المتحدث باسم الوزارة بيتر هانسن إن الاجتماع تأجل."
+    mentions = Tagger().tag_many([FULL_NAME, other, BARE])
+    two = {e for _, e, _ in _people(mentions[0]) + _people(mentions[1])}
+    assert len(two) == 2
+    assert two.isdisjoint(e for _, e, _ in _people(mentions[2]))
+
+
+def test_ala_is_no_person_however_it_is_written():
+    from archive.entities.tagger import Tagger
+
+    tagger = Tagger()
+    for text in ("وشدد الرئيس على ضرورة الحوار.", "وشدد الرئيس علي ضرورة الحوار.",
+                 "وصل الوفد علي متن طائرة خاصة.", "وحصل علي أحدث الأجهزة."):
+        assert _people(tagger.fresh().tag(text)) == [], text
+    assert [m[0] for m in _people(tagger.fresh().tag("وقال علي حسن إن الوفد وصل."))] == ["علي حسن"]
+
+
+def test_an_incremental_build_retags_older_articles_a_later_one_teaches(tmp_path):
+    """A real index: the bare surname is indexed first, the full name in a later build; the
+    later build tags the older article again, so a filter on the person finds both."""
+    from archive import Archive
+    from archive.api import ArchiveError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "older.txt").write_text("خبر قديم\n" + BARE, "utf-8")
+    with Archive.open(tmp_path / "ix", create=True) as archive:
+        assert archive.index([docs]).added == 1
+        ((_, hansen, _),) = _people(archive.tag(FULL_NAME))
+        with pytest.raises(ArchiveError):  # nobody of that name in the archive yet
+            archive.search("", filters={"person": [hansen]})
+
+        (docs / "newer.txt").write_text("خبر جديد\n" + FULL_NAME, "utf-8")
+        report = archive.index([docs])
+        # both contain هانسن: the older one for the name it now resolves, the newer one as well
+        assert (report.added, report.unchanged, report.retagged) == (1, 1, 2)
+        hits = archive.search("", filters={"person": [hansen]}).hits
+        assert sorted(h.doc_id for h in hits) == ["newer", "older"]
+        # the article view, which tags again, agrees with the index
+        assert [m["id"] for m in archive.article("older")["passages"][-1]["entities"]
+                if m["type"] == "person"] == [hansen]
+
+        again = archive.index([docs])  # nothing new to learn: nothing tagged again
+        assert (again.added, again.unchanged, again.retagged) == (0, 2, 0)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from archive.indexer import MAX_ARTICLE_CHARS, mentions_by_span
-from archive.store import write_lock
+from archive.engines.base import write_lock
 from conftest import CORPUS, ROOT, run_cli, run_json
 
 PR_CAPBSET_DROP = 24

@@ -107,7 +107,8 @@ def test_block_ranking_agrees_with_whoosh_across_segments_and_deletions(tmp_path
     scores, also over several segments and after articles are replaced (deletions)."""
     from whoosh import query as wq
 
-    from archive import ranking
+    from archive.engines.whoosh import ranking
+    from archive.engines.whoosh.reader import to_whoosh
 
     feed = write_jsonl(tmp_path / "more.jsonl", [
         {"id": "kursk", "title": "ت", "text": "هدوء في كورسك بعد معارك عنيفة في كورسك."},
@@ -118,8 +119,8 @@ def test_block_ranking_agrees_with_whoosh_across_segments_and_deletions(tmp_path
     assert len(searcher.leaf_searchers()) >= 2
     assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
     for text in ("كورسك", "كورسك خاركيف", "معارك OR قصف", "كورسك -خاركيف"):
-        q, _ = small._searcher.build(parse_query(text))
-        q = _comparable(q)
+        tree, _ = small._searcher.build(parse_query(text))
+        q = _comparable(to_whoosh(tree))
         ours, _ = ranking.rank(q, searcher, None, 10)
         theirs = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
         assert ours.keys() == theirs.keys(), text
@@ -133,7 +134,7 @@ def test_phrase_checks_on_long_posting_lists_read_the_right_blocks(tmp_path):
     hold one of them; over lists of several blocks they still find exactly Whoosh's phrases."""
     from whoosh import query as wq
 
-    from archive import ranking
+    from archive.engines.whoosh import ranking
 
     texts = ["أعلن البيت الأبيض اليوم.", "البيت القديم الأبيض.", "الأبيض البيت."]
     with indexed(tmp_path, [{"id": f"a{i:03}", "title": "ت", "text": f"الخبر {i}: {texts[i % 3]}"}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from archive.arabic import known_stems_of
 from archive.entities.keys import exact_key, first_token, name_tokens, stem_key, variant_key
 from archive.resources import data_lines, data_path
 
@@ -204,8 +205,6 @@ def default_catalogue() -> Catalogue:
 @lru_cache(maxsize=1)
 def known_name_stems() -> frozenset[str]:
     """The analyzer's stems of catalogue name words, compiled once per machine."""
-    from archive.arabic import known_stems_of
-
     return _compiled("known-stems", lambda: known_stems_of(default_catalogue().known_words()))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from archive.arabic import normalize, strip_suffixes
+from archive.arabic import normalize, strip_suffixes, tokenize
 
 _ARTICLE = ("ال", "لل")
 MIN_CORE = 3  # الما (Alma) is not ال + ما
@@ -37,15 +37,11 @@ def article_core(form: str) -> str:
 
 def name_tokens(name: str) -> tuple[str, ...]:
     """A catalogue name as core tokens: normalized, article removed."""
-    from archive.arabic import tokenize
-
     return tuple(article_core(normalize(span.surface)) for span in tokenize(name))
 
 
 def first_token(name: str) -> str:
     """The first word of a name, normalized, article kept."""
-    from archive.arabic import tokenize
-
     return next((normalize(span.surface) for span in tokenize(name)), "")
 
 

@@ -5,16 +5,17 @@ affixes, word shape, Latin script, neighbours, and membership in the catalogue, 
 list and the context rules' trigger lists (titles, speech verbs, organization, place and media
 heads).
 
-The model file is made by ``scripts/train_ner.py`` (``data/ner/README.md`` says from what) and
-used when it is installed as ``data/ner/model.crfsuite`` or named by ``$ARCHIVE_NER_MODEL``.
-None ships: measured, it costs more build time than it is allowed (README, "Entities"). Without
-one, the tagger runs on its catalogue and context rules alone.
+The model ships as ``data/ner/model.crfsuite`` (made by ``scripts/train_ner.py``;
+``data/ner/README.md`` says from what) and is on by default; ``$ARCHIVE_NER_MODEL`` names
+another file, or none when empty (the tagger then runs on its catalogue and rules alone).
+Features also ask arabnamer's name words and the words the training sets annotate.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 from archive.arabic import strip_suffixes
@@ -33,10 +34,17 @@ class Span:
     confidence: float
 
 
-class Gazetteers:
-    """Word lists a feature can ask about, built from what the tagger already holds."""
+NAME_WORDS_FILE = "ner/name_words.txt"  # arabnamer's name words (CC BY 4.0), normalized
 
-    def __init__(self, catalogue, rules):
+
+class Gazetteers:
+    """Word lists a feature can ask about: the catalogue's name words, the context rules'
+    trigger lists, the common words, arabnamer's person-name words and the words the training
+    sets annotate as persons, places or organizations (``annotated``: core → its features,
+    see ``annotated_features``). Features, not matches: the model weighs them in context."""
+
+    def __init__(self, catalogue, rules, annotated: dict[str, tuple[str, ...]] | None = None,
+                 name_words: frozenset | None = None):
         rank = {"person": 0, "organization": 1, "weapon": 2, "place": 3}
         self.words_of: dict[str, str] = {}  # a name word → the likeliest type of its names
         for word, ids in catalogue.by_word.items():
@@ -48,6 +56,61 @@ class Gazetteers:
             "speech": rules.speech, "org_head": rules.org_heads, "media": rules.media_heads,
             "place_head": rules.place_heads, "qualifier": rules.qualifiers,
         }
+        self.name_words = _packaged_lines(NAME_WORDS_FILE) if name_words is None else name_words
+        self.annotated = {} if annotated is None else annotated
+
+
+def _packaged_lines(name: str) -> frozenset:
+    path = data_path(name)
+    return frozenset(path.read_text("utf-8").split()) if path.is_file() else frozenset()
+
+
+def words_file(model: str | os.PathLike) -> Path:
+    """The annotated-words file trained with a model: beside it, ``NAME.words.tsv``."""
+    model = Path(model)
+    return model.with_name(model.stem + ".words.tsv")
+
+
+def read_annotated(path: str | os.PathLike) -> dict[str, tuple[str, ...]]:
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    rows = (line.split("\t") for line in path.read_text("utf-8").splitlines() if line)
+    return {word: tuple(features.split()) for word, features in rows}
+
+
+def write_annotated(path: str | os.PathLike, annotated: dict[str, tuple[str, ...]]) -> None:
+    Path(path).write_text("".join(f"{w}\t{' '.join(f)}\n" for w, f in sorted(annotated.items())),
+                          "utf-8")
+
+
+def annotated_features(counts: dict[str, list[int]]) -> dict[str, tuple[str, ...]]:
+    """Per word core, from [occurrences, as person, as place, as organization]: ``ann=TYPE`` when
+    at least half its occurrences are inside a TYPE span, ``ann?TYPE`` when at least a tenth."""
+    out = {}
+    for word, (total, *by_type) in counts.items():
+        features = []
+        for label, n in zip(LABELS, by_type):
+            if n and n * 2 >= total:
+                features.append(f"ann={label}")
+            elif n and n * 10 >= total:
+                features.append(f"ann?{label}")
+        if features:
+            out[word] = tuple(features)
+    return out
+
+
+def count_annotated(examples) -> dict[str, list[int]]:
+    """[occurrences, as PER, as LOC, as ORG] per token core over (tokens, labels) examples."""
+    counts: dict[str, list[int]] = {}
+    index = {label: k + 1 for k, label in enumerate(LABELS)}
+    for tokens, labels in examples:
+        for token, label in zip(tokens, labels):
+            row = counts.setdefault(token.core, [0, 0, 0, 0])
+            row[0] += 1
+            if label != "O":
+                row[index[label[2:]]] += 1
+    return counts
 
 
 def _shape(surface: str) -> str:
@@ -66,7 +129,8 @@ def token_features(token, gazetteers: Gazetteers) -> list[str]:
     stem = strip_suffixes(core) if core.isalpha() else core
     features = [f"w={form}", f"c={core}", f"s={stem}", f"p2={core[:2]}", f"p3={core[:3]}",
                 f"x2={core[-2:]}", f"x3={core[-3:]}", f"len={min(len(core), 8)}",
-                f"shape={_shape(token.surface)}"]
+                f"shape={_shape(token.surface)}", f"last={token.surface[-1:]}"]
+    # last=: the last letter as written, for what normalization merges (على is no علي)
     if form.startswith(("ال", "لل")):
         features.append("article")
     if len(token.readings) > 1 or form[:1] in "وفبكل" and core != form:
@@ -76,6 +140,9 @@ def token_features(token, gazetteers: Gazetteers) -> list[str]:
     kind = gazetteers.words_of.get(core)
     if kind:
         features.append(f"gaz={kind}")
+    if core in gazetteers.name_words:
+        features.append("namer")
+    features.extend(gazetteers.annotated.get(core, ()))
     if core in gazetteers.common:
         features.append("common")
     for name, words in gazetteers.triggers.items():
@@ -84,8 +151,8 @@ def token_features(token, gazetteers: Gazetteers) -> list[str]:
     return features
 
 
-_NEIGHBOUR_KEEP = ("w=", "c=", "gaz=", "trig=", "common", "article", "shape=")
-_FAR_KEEP = ("w=", "gaz=", "trig=")
+_NEIGHBOUR_KEEP = ("w=", "c=", "gaz=", "trig=", "common", "article", "shape=", "namer", "ann")
+_FAR_KEEP = ("w=", "gaz=", "trig=", "ann=")
 OFFSETS = tuple(o for o in range(-WINDOW, WINDOW + 1) if o)
 _EDGES = {offset: (f"{offset}:edge",) for offset in OFFSETS}  # past a sentence's ends
 FEATURES_KEPT = 200_000  # distinct words whose features are remembered
@@ -105,25 +172,28 @@ class FeatureCache:
         found = self._known.get(key)
         if found is None:
             own = token_features(token, self.gazetteers)
-            lent = {offset: tuple(f"{offset}:{f}" for f in own
-                                  if f.startswith(_NEIGHBOUR_KEEP if abs(offset) == 1 else _FAR_KEEP))
-                    for offset in OFFSETS}
+            lent = tuple(tuple(f"{offset}:{f}" for f in own
+                               if f.startswith(_NEIGHBOUR_KEEP if abs(offset) == 1 else _FAR_KEEP))
+                         for offset in OFFSETS)  # what it lends at each offset, in OFFSETS order
             found = ("bias", *own), lent
             if len(self._known) >= FEATURES_KEPT:
                 self._known.clear()
             self._known[key] = found
         return found
 
-    def rows(self, tokens: Sequence) -> list[tuple]:
-        """Per token: its own features, and its neighbours' main ones, marked by offset."""
+    def rows(self, tokens: Sequence) -> list[list[str]]:
+        """Per token: its own features, and its neighbours' main ones, marked by offset (one
+        list built per token from cached tuples: this runs for every sentence of a build)."""
         parts = [self.parts(t) for t in tokens]
+        last = len(parts) - 1
+        edge2, edge1, edge_1, edge_2 = (_EDGES[o] for o in OFFSETS)
         rows = []
         for i, (own, _) in enumerate(parts):
-            row = own
-            for offset in OFFSETS:
-                j = i + offset
-                row = row + (parts[j][1][offset] if 0 <= j < len(parts) else _EDGES[offset])
-            rows.append(row)
+            rows.append([*own,
+                         *(parts[i - 2][1][0] if i >= 2 else edge2),
+                         *(parts[i - 1][1][1] if i >= 1 else edge1),
+                         *(parts[i + 1][1][2] if i < last else edge_1),
+                         *(parts[i + 2][1][3] if i < last - 1 else edge_2)])
         return rows
 
 
@@ -159,9 +229,14 @@ class NerModel:
         return spans
 
 
+    def outside(self, k: int) -> float:
+        """The probability that token k of the sentence ``spans`` last tagged is no entity."""
+        return self._tagger.marginal("O", k)
+
+
 def model_file() -> str | None:
-    """The model to use: ``$ARCHIVE_NER_MODEL`` if set (empty: none), else the packaged file
-    if there is one. None: the tagger runs on its catalogue and rules alone."""
+    """The model to use: ``$ARCHIVE_NER_MODEL`` if set (empty: none), else the shipped file.
+    None: the tagger runs on its catalogue and rules alone."""
     chosen = os.environ.get("ARCHIVE_NER_MODEL")
     if chosen is not None:
         return chosen or None
@@ -172,29 +247,64 @@ def model_file() -> str | None:
 # -- training data -------------------------------------------------------------------------------
 
 def read_conll(path: str | os.PathLike) -> list[list[tuple[str, str]]]:
-    """Sentences of (token, tag) from a CoNLL-style file: a token and its BIO tag per line
-    (tab or space separated; the tag is the last field), a blank line between sentences.
-    Tags outside person, place and organization (MISC and the like) become O."""
-    sentences, current = [], []
-    with open(path, encoding="utf-8-sig") as lines:
-        for line in lines:
-            fields = line.split()
-            if not fields:
-                if current:
-                    sentences.append(current)
-                current = []
-                continue
-            token, tag = fields[0], fields[-1] if len(fields) > 1 else "O"
-            current.append((token, _coarse(tag)))
-    if current:
-        sentences.append(current)
+    """Sentences of (token, tag) from a CoNLL-style file, or from every ``*.txt`` file of a
+    folder in name order (AQMAR ships one file per article): a token and its BIO tags per line
+    (tab or space separated), a blank line between sentences. A token may carry several tags,
+    one per nesting level (Wojood: ``الأسد I-ORG B-PERS``); see ``flatten``. Tags outside
+    person, place and organization (MISC, OCC, DATE and the like) become O. Wojood's paragraph
+    marker ``$#$`` is no token."""
+    path = Path(path)
+    files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
+    sentences: list[list[tuple[str, str]]] = []
+    for file in files:
+        current: list[tuple[str, list[str]]] = []
+        with open(file, encoding="utf-8-sig") as lines:
+            for line in lines:
+                fields = line.split()
+                if not fields:
+                    if current:
+                        sentences.append(flatten(current))
+                    current = []
+                elif fields[0] != "$#$":
+                    current.append((fields[0], fields[1:] or ["O"]))
+        if current:
+            sentences.append(flatten(current))
     return sentences
 
 
-def _coarse(tag: str) -> str:
-    prefix, _, kind = tag.partition("-")
-    kind = {"PERS": "PER", "GPE": "LOC"}.get(kind, kind)
-    return f"{prefix}-{kind}" if prefix in ("B", "I") and kind in LABELS else "O"
+def flatten(tokens: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """One BIO tag per token from nested tags: the spans of each type are rebuilt (B-X opens
+    one, I-X continues it), mapped to PER/LOC/ORG (PERS → PER, GPE → LOC; other types are
+    transparent: an occupation span does not hide the organization inside it), and where kept
+    spans nest or cross the outermost (longest, then first) wins: «مجلس الأمن ضد الأسد» is one
+    organization, not a person inside one."""
+    spans: list[tuple[int, int, str]] = []
+    open_spans: dict[str, int] = {}  # type → first token of its open span
+    for i, (_, tags) in enumerate(tokens + [("", [])]):
+        seen = {}
+        for tag in tags:
+            prefix, _, kind = tag.partition("-")
+            if prefix in ("B", "I") and kind:
+                seen[kind] = prefix
+        for kind in list(open_spans):
+            if seen.get(kind) != "I":
+                spans.append((open_spans.pop(kind), i - 1, kind))
+        for kind, prefix in seen.items():
+            if kind not in open_spans:
+                open_spans[kind] = i
+    kept: list[tuple[int, int, str]] = []
+    for first, last, kind in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        label = _COARSE.get(kind, kind)
+        if label in LABELS and all(last < a or b < first for a, b, _ in kept):
+            kept.append((first, last, label))
+    out = [(token, "O") for token, _ in tokens]
+    for first, last, label in kept:
+        for k in range(first, last + 1):
+            out[k] = (tokens[k][0], ("B-" if k == first else "I-") + label)
+    return out
+
+
+_COARSE = {"PERS": "PER", "GPE": "LOC"}
 
 
 def sentence_text(sentence: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int, str]]]:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Iterable
 
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
@@ -95,6 +96,8 @@ class Rules:
         self.given = frozenset(self.first_names)  # the normalized given names, as a set
         # Name words after which an article belongs to the name (عبد الله, أبو العلاء, بن الخطاب)
         self.compound_heads = frozenset(normalize(w) for w in ("عبد", "أبو", "ابو", "بن", "ابن", "بنت"))
+        # Person-name words (arabnamer's, data/ner/name_words.txt): evidence, never a match alone.
+        self.name_words = frozenset(data_lines("ner/name_words.txt"))
         # Frequent words (data/common_words.txt): never a name on their own.
         self.common = frozenset(article_core(normalize(w)) for w in data_lines("common_words.txt"))
 
@@ -110,6 +113,11 @@ class Tagger:
         self.person_words = frozenset(word for e in self.catalogue.entities.values()
                                       if e.type == "person" for name in e.names
                                       for word in name_tokens(name))
+        self.learned_words: frozenset = frozenset()  # name words the archive taught (learn)
+        catalogued = [Mention(e.id, "person", e.name, 0, 0, name, "catalogue")
+                      for e in self.catalogue.entities.values() if e.type == "person" for name in e.names]
+        self.base_lexicon = Lexicon.merged(Lexicon(), [established(catalogued, self)])
+        self.learned = self.base_lexicon  # the catalogue's people and what learn() was given
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
 
     def fresh(self) -> "Tagger":
@@ -145,28 +153,91 @@ class Tagger:
     # -- passes -------------------------------------------------------------------------------
 
     def tag(self, text: str) -> list[Mention]:
-        tokens = self._tokens(text)
-        covered = [None] * len(tokens)  # index of the mention covering each token
-        mentions: list[Mention] = []
+        """One text's mentions; bare surnames resolve through the names this tagger has
+        learned from other articles (``learn``), not through other texts given here."""
+        tagging = self._first_stage(text)
+        self._collection_pass(tagging, self.learned)
+        return tagging.result()
 
-        def add(first: int, last: int, entity: Entity, rule: str, skip_letters: int = 0,
-                confidence: float | None = None) -> None:
-            start = _skip(tokens[first].surface, skip_letters) + tokens[first].start
-            mention = Mention(entity.id, entity.type, entity.name, start, tokens[last].end,
-                              text[start:tokens[last].end], rule, confidence)
-            for i in range(first, last + 1):
-                if covered[i] is not None:  # a context rule absorbing a place (جامعة أكسفورد)
-                    mentions[covered[i]] = None
-                covered[i] = len(mentions)
-            mentions.append(mention)
+    def tag_many(self, texts: Iterable[str]) -> list[list[Mention]]:
+        """The mentions of each text, as a build tags an archive: each text on its own, then
+        the collection pass, in which a name established anywhere (a catalogue or context-rule
+        mention of a person's full name, or a model mention of confidence ≥ LEARN_CONFIDENCE)
+        is evidence for every text: a bare word of it elsewhere (الأسد after بشار الأسد in
+        another text) is that person when the archive (these texts and what the tagger
+        learned before) knows exactly one person with that word, and it is not used there as
+        a common word."""
+        taggings = [self._first_stage(text) for text in texts]
+        lexicon = Lexicon.merged(self.learned, (established(t.mentions, self) for t in taggings))
+        for tagging in taggings:
+            self._collection_pass(tagging, lexicon)
+        return [t.result() for t in taggings]
 
+    def learn(self, lexicon: "Lexicon") -> None:
+        """Names the archive established elsewhere (``Lexicon.from_entities`` over an index's
+        discovered people), beside the catalogue's people: later ``tag`` calls resolve bare
+        surnames through them. Replaces what was learned before."""
+        self.learned = self.base_lexicon.union(lexicon)
+        self.learned_words = frozenset(lexicon.owners)
+
+    def mentions_any(self, text: str, words: set[str]) -> bool:
+        """Whether a word of ``text``, clitics and article aside, is one of ``words``."""
+        return any(not words.isdisjoint(t.cores) or t.core in words for t in self._tokens(text))
+
+    def _first_stage(self, text: str) -> "_Tagging":
+        """Catalogue, context rules, coreference, the model and coreference again: everything
+        that needs this text alone."""
+        tagging = _Tagging(text, self._tokens(text))
+        tokens, covered, mentions, add = tagging.tokens, tagging.covered, tagging.mentions, tagging.add
         self._catalogue_pass(tokens, add)
         self._context_pass(tokens, covered, mentions, add)
         self._coreference_pass(tokens, covered, mentions, add)
         if self.model is not None:  # what the rules left: the model's, then their other mentions
-            self._model_pass(text, tokens, covered, add)
+            self._model_pass(text, tokens, covered, add, mentions)
             self._coreference_pass(tokens, covered, mentions, add)
-        return sorted((m for m in mentions if m is not None), key=lambda m: m.start)
+        return tagging
+
+    def _collection_pass(self, tagging: "_Tagging", lexicon: "Lexicon") -> None:
+        """A bare word of a name the archive knows is that person when exactly one person of
+        the archive has that word, and the word is not used here as a common word: a common
+        word (الأسد is also "the lion") needs a person's context, a title or speech verb before
+        it or a speech verb after it. Two people of this text sharing the word (the two Kims)
+        are left to the coreference pass, which stays silent."""
+        tokens, covered = tagging.tokens, tagging.covered
+        for k, mention in enumerate(tagging.mentions):  # the model's lone surname: whose it is
+            if mention is not None and mention.rule == "model" and mention.type == "person":
+                words = [article_core(normalize(s.surface)) for s in tokenize(mention.text)]
+                owner = lexicon.owner(words[0]) if len(words) == 1 else None
+                if owner is not None and owner[0] != mention.entity_id:
+                    tagging.mentions[k] = replace(mention, entity_id=owner[0], name=owner[1],
+                                                  rule="collection")
+        for i, token in enumerate(tokens):
+            if covered[i] is not None:
+                continue
+            for reading, _ in token.readings:
+                core = article_core(reading)  # الأسد: the mention keeps its article
+                owner = lexicon.owner(core)
+                if owner is None or (core in self.rules.common and not self._person_context(tokens, i)):
+                    continue
+                entity = self._learned_entity(*owner)
+                tagging.add(i, i, entity, "collection", len(token.form) - len(reading))
+                break
+
+    def _learned_entity(self, entity_id: str, name: str) -> Entity:
+        """A person the archive established elsewhere, known to this tagger from now on."""
+        entity = self.entity(entity_id)
+        if entity is None:
+            entity = self.discovered[entity_id] = Entity(
+                entity_id, "person", name, attributes={"discovered": "collection", "established": True})
+        return entity
+
+    def _person_context(self, tokens, i: int) -> bool:
+        before = tokens[i - 1] if i and not tokens[i].broken else None
+        after = tokens[i + 1] if i + 1 < len(tokens) and not tokens[i + 1].broken else None
+        return ((before is not None and (_any_reading(before, self.rules.speech)
+                                         or not before.cores.isdisjoint(self.rules.title_starts)
+                                         or any(t and t[-1] == before.core for t in self.rules.titles)))
+                or (after is not None and _any_reading(after, self.rules.speech)))
 
     def tag_article(self, article) -> list[Mention]:
         return self.tag(article.text)
@@ -279,32 +350,79 @@ class Tagger:
             return False
         return not any(normalize(n).endswith(("ي", "يه")) for n in entity.names)
 
-    def _model_pass(self, text: str, tokens, covered, add) -> None:
+    def _model_pass(self, text: str, tokens, covered, add, mentions=()) -> None:
         """Spans the statistical model finds where the catalogue found nothing, sentence by
         sentence: a span that names a catalogue entity (by any key) is that entity, any other
         a discovered one. Spans below MIN_CONFIDENCE are dropped."""
         forms = None
         for first, last in _sentences(text, tokens):
-            for span in self.model.spans(tokens[first:last]):
+            spans = self.model.spans(tokens[first:last])
+            self._veto_places(tokens, covered, mentions, first, last)
+            for span in spans:
                 a, b = first + span.first, first + span.last
                 if span.confidence < MIN_CONFIDENCE or any(covered[k] is not None for k in range(a, b + 1)):
                     continue
                 if forms is None:
                     forms = {t.form for t in tokens}
                 skip = _model_clitics(tokens[a], forms)
-                if not self._plausible(span.type, tokens[a:b + 1]):
+                if not self._plausible(span.type, tokens[a:b + 1], span.confidence):
                     continue
                 cores = (article_core(tokens[a].form[skip:]), *(t.core for t in tokens[a + 1:b + 1]))
                 found = self.catalogue.lookup(cores)
-                entity = found[0] if found else self._discover(span.type, tokens[a:b + 1], skip, "model")
+                entity = found[0] if found else None
+                if entity is None and span.type == "person" and a == b:
+                    owners = self._name_word_owners(tokens[a], mentions)
+                    if len(owners) > 1:
+                        continue  # a bare كيم where two Kims are known: coreference left it, so does this
+                    if owners:
+                        (owner, name), = owners.items()
+                        entity = self._learned_entity(owner, name)
+                if entity is None:
+                    entity = self._discover(span.type, tokens[a:b + 1], skip, "model")
                 add(a, b, entity, "model", skip, span.confidence)
 
-    def _plausible(self, kind: str, tokens: list[_Token]) -> bool:
+    def _veto_places(self, tokens, covered, mentions, first: int, last: int) -> None:
+        """A one-word catalogue place that may be an ordinary word (a common word, an
+        inflection or look-alike of the name rather than a listed spelling, a plural nisba:
+        هوية، مالية for Mali، صينيين for China) is dropped where the model, which read the
+        sentence, is sure it is no entity (probability of O ≥ PLACE_VETO)."""
+        for k in range(first, last):
+            index = covered[k]
+            mention = mentions[index] if index is not None else None
+            if (mention is None or mention.type != "place" or mention.rule not in ("catalogue", "variant")
+                    or (k > first and covered[k - 1] == index) or (k + 1 < last and covered[k + 1] == index)):
+                continue
+            token = tokens[k]
+            suspicious = (mention.rule == "variant" or token.core in self.rules.common
+                          or token.form.endswith(("يين", "يون", "يات"))
+                          or not self.catalogue.lookup((article_core(normalize(mention.text)),), keys=("exact",)))
+            if suspicious and self.model.outside(k - first) >= PLACE_VETO:
+                mentions[index] = None
+                covered[k] = None
+
+    def _name_word_owners(self, token: _Token, mentions) -> dict[str, str]:
+        """The people (id → name) a lone word may stand for: those named in full in this text
+        with that word, and those of the catalogue and the archive's learned names."""
+        owners: dict[str, str] = {}
+        for core in token.cores:
+            owners.update(self.learned.owners.get(core, {}))
+        for m in mentions:
+            if m is not None and m.type == "person":
+                words = {article_core(normalize(s.surface)) for s in tokenize(m.text)}
+                if len(words) > 1 and not token.cores.isdisjoint(words):
+                    owners[m.entity_id] = m.name
+        return owners
+
+    def _plausible(self, kind: str, tokens: list[_Token], confidence: float = 0.0) -> bool:
         """The checks a model span must pass, the context rules' own: a person's first word
         looks like a name (no article, no plural or pronoun ending: شماليين، صحفيون are not
         people);
         no person or place made of ordinary words; an organization does not start with one
         that is no head word (قوات المحاصرة)."""
+        if kind == "person" and self._function_word_given(tokens, 0):
+            return False
+        if kind == "person" and confidence >= TRUSTED_PERSON and tokens[0].form not in self.rules.not_names:
+            return True  # رامون كالديرون، ألبرت أينشتاين، زين الدين زيدان: the checks below would refuse them
         if kind == "person" and not (self._name_like(tokens[0]) and all(
                 _ARABIC_WORD.match(t.form) and t.form not in self.rules.not_names
                 for t in tokens[1:])):
@@ -314,6 +432,9 @@ class Tagger:
         if kind == "organization":
             first = tokens[0]
             heads = self.rules.org_heads | self.rules.media_heads | self.rules.proper_heads
+            if not any(t.form.startswith(("ال", "لل")) for t in tokens) and all(
+                    t.core in self.rules.common or t.core.endswith(("ه", "يه")) for t in tokens):
+                return False  # ترسانة، منظمة بحثية: a kind of organization, none in particular
             return not (first.core in self.rules.common and first.cores.isdisjoint(heads))
         return True
 
@@ -379,6 +500,8 @@ class Tagger:
             return None  # الشريف, الكامل: an adjective with its article, not a given name
         if given in self.rules.common and not token.surface.endswith(tuple(self.rules.first_names[given])):
             return None  # على is not علي, though both normalize alike
+        if self._function_word_given(tokens, i):
+            return None
         j, run = i + 1, []
         while j < len(tokens) and len(run) < MAX_NAME_WORDS and covered[j] is None and not tokens[j].broken:
             word = tokens[j]
@@ -400,6 +523,18 @@ class Tagger:
         if len(run) >= 2 and not self._closes_name(tokens, run[-1] + 1):
             run.pop()  # فراس حمدان بوفد الشركة: the clause goes on, so its last word is not the name's
         return (i, run[-1], "person", skip) if run else None  # _context_pass checks the words
+
+    def _function_word_given(self, tokens, i: int) -> bool:
+        """Whether token i is a given name that is also a function word as written in many
+        sources (علي for على: علي ضرورة، علي متن) and the next word is not a known name word
+        (a given name, a catalogued person's word or arabnamer's): then it is the preposition."""
+        if tokens[i].cores.isdisjoint(self.rules.stopwords & self.rules.given):
+            return False
+        if i + 1 >= len(tokens) or tokens[i + 1].broken:
+            return True
+        core = tokens[i + 1].core
+        return not (core in self.rules.given or core in self.person_words
+                    or core in self.rules.name_words or core in self.learned_words)
 
     def _closes_name(self, tokens, k) -> bool:
         """A name ends a clause: punctuation, the end, a function word or a speech verb follows
@@ -597,6 +732,8 @@ def _is_mark(ch: str) -> bool:
 # A model span below this confidence (mean marginal probability of its labels) is dropped: on
 # the dev split, the spans under it are mostly wrong (scripts/evaluate_ner.py --min-confidence).
 MIN_CONFIDENCE = 0.6
+PLACE_VETO = 0.9  # see Tagger._veto_places
+TRUSTED_PERSON = 0.7  # a person span this sure skips the name-likeness checks (on the dev splits)
 _SENTENCE_END = re.compile(r"[.!?؟؛\n]")
 MAX_SENTENCE_TOKENS = 120  # a run-on "sentence" (a list, a table) is cut
 
@@ -629,15 +766,15 @@ def _model_clitics(token: _Token, forms: set[str]) -> int:
 def _load_model(catalogue, rules):
     """The statistical tagger if one is installed, else None; a model that cannot be loaded is
     a warning (the tagger still runs on catalogue and rules), not a failure."""
-    from archive.entities.model import Gazetteers, NerModel, model_file
+    from archive.entities.model import Gazetteers, NerModel, model_file, read_annotated, words_file
 
     path = model_file()
     if not path:
         return None
     try:
-        return NerModel(path, Gazetteers(catalogue, rules))
+        return NerModel(path, Gazetteers(catalogue, rules, read_annotated(words_file(path))))
     except ImportError:
-        reason = "python-crfsuite is not installed (pip install 'archive[ner]')"
+        reason = "python-crfsuite is not installed (it is a dependency: pip install .)"
     except (OSError, ValueError) as error:
         reason = f"{path} cannot be read as a CRFsuite model ({error})"
     logging.getLogger("archive").warning("warning: entity model not used: %s", reason)
@@ -648,6 +785,105 @@ PLANS_KEPT = 200_000  # distinct words whose name-lookup plan is remembered (~20
 
 # Discovered entities are named "<type>:~<variant key>", so their type needs no lookup.
 DISCOVERED_MARK = ":~"
+
+
+class _Tagging:
+    """One text being tagged: its tokens, the mention covering each token, the mentions."""
+
+    __slots__ = ("text", "tokens", "covered", "mentions")
+
+    def __init__(self, text: str, tokens: list[_Token]):
+        self.text, self.tokens = text, tokens
+        self.covered: list[int | None] = [None] * len(tokens)
+        self.mentions: list[Mention | None] = []
+
+    def add(self, first: int, last: int, entity: Entity, rule: str, skip_letters: int = 0,
+            confidence: float | None = None) -> None:
+        tokens, text = self.tokens, self.text
+        start = _skip(tokens[first].surface, skip_letters) + tokens[first].start
+        mention = Mention(entity.id, entity.type, entity.name, start, tokens[last].end,
+                          text[start:tokens[last].end], rule, confidence)
+        for i in range(first, last + 1):
+            if self.covered[i] is not None:  # a context rule absorbing a place (جامعة أكسفورد)
+                self.mentions[self.covered[i]] = None
+            self.covered[i] = len(self.mentions)
+        self.mentions.append(mention)
+
+    def result(self) -> list[Mention]:
+        return sorted((m for m in self.mentions if m is not None), key=lambda m: m.start)
+
+
+# A model mention of a person at least this sure establishes the name for the whole archive.
+LEARN_CONFIDENCE = 0.8
+ESTABLISHING_RULES = ("catalogue", "variant", "context")
+
+
+def established(mentions, tagger: "Tagger") -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The people a text establishes: entity id → (display name, the words a bare mention may
+    use: those of a full name after its first, given names, particles and stopwords aside;
+    common words are kept, the collection pass checks their context)."""
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    rules = tagger.rules
+    for mention in mentions:
+        if mention is None or mention.type != "person":
+            continue
+        if mention.rule not in ESTABLISHING_RULES and not (
+                mention.rule == "model" and (mention.confidence or 0) >= LEARN_CONFIDENCE):
+            continue
+        words = [article_core(normalize(s.surface)) for s in tokenize(mention.text)]
+        if len(words) < 2:
+            continue
+        surnames = tuple(w for w in words[1:] if len(w) >= MIN_COREF_WORD and w not in rules.stopwords
+                         and w not in rules.given and w not in rules.compound_heads)
+        if surnames:
+            name, seen = out.get(mention.entity_id, (mention.name, ()))
+            out[mention.entity_id] = (name, tuple(dict.fromkeys(seen + surnames)))
+    return out
+
+
+class Lexicon:
+    """The archive's learned names: word → the people (entity id, display name) it may stand
+    for. A word with exactly one owner resolves; a shared one (كيم) does not."""
+
+    def __init__(self, owners: dict[str, dict[str, str]] | None = None):
+        self.owners: dict[str, dict[str, str]] = owners or {}
+
+    def __bool__(self) -> bool:
+        return bool(self.owners)
+
+    def owner(self, word: str) -> tuple[str, str] | None:
+        people = self.owners.get(word)
+        return next(iter(people.items())) if people is not None and len(people) == 1 else None
+
+    @classmethod
+    def merged(cls, base: "Lexicon", found: Iterable[dict]) -> "Lexicon":
+        owners = {word: dict(people) for word, people in base.owners.items()}
+        for people in found:
+            for entity_id, (name, words) in people.items():
+                for word in words:
+                    owners.setdefault(word, {})[entity_id] = name
+        return cls(owners)
+
+    def union(self, other: "Lexicon") -> "Lexicon":
+        owners = {word: dict(people) for word, people in self.owners.items()}
+        for word, people in other.owners.items():
+            owners.setdefault(word, {}).update(people)
+        return Lexicon(owners)
+
+    @classmethod
+    def from_entities(cls, entities: Iterable[dict], tagger: "Tagger") -> "Lexicon":
+        """From discovered-entity records (``Entity.to_dict``) whose attributes say they were
+        established (``"established": true``)."""
+        found = {}
+        for record in entities:
+            if record.get("type") == "person" and record.get("attributes", {}).get("established"):
+                mention = Mention(record["id"], "person", record["name"], 0, 0, record["name"], "context")
+                found.update(established([mention], tagger))
+        return cls.merged(cls(), [found])
+
+    def changed(self, other: "Lexicon") -> set[str]:
+        """The words that resolve differently in ``other`` (a new owner, or now shared)."""
+        return {w for w in self.owners.keys() | other.owners.keys() if self.owner(w) != other.owner(w)}
 
 
 @lru_cache(maxsize=1)

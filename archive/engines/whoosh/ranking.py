@@ -3,7 +3,7 @@ with its score, and the best of them, out.
 
 Whoosh scores a match through a tree of matcher objects, several Python calls per posting. This
 module evaluates the same trees (terms, OR, AND, NOT, phrases, constant-score filters) with
-whole posting lists at once (archive.postings), so the cost of a query grows with the blocks it
+whole posting lists at once (archive.engines.whoosh.postings), so the cost of a query grows with the blocks it
 reads, not with Python calls per passage. Scores follow the model of archive.search:
 
     word     = BM25(stem) + EXACT_BOOST × BM25(exact)
@@ -23,7 +23,7 @@ from whoosh import query as wq
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
-from archive.postings import (B, K1, best, collector_paused, field_lengths, intersected,
+from archive.engines.whoosh.postings import (B, K1, best, collector_paused, field_lengths, intersected,
                               restricted, segments, summed, term_docs, term_positions,
                               term_scores)
 
@@ -172,6 +172,12 @@ def top(searcher, scores: dict[int, float], deferred: list, count: int) -> list[
         head = [(s * (1 + phrase.boost) if d in close else s, d) for s, d in head]
     head.sort(key=lambda sd: (-sd[0], sd[1]))
     return (head + tail)[:count]
+
+
+def without(scores: dict[int, float], excluded: set[int]) -> dict[int, float]:
+    """``scores`` minus the passages in ``excluded``."""
+    keep = scores.keys() - excluded
+    return dict(zip(keep, map(scores.__getitem__, keep)))
 
 
 def rank(q: wq.Query, searcher, allowed: set[int] | None, count: int):

@@ -16,23 +16,18 @@ however many of its passages match.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-from array import array
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain, repeat
-from operator import add, floordiv
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from archive.entities.catalogue import TYPES
-from archive.postings import collector_paused
+from archive.engines.facet_tables import FacetTable
+from archive.engines.whoosh.postings import collector_paused
 
 FACET_COLUMN = "facets"
 SIDECAR = ".fpairs"
-_MAGIC = b"archive-fpairs 1\n"
 
 
 def encode(doc_id: str, entity_ids: Iterable[str]) -> bytes:
@@ -49,77 +44,21 @@ def facet_column(reader):
     return None
 
 
-class SegmentFacets:
-    """One segment's facets as integers. ``articles[0]`` is "" (documents that are not
-    passages); a pair is ``entity number × len(articles) + article number``."""
-
-    def __init__(self, entities: list[str], articles: list[str], article_of, offsets, pairs):
-        self.entities, self.articles = entities, articles
-        self.article_of, self.offsets, self.pairs = article_of, offsets, pairs
+class SegmentFacets(FacetTable):
+    """One segment's facets as integers (archive.engines.facet_tables), built from its
+    column the first time."""
 
     @classmethod
     def from_column(cls, reader) -> "SegmentFacets":
         column = facet_column(reader)
-        entities, articles = {}, {"": 0}
-        article_of, offsets, pairs = array("Q"), array("Q", [0]), array("Q")
-        decoded = []
-        for local in range(reader.doc_count_all()):
-            value = column[local] if column is not None else b""
-            doc_id, _, named = value.decode("utf-8").partition("\t")
-            article = articles.setdefault(doc_id, len(articles))
-            article_of.append(article)
-            decoded.append((article, [entities.setdefault(e, len(entities)) for e in named.split(",") if e]))
-        width = len(articles)
-        for article, entity_numbers in decoded:
-            pairs.extend(e * width + article for e in entity_numbers)
-            offsets.append(len(pairs))
-        return cls(list(entities), list(articles), article_of, offsets, pairs)
 
-    def save(self, path: Path) -> None:
-        header = json.dumps({"byteorder": sys.byteorder, "entities": self.entities,
-                             "articles": self.articles, "passages": len(self.article_of),
-                             "pairs": len(self.pairs)}, ensure_ascii=False).encode("utf-8")
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as out:
-            out.write(_MAGIC + len(header).to_bytes(8, "little") + header)
-            for numbers in (self.article_of, self.offsets, self.pairs):
-                numbers.tofile(out)
-        os.replace(temporary, path)  # readers see the whole file or none
+        def passages():
+            for local in range(reader.doc_count_all()):
+                value = column[local] if column is not None else b""
+                doc_id, _, named = value.decode("utf-8").partition("\t")
+                yield doc_id, named.split(",")
 
-    @classmethod
-    def load(cls, path: Path) -> "SegmentFacets | None":
-        """The saved facets, or None when the file is missing or unreadable here."""
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        if not data.startswith(_MAGIC):
-            return None
-        start = len(_MAGIC) + 8
-        end = start + int.from_bytes(data[len(_MAGIC):start], "little")
-        try:
-            header = json.loads(data[start:end])
-            numbers = memoryview(data)[end:].cast("Q")
-            passages, pairs = header["passages"], header["pairs"]
-        except (ValueError, TypeError, KeyError):  # a damaged file: built again from the column
-            return None
-        if header.get("byteorder") != sys.byteorder or len(numbers) != 2 * passages + 1 + pairs:
-            return None
-        return cls(header["entities"], header["articles"], numbers[:passages],
-                   numbers[passages:2 * passages + 1], numbers[2 * passages + 1:])
-
-    def _pairs_of(self, local: list[int]):
-        offsets = self.offsets
-        ends = map(offsets.__getitem__, map(add, local, repeat(1)))
-        spans = map(slice, map(offsets.__getitem__, local), ends)
-        return chain.from_iterable(map(self.pairs.__getitem__, spans))
-
-    def article_counts(self, local: list[int]) -> dict[str, int]:
-        by_number = Counter(map(floordiv, set(self._pairs_of(local)), repeat(len(self.articles))))
-        return dict(zip(map(self.entities.__getitem__, by_number), by_number.values()))
-
-    def articles_with(self, local: list[int]) -> set[str]:
-        return set(map(self.articles.__getitem__, map(self.article_of.__getitem__, local)))
+        return cls.from_passages(passages())
 
 
 class FacetIndex:
@@ -160,12 +99,19 @@ class FacetIndex:
 
     def _by_segment(self, docnums: Iterable[int]):
         """(segment facets, local passage numbers) for each segment holding some of ``docnums``."""
+        for _, found in self._numbered(docnums):
+            yield found
+
+    def _numbered(self, docnums: Iterable[int]):
+        """(segment number, (segment facets, local passage numbers)) for each segment holding
+        some of ``docnums``."""
         docnums = sorted(docnums)
         bounds = [*self._starts[1:], float("inf")]
         for number, (start, end) in enumerate(zip(self._starts, bounds)):
             first, last = bisect_left(docnums, start), bisect_left(docnums, end)
             if first < last:
-                yield self._segment(number), list(map(add, docnums[first:last], repeat(-start)))
+                yield number, (self._segment(number),
+                               list(map(add, docnums[first:last], repeat(-start))))
 
     @collector_paused
     def article_counts(self, docnums: Iterable[int]) -> Counter:
@@ -193,31 +139,19 @@ class FacetIndex:
         article are consecutive: archive.article_evidence reads neighbours from here)."""
         return [(start, self._segment(number).article_of) for number, start in enumerate(self._starts)]
 
+    def by_article(self, docnums: Iterable[int], values: dict) -> dict[int, object]:
+        """Passage docnum → ``values[its article id]`` (None if absent), for these passages."""
+        found: dict[int, object] = {}
+        for number, (segment, local) in self._numbered(docnums):
+            table = [values.get(article) for article in segment.articles]
+            start = self._starts[number]
+            found.update(zip(map(start.__add__, local),
+                             map(table.__getitem__, map(segment.article_of.__getitem__, local))))
+        return found
+
     def articles_with(self, docnums: Iterable[int]) -> set[str]:
         """Article ids of these passages."""
         found = set()
         for segment, local in self._by_segment(docnums):
             found |= segment.articles_with(local)
         return found - {""}
-
-
-def top_by_type(counts: Counter, type_of, describe, limit: int = 10,
-                types=TYPES) -> dict[str, list[dict]]:
-    """{type: [{"id", "name", "count"}, …]} most mentioned first (ties by name).
-
-    ``type_of`` must be cheap (a common word counts thousands of entities); only the
-    entities that can make the top ``limit`` of their type (ties included) are described."""
-    by_type: dict[str, list[tuple[int, str]]] = {t: [] for t in types}
-    for entity_id, count in counts.items():
-        rows = by_type.get(type_of(entity_id))
-        if rows is not None:
-            rows.append((count, entity_id))
-    top = {}
-    for kind, rows in by_type.items():
-        rows.sort(reverse=True)
-        cutoff = rows[limit - 1][0] if len(rows) >= limit else 0
-        described = ((count, describe(entity_id)) for count, entity_id in rows if count >= cutoff)
-        top[kind] = sorted(({"id": entity.id, "name": entity.name, "count": count}
-                            for count, entity in described if entity is not None),
-                           key=lambda r: (-r["count"], r["name"]))[:limit]
-    return top

@@ -28,10 +28,8 @@ import os
 import queue
 import re
 import signal
-import time
 import traceback
-from contextlib import contextmanager
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -44,8 +42,12 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
 
-from archive.arabic import WhooshAnalyzer
-from archive.facets import FacetIndex, encode as encode_facets, facet_column
+from archive.engines import base
+from archive.engines.base import (IndexBusy, IndexDamaged, IndexError_,  # noqa: F401
+                                  ManifestEntry, PassageDoc, check_folder, damaged,
+                                  other_version, write_lock)
+from archive.engines.whoosh.analysis import WhooshAnalyzer
+from archive.engines.whoosh.facets import FacetIndex, encode as encode_facets, facet_column
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
 FORMAT_VERSION = 3
@@ -102,32 +104,7 @@ def writer_options(limitmb: int = 128) -> dict:
     return {"limitmb": limitmb, "compound": COMPOUND, "codec": codec}
 
 
-class IndexError_(Exception):
-    """The index cannot be used as asked (missing, built by another version, locked, damaged)."""
-
-
-class IndexBusy(IndexError_):
-    """Another build holds the index's write lock."""
-
-
-class IndexDamaged(IndexError_):
-    """The index's files cannot be read as an index."""
-
-
 OPEN_ATTEMPTS = 20  # commits that may land while one searcher opens before we give up
-LOCK_POLL = 0.2  # seconds between two tries for the write lock when waiting for it
-
-
-def check_folder(path: Path) -> None:
-    """An index is a folder: refuse a path that is something else, before anything is touched."""
-    if path.exists() and not path.is_dir():
-        raise IndexError_(f"{path} is a file, not an index folder; choose another --index")
-
-
-def damaged(path: Path, error: BaseException) -> IndexDamaged:
-    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    return IndexDamaged(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
-                       f"`archive index --rebuild --index {path} PATH`")
 
 
 def make_schema() -> Schema:
@@ -156,60 +133,12 @@ def make_schema() -> Schema:
     )
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
-    hash: str
-    origin: str
-
-
-@dataclass
-class PassageDoc:
-    """What the store keeps of one passage: its text and its two term lists."""
-
-    pid: str
-    doc_id: str
-    position: int
-    start: int
-    end: int
-    text: str
-    stems: list[str]
-    exact: list[str]
-    entities: list[str]
-
-
-LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
-
-
-@contextmanager
-def write_lock(path: Path, wait: bool = False, on_wait: Callable[[], None] | None = None):
-    """Hold the write lock of the index in ``path`` (made if missing) for a whole build, from
-    creating or planning to commit: no other build can write meanwhile. Without ``wait`` a held
-    lock raises IndexBusy at once; with it, ``on_wait`` is called once and the lock is tried
-    again until it is free. The lock is a ``flock``: the kernel drops it if the process dies."""
-    from whoosh.filedb.filestore import FileStorage
-
-    check_folder(path)
-    path.mkdir(parents=True, exist_ok=True)
-    lock = FileStorage(str(path)).lock(LOCK_FILE)
-    if not lock.acquire(blocking=False):
-        if not wait:
-            raise IndexBusy(f"another build is writing to the index at {path}; run this again "
-                            f"when it has finished")
-        if on_wait:
-            on_wait()
-        while not lock.acquire(blocking=False):
-            time.sleep(LOCK_POLL)
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-class Store:
+class Store(base.Store):
     def __init__(self, path: Path, ix, readonly: bool = False):
         self.path = path
         self._ix = ix
         self._searcher = None
+        self._reader = None
         self.readonly = readonly
 
     # -- opening ----------------------------------------------------------------------------
@@ -233,8 +162,10 @@ class Store:
         if not cls.exists(path):
             raise IndexError_(f"no index at {path}")
         try:
+            # Our schema, not the one pickled in the TOC: an index of an earlier version
+            # pickled classes that have moved since, and the format version says the rest.
             ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME, readonly=readonly,
-                                       schema=None if check_version else make_schema())
+                                       schema=make_schema())
             store = cls(path, ix, readonly)
             version = store.settings().get("format_version") if check_version else FORMAT_VERSION
         except IndexError_:
@@ -244,10 +175,7 @@ class Store:
         except Exception as error:  # noqa: BLE001 - whatever a damaged file makes Whoosh raise
             raise damaged(path, error) from None
         if version != FORMAT_VERSION:
-            raise IndexError_(
-                f"the index at {path} was built by another version of archive (format "
-                f"{version}, this one reads {FORMAT_VERSION}); rebuild it with "
-                f"`archive index --rebuild --index {path} PATH`")
+            raise other_version(path, version, FORMAT_VERSION)
         return store
 
     @classmethod
@@ -325,18 +253,30 @@ class Store:
         """An article's stored fields; ``searcher`` pins the generation to read."""
         return (searcher or self.searcher()).document(pid=f"{doc_id}#article")  # a unique term
 
-    def discovered_entities(self) -> list[dict]:
+    def discovered_entities(self, searcher=None) -> list[dict]:
         """Entities found by context rules (not in the catalogue), as stored."""
-        return [json.loads(f["entity"]) for f in self.searcher().documents(kind="entity")]
+        return [json.loads(f["entity"]) for f in (searcher or self.searcher()).documents(kind="entity")]
 
-    def discovered_entity(self, entity_id: str) -> dict | None:
-        stored = self.searcher().document(pid=f"entity:{entity_id}")
+    def discovered_entity(self, entity_id: str, searcher=None) -> dict | None:
+        stored = (searcher or self.searcher()).document(pid=f"entity:{entity_id}")
         return json.loads(stored["entity"]) if stored else None
+
+    def reader(self):
+        """A reader (archive.engines.whoosh.reader) of the newest generation: the same one
+        until a build commits."""
+        from archive.engines.whoosh.reader import Reader
+
+        searcher = self.searcher()
+        reader = self._reader
+        if reader is None or reader.searcher is not searcher:
+            reader = self._reader = Reader(self, searcher)
+        return reader
 
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        self._reader = None
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -380,8 +320,8 @@ class Store:
                        summaries: list, progress: Callable[[int], None] | None = None,
                        limitmb: int = 256, replace: dict | None = None) -> list:
         """The same transaction as ``write``, with the adding spread over processes: each job
-        runs in a forked process that writes a segment of its own (``job(writer, tick)`` adds
-        documents with ``add_article``, calls ``tick()`` per article and returns a summary);
+        runs in a forked process that writes a segment of its own (``job(add, tick)`` adds
+        articles with ``add(fields, passages)``, calls ``tick()`` per article and returns a summary);
         this process deletes, records ``entities()`` (which may read ``summaries``, filled with
         the jobs' summaries in order before it is called) and commits every segment at once.
         Returns the summaries. ``replace``: as in ``write``. Ctrl-C, a kill or a failed job
@@ -422,7 +362,7 @@ class Store:
 
 
 def settings_json(settings: dict) -> str:
-    return json.dumps({**settings, "format_version": FORMAT_VERSION})
+    return json.dumps({**settings, "engine": "whoosh", "format_version": FORMAT_VERSION})
 
 
 def _start(writer, delete: Iterable[str], replace: dict | None) -> None:
@@ -485,7 +425,7 @@ def _segment_worker(ix, number, job, counter, results, limitmb) -> None:
             counter.value += 1
 
     try:
-        summary = job(writer, tick)
+        summary = job(partial(add_article, writer), tick)
         segment = writer._finalize_segment() if writer._added else None
         if segment is None:
             writer._close_segment()
@@ -524,3 +464,21 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+class WhooshEngine(base.Engine):
+    """Whoosh, pure Python: the default engine."""
+
+    name = "whoosh"
+
+    def exists(self, path: Path) -> bool:
+        return Store.exists(path)
+
+    def open(self, path, readonly: bool = False, check_version: bool = True) -> Store:
+        return Store.open(path, readonly=readonly, check_version=check_version)
+
+    def create(self, path, settings: dict) -> Store:
+        return Store.create(path, {**settings, "engine": self.name})
+
+    def own_files(self, path: Path) -> set[str]:
+        return Store.own_files(path)

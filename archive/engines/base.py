@@ -1,0 +1,331 @@
+"""The engine protocol: what a search engine does for the rest of the archive, and what every
+engine shares (errors, the write lock, the records it stores).
+
+An engine stores **analysed** records and answers **query trees** (archive.engines.query); it
+never analyses text, tags entities, parses queries or highlights. In:
+
+* a generation of articles (stored fields) and their passages (``PassageDoc``: text, ``stem``
+  and ``exact`` term lists with positions, entity ids, article id), deletions by article id,
+  discovered entities, all committed at once under one writer lock (``write`` /
+  ``write_parallel``);
+* a query tree, entity ids to require or exclude, a date range, a sort order.
+
+Out: a ``Reader`` over one generation: the matched passages' count, the best of them in the
+asked order, exact per-entity article counts over all hits, the hits' articles by month, stored
+passages and articles, term statistics and the term dictionary (suggestions). The level is what
+a search server offers, so an engine may as well be a remote one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from heapq import nlargest, nsmallest
+from dataclasses import dataclass
+from pathlib import Path
+from collections import Counter
+from typing import Any, Callable, Iterable, Iterator
+
+from archive.engines.query import Node
+
+LOCK_FILE = "archive_WRITELOCK"
+LOCK_POLL = 0.2  # seconds between two tries for the write lock when waiting for it
+
+# A write job of ``Store.write_parallel``: called in a worker process with ``add(article fields,
+# passages)`` and ``tick()`` (one article done); returns a summary for the parent.
+AddArticle = Callable[[dict, list["PassageDoc"]], None]
+Job = Callable[[AddArticle, Callable[[], None]], object]
+
+
+class IndexError_(Exception):
+    """The index cannot be used as asked (missing, built by another version, locked, damaged)."""
+
+
+class IndexBusy(IndexError_):
+    """Another build holds the index's write lock."""
+
+
+class IndexDamaged(IndexError_):
+    """The index's files cannot be read as an index."""
+
+
+def check_folder(path: Path) -> None:
+    """An index is a folder: refuse a path that is something else, before anything is touched."""
+    if path.exists() and not path.is_dir():
+        raise IndexError_(f"{path} is a file, not an index folder; choose another --index")
+
+
+def damaged(path: Path, error: BaseException) -> IndexDamaged:
+    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return IndexDamaged(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
+                       f"`archive index --rebuild --index {path} PATH`")
+
+
+def other_version(path: Path, version: object, current: int) -> IndexError_:
+    return IndexError_(
+        f"the index at {path} was built by another version of archive (format "
+        f"{version}, this one reads {current}); rebuild it with "
+        f"`archive index --rebuild --index {path} PATH`")
+
+
+class _FileLock:
+    """An exclusive ``flock`` on a file (the kernel drops it if the process dies)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        import fcntl
+
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+@contextmanager
+def write_lock(path: Path, wait: bool = False,
+               on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the write lock of the index in ``path`` (made if missing) for a whole build, from
+    creating or planning to commit: no other build can write meanwhile, whatever its engine.
+    Without ``wait`` a held lock raises IndexBusy at once; with it, ``on_wait`` is called once
+    and the lock is tried again until it is free."""
+    check_folder(path)
+    path.mkdir(parents=True, exist_ok=True)
+    lock = _FileLock(path / LOCK_FILE)
+    if not lock.acquire():
+        if not wait:
+            raise IndexBusy(f"another build is writing to the index at {path}; run this again "
+                            f"when it has finished")
+        if on_wait:
+            on_wait()
+        while not lock.acquire():
+            time.sleep(LOCK_POLL)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    hash: str
+    origin: str
+
+
+@dataclass
+class PassageDoc:
+    """What the store keeps of one passage: its text and its two term lists."""
+
+    pid: str
+    doc_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    stems: list[str]
+    exact: list[str]
+    entities: list[str]
+
+
+class Hits(ABC):
+    """The passages one query tree matched in one generation (with its restrictions). Passage
+    references (``ref``) are the engine's own; pass them back to the same reader only."""
+
+    @property
+    @abstractmethod
+    def total(self) -> int:
+        """How many passages matched."""
+
+    @abstractmethod
+    def top(self, count: int, sort: str = "relevance") -> list[tuple[float, Any]]:
+        """The first ``count`` (score, ref) in ``sort`` order: "relevance", "date" (newest
+        first) or "oldest"; passages of undated articles last in both date orders, ties by
+        score."""
+
+    @abstractmethod
+    def entity_counts(self) -> Counter:
+        """Entity id → how many distinct articles among all the hits mention it (exact)."""
+
+    @abstractmethod
+    def months(self) -> list[dict]:
+        """[{"month": "YYYY-MM", "count": articles}] of the hits' articles, oldest first."""
+
+    @abstractmethod
+    def articles(self) -> set[str]:
+        """The ids of the hits' articles."""
+
+
+class Reader(ABC):
+    """One generation of an index, for one operation at a time."""
+
+    @abstractmethod
+    def match(self, tree: Node, require: Iterable[str] = (), exclude: Iterable[str] = (),
+              dates: tuple[str | None, str | None] = (None, None)) -> Hits:
+        """The passages ``tree`` matches that are tagged with every entity of ``require`` and
+        none of ``exclude``, of articles published within ``dates`` (day prefixes, inclusive;
+        with any bound, undated articles are out)."""
+
+    @abstractmethod
+    def passage(self, ref: Any) -> dict:
+        """A hit's stored passage: pid, doc_id, position, start, end, text, entities (list)."""
+
+    @abstractmethod
+    def article(self, doc_id: str) -> dict | None:
+        """An article's stored fields (title, date, source, url, origin, hash, mentions...)."""
+
+    @abstractmethod
+    def passages_of(self, doc_id: str) -> list[dict]:
+        """An article's stored passages in order."""
+
+    @abstractmethod
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Passages holding an index term (approximate after deletions, as in Lucene)."""
+
+    @abstractmethod
+    def similar_terms(self, field: str, text: str, distance: int, prefix: int) -> list[str]:
+        """Index terms within ``distance`` edits of ``text`` sharing its first ``prefix``
+        letters (the term dictionary, for suggestions)."""
+
+    @abstractmethod
+    def sample_passages(self, field: str, text: str, count: int) -> list[dict]:
+        """A few stored passages holding an index term."""
+
+    @abstractmethod
+    def entity_articles(self, entity_id: str) -> list[str]:
+        """Ids of the articles with a passage tagged with the entity, sorted."""
+
+    @abstractmethod
+    def article_entity_counts(self, article_ids: Iterable[str]) -> Counter:
+        """Entity id → how many of these articles mention it."""
+
+    @abstractmethod
+    def all_entity_counts(self) -> Counter:
+        """Entity id → how many articles of the index mention it."""
+
+    @abstractmethod
+    def counts(self) -> tuple[int, int]:
+        """How many (articles, passages) this generation of the index holds."""
+
+    @abstractmethod
+    def discovered_entities(self) -> list[dict]: ...
+
+    @abstractmethod
+    def discovered_entity(self, entity_id: str) -> dict | None: ...
+
+    def evidence(self) -> Any:
+        """What archive.article_evidence asks to re-rank the best passages with their
+        articles (an ``article_evidence.Evidence``: the passages holding a term, a term's idf,
+        a passage's neighbours in its article), or None: the engine's ranking is kept as is."""
+        return None
+
+
+class Store(ABC):
+    """One index on disk, opened by its engine."""
+
+    path: Path
+    readonly: bool
+
+    @abstractmethod
+    def reader(self) -> Reader:
+        """A reader of the newest committed generation (the same object until a build
+        commits another; a reader keeps answering from its generation however long it is
+        held)."""
+
+    @abstractmethod
+    def settings(self) -> dict:
+        """The settings the index was built with (stemmer, engine, format version)."""
+
+    @abstractmethod
+    def manifest(self) -> dict[str, ManifestEntry]:
+        """Article id → what an incremental build compares against."""
+
+    @abstractmethod
+    def has_articles(self) -> bool: ...
+
+    @abstractmethod
+    def discovered_entities(self) -> list[dict]: ...
+
+    @abstractmethod
+    def discovered_entity(self, entity_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def write(self, articles: Iterable[tuple[dict, list[PassageDoc]]], delete: Iterable[str],
+              entities: Callable[[], Iterable[dict]] = lambda: (), limitmb: int = 256,
+              replace: dict | None = None) -> None:
+        """Delete the articles ``delete`` names, add ``articles``, then record ``entities()``;
+        one commit. With ``replace`` (new settings) the commit drops everything else: a
+        rebuild. An exception before the commit leaves the index as it was. The caller holds
+        ``write_lock``."""
+
+    @abstractmethod
+    def write_parallel(self, jobs: list[Job], delete: Iterable[str],
+                       entities: Callable[[], Iterable[dict]], summaries: list,
+                       progress: Callable[[int], None] | None = None, limitmb: int = 256,
+                       replace: dict | None = None) -> list:
+        """``write`` with the adding spread over forked processes, one per job."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class Engine(ABC):
+    """A kind of index: how to find, open and create one."""
+
+    name: str
+
+    @abstractmethod
+    def exists(self, path: Path) -> bool:
+        """Whether ``path`` holds an index of this engine."""
+
+    @abstractmethod
+    def open(self, path: str | os.PathLike, readonly: bool = False,
+             check_version: bool = True) -> Store:
+        """The index at ``path``; ``readonly`` never writes to the folder; without
+        ``check_version`` (a rebuild) an index of another format version opens too."""
+
+    @abstractmethod
+    def create(self, path: str | os.PathLike, settings: dict) -> Store:
+        """An empty index in ``path`` holding only ``settings``."""
+
+    @abstractmethod
+    def own_files(self, path: Path) -> set[str]:
+        """The names in ``path`` that are this engine's index files (not the lock): what may
+        be removed if a new index fails."""
+
+
+def dated_order(scores: dict, day_of: dict, count: int, newest: bool) -> list[tuple[float, object]]:
+    """The first ``count`` (score, passage) of ``scores`` ordered by ``day_of[passage]``
+    (newest or oldest first; ties by score, then passage), passages without a day last, by
+    score. Engine-free: passages are whatever the engine numbers them with."""
+    dated = [(day, score, passage) for passage, score in scores.items()
+             if (day := day_of.get(passage))]
+    if newest:
+        first = nlargest(count, dated, key=lambda r: (r[0], r[1], _negated(r[2])))
+    else:
+        first = nsmallest(count, dated, key=lambda r: (r[0], -r[1], r[2]))
+    ranked = [(score, passage) for _, score, passage in first]
+    if len(ranked) < count:
+        undated = {p: s for p, s in scores.items() if not day_of.get(p)}
+        ranked += sorted(((s, p) for p, s in undated.items()),
+                         key=lambda sp: (-sp[0], sp[1]))[:count - len(ranked)]
+    return ranked
+
+
+def _negated(passage):
+    return -passage if isinstance(passage, int) else passage
