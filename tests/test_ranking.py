@@ -217,3 +217,15 @@ def test_a_name_the_archive_holds_whole_keeps_its_first_letter(tmp_path):
         # A clitic before a word the archive knows better is still stripped.
         assert set(doc_ids(archive.search("بكورسك"))) == {"kursk"}
         assert doc_ids(archive.search("للندى"))[0] == "dew"
+
+
+def test_pages_of_re_ranked_results_continue_each_other(tmp_path):
+    words = ["كورسك", "خاركيف", "الجبهة", "المسيرات", "القوات"]
+    records = [{"id": f"a{i}", "title": "ت",
+                "text": "\n".join(" ".join(words[(i + k) % 5: (i + k) % 5 + 1 + (i * k) % 3]) + " تقرير."
+                                  for k in range(4))} for i in range(12)]
+    with indexed(tmp_path, records) as archive:
+        whole = [(h.doc_id, h.position) for h in archive.search("كورسك خاركيف القوات", limit=30).hits]
+        paged = [(h.doc_id, h.position) for page in (1, 2, 3)
+                 for h in archive.search("كورسك خاركيف القوات", limit=10, page=page).hits]
+        assert len(whole) > 20 and paged == whole[:30]
