@@ -230,6 +230,12 @@ class Reader(ABC):
     @abstractmethod
     def discovered_entity(self, entity_id: str) -> dict | None: ...
 
+    def evidence(self) -> Any:
+        """What archive.article_evidence asks to re-rank the best passages with their
+        articles (an ``article_evidence.Evidence``: the passages holding a term, a term's idf,
+        a passage's neighbours in its article), or None: the engine's ranking is kept as is."""
+        return None
+
 
 class Store(ABC):
     """One index on disk, opened by its engine."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import add
 from pathlib import Path
@@ -133,6 +133,11 @@ class FacetIndex:
                 found.update(start + local for local, article in enumerate(segment.article_of)
                              if article in wanted)
         return found
+
+    def article_tables(self) -> list[tuple[int, Sequence[int]]]:
+        """Per segment, its first docnum and each docnum's article number (the passages of an
+        article are consecutive: archive.article_evidence reads neighbours from here)."""
+        return [(start, self._segment(number).article_of) for number, start in enumerate(self._starts)]
 
     def by_article(self, docnums: Iterable[int], values: dict) -> dict[int, object]:
         """Passage docnum → ``values[its article id]`` (None if absent), for these passages."""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from whoosh import query as wq
 
+from archive.article_evidence import TableEvidence
 from archive.dates import iso_day, within
 from archive.engines import base
 from archive.engines import query as q
@@ -132,6 +133,9 @@ class Reader(base.Reader):
 
     def all_entity_counts(self) -> Counter:
         return self.facet_index().article_counts(self.docs("kind", "passage"))
+
+    def evidence(self) -> TableEvidence:
+        return TableEvidence(self.docs, self.searcher.idf, self.facet_index().article_tables())
 
 
 class Hits(base.Hits):

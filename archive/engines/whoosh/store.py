@@ -50,7 +50,7 @@ from archive.engines.whoosh.durable import TOC_FILE, DurableStorage, remove_debr
 from archive.engines.whoosh.facets import FacetIndex, encode as encode_facets, facet_column
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_NAME = "archive"
 # Separate segment files, not one compound file: Whoosh copies a compound file's parts into
 # memory when it opens them (6 s to open a 1.4 GB index), separate files it reads on demand.
