@@ -26,8 +26,9 @@ flat around them.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Protocol, Sequence
+from typing import Protocol
 
 DEPTH = 50  # passages re-ranked (ARCD: the same results from 50 to 400)
 COVERAGE_WEIGHT = 1.0

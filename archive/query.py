@@ -13,8 +13,9 @@ asker remembers it («من صاحب "قصة كبرياء وتحامل"؟» for �
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from archive.arabic import tokenize
 

@@ -334,7 +334,7 @@ DOCS_START = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swa
 
 
 def _add_docs(app: FastAPI) -> None:
-    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # no stubs
+    from swagger_ui_bundle import swagger_ui_path
 
     folder = Path(swagger_ui_path)
 

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
@@ -367,7 +368,7 @@ class Tagger:
         forms = None
         assert self.model is not None
         for first, last in _sentences(text, tokens):
-            spans = self.model.spans(tokens[first:last])  # type: ignore[union-attr]
+            spans = self.model.spans(tokens[first:last])
             self._veto_places(tokens, covered, mentions, first, last)
             for span in spans:
                 a, b = first + span.first, first + span.last

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 import tantivy
 
@@ -135,7 +135,7 @@ class Reader(base.Reader):
         self._tables = [table for _, table in tables]
 
     @classmethod
-    def open(cls, store, searcher: tantivy.Searcher) -> "Reader":
+    def open(cls, store, searcher: tantivy.Searcher) -> Reader:
         hits = searcher.search(_term("kind", "meta"), limit=1).hits
         if not hits:
             raise base.IndexError_(f"the index at {store.path} has no settings document")
@@ -209,7 +209,7 @@ class Reader(base.Reader):
     # -- matching -------------------------------------------------------------------------------
 
     def match(self, tree: q.Node, require: Iterable[str] = (), exclude: Iterable[str] = (),
-              dates: tuple[str | None, str | None] = (None, None)) -> "Hits":
+              dates: tuple[str | None, str | None] = (None, None)) -> Hits:
         deferred: list[q.Phrase] = []
         clauses = [(Occur.Must, compile_tree(tree, deferred))]
         clauses += [(Occur.Must, _filter(_term("entities", e))) for e in sorted(set(require))]
@@ -226,7 +226,8 @@ class Reader(base.Reader):
         starts, tables = self._starts, self._tables
         if not ordinals or not tables:
             return
-        current, local = None, []
+        current: int = -1
+        local: list[int] = []
         for ordinal in ordinals:
             number = bisect_right(starts, ordinal) - 1
             if number != current:

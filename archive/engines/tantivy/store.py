@@ -32,15 +32,23 @@ import secrets
 import signal
 import threading
 import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 import tantivy
 
 from archive.dates import iso_day
 from archive.engines import base
-from archive.engines.base import (IndexError_, ManifestEntry, PassageDoc, check_folder, damaged,
-                                  die_with_parent, other_version)
+from archive.engines.base import (
+    IndexError_,
+    ManifestEntry,
+    PassageDoc,
+    check_folder,
+    damaged,
+    die_with_parent,
+    other_version,
+)
 from archive.engines.facet_tables import FacetTable
 
 if TYPE_CHECKING:
@@ -116,7 +124,7 @@ class _Transaction:
     """One build's changes, committed at once: deletions, articles (passages numbered from the
     index's next ordinal), entities, the build's facet table and a new meta document."""
 
-    def __init__(self, store: "Store", delete: Iterable[str], replace: dict | None, limitmb: int):
+    def __init__(self, store: Store, delete: Iterable[str], replace: dict | None, limitmb: int):
         reader = store.reader()
         self.store, self.replace = store, replace
         self.meta = dict(reader.meta)
@@ -186,7 +194,7 @@ class Store(base.Store):
         self.folder = path / FOLDER
         self.index = index
         self.readonly = readonly
-        self._reader: "Reader | None" = None
+        self._reader: Reader | None = None
         self._stamp: tuple | None = None
         self._lock = threading.Lock()
 
@@ -201,7 +209,7 @@ class Store(base.Store):
 
     @classmethod
     def open(cls, path: str | os.PathLike, readonly: bool = False,
-             check_version: bool = True) -> "Store":
+             check_version: bool = True) -> Store:
         path = Path(path)
         check_folder(path)
         if not cls.exists(path):
@@ -222,7 +230,7 @@ class Store(base.Store):
         return store
 
     @classmethod
-    def create(cls, path: str | os.PathLike, settings: dict) -> "Store":
+    def create(cls, path: str | os.PathLike, settings: dict) -> Store:
         """An empty index in ``path`` (made if missing), holding only its settings."""
         path = Path(path)
         check_folder(path)
@@ -251,7 +259,7 @@ class Store(base.Store):
             return None
         return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
-    def reader(self) -> "Reader":
+    def reader(self) -> Reader:
         """A reader of the newest generation, reused until a build commits another."""
         from archive.engines.tantivy.reader import Reader
 
@@ -412,7 +420,7 @@ def _feed(transaction: _Transaction, workers, results, counter, progress) -> lis
                 progress(counter.value)
             dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
             if dead:
-                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})")
+                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
             continue
         if status == "error":
             raise IndexError_(f"an indexing process failed:\n{payload}")

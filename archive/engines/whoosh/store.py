@@ -42,12 +42,22 @@ from whoosh.query import Term
 from whoosh.writing import CLEAR
 
 from archive.engines import base
-from archive.engines.base import (IndexBusy, IndexDamaged, IndexError_,  # noqa: F401
-                                  ManifestEntry, PassageDoc, check_folder, damaged,
-                                  die_with_parent, other_version, write_lock)
+from archive.engines.base import (  # noqa: F401
+    IndexBusy,
+    IndexDamaged,
+    IndexError_,
+    ManifestEntry,
+    PassageDoc,
+    check_folder,
+    damaged,
+    die_with_parent,
+    other_version,
+    write_lock,
+)
 from archive.engines.whoosh.analysis import WhooshAnalyzer
 from archive.engines.whoosh.durable import TOC_FILE, DurableStorage, remove_debris
-from archive.engines.whoosh.facets import FacetIndex, encode as encode_facets, facet_column
+from archive.engines.whoosh.facets import FacetIndex, facet_column
+from archive.engines.whoosh.facets import encode as encode_facets
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
 FORMAT_VERSION = 3
