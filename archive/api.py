@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from archive import engines
 from archive.analyzers import shared_analyzer
 from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
+from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
+from archive.engines.base import IndexBusy as StoreBusy
+from archive.engines.base import IndexDamaged as StoreDamaged
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.errors import AmbiguousName, ArchiveError, DamagedIndex, IndexBusy, NotFound
@@ -34,11 +39,9 @@ from archive.indexer import IndexReport, Progress, applied_lexicon, build, menti
 from archive.reader import _article_from_record
 from archive.records import Article
 from archive.results import ArticlePassage, ArticleView, EntityCounts, EntityPage, Stats
-from archive.search import SORTS, Hit, SearchResults, Searcher
-from archive.stemmers import StemmerUnavailable, require as require_stemmer
-from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
-from archive.engines.base import IndexBusy as StoreBusy
-from archive.engines.base import IndexDamaged as StoreDamaged
+from archive.search import SORTS, Hit, Searcher, SearchResults
+from archive.stemmers import StemmerUnavailable
+from archive.stemmers import require as require_stemmer
 
 __all__ = ["Archive", "ArchiveError", "AmbiguousName", "NotFound", "IndexBusy", "DamagedIndex",
            "FILTER_TYPES"]
@@ -47,6 +50,8 @@ DEFAULT_STEMMER = "light"
 AMBIGUOUS_SHOWN = 8  # candidates listed when a name could mean several entities
 EXPORT_PAGE_SIZE = 200  # hits fetched at a time by iter_hits (an export of every hit)
 
+_LATIN_QUERY = re.compile(r"[A-Za-z][A-Za-z0-9'.\- ]*")  # words in Latin letters, no syntax
+_OPERATOR_WORD = re.compile(r"\b(OR|NOT|AND)\b")
 # Filter and facet names: the entity types, and ``org``, the CLI's and the URLs' short name.
 FILTER_TYPES = {**{kind: kind for kind in TYPES}, "org": "organization"}
 
@@ -68,7 +73,7 @@ class Archive:
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False,
              stemmer: str = DEFAULT_STEMMER, readonly: bool = False,
-             engine: str | None = None) -> "Archive":
+             engine: str | None = None) -> Archive:
         """Open the index at ``path``; with ``create``, make an empty one if there is none.
         ``stemmer`` and ``engine`` (``archive.engines.names()``; default ``$ARCHIVE_ENGINE``,
         else whoosh) only apply to
@@ -102,7 +107,7 @@ class Archive:
                 progress: Progress | None = None, workers: int | None = None,
                 wait: bool = False, on_wait=None,
                 csv_map: Mapping[str, str] | None = None,
-                engine: str | None = None) -> tuple["Archive", IndexReport]:
+                engine: str | None = None) -> tuple[Archive, IndexReport]:
         """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
         commit: until it lands (or if it is interrupted) searches see the previous index.
         Nothing is renamed or removed but the index's own files. ``engine``: the engine of the
@@ -144,7 +149,7 @@ class Archive:
 
     @classmethod
     def open_or_build(cls, path: str | os.PathLike, paths: Iterable[str], progress=None,
-                      on_build=None, on_wait=None) -> tuple["Archive", IndexReport | None]:
+                      on_build=None, on_wait=None) -> tuple[Archive, IndexReport | None]:
         """The archive at ``path``, built from ``paths`` first if it is missing or holds no
         article (a build that failed is no reason to search an empty index). ``on_build`` is
         called before building; a build running elsewhere is waited for, then used."""
@@ -215,9 +220,33 @@ class Archive:
             dates = (date_bound(date_from, "from"), date_bound(date_to, "to"))
         except ValueError as error:
             raise ArchiveError(str(error)) from None
-        return self._searcher.search(query, limit=limit, page=page, entity_ids=entity_ids,
-                                     facets=facets, dates=dates, months=bool(months),
-                                     exclude_ids=exclude_ids, sort=sort)
+        named = self._latin_entities(query)
+        # A Latin name is searched as the entity's Arabic name: ranked and highlighted like any
+        # word, and (a word naming an entity) also finding it under other spellings.
+        searched = " ".join(f'"{e.name}"' if " " in e.name else e.name for e in named) or query
+        results = self._searcher.search(searched, limit=limit, page=page, entity_ids=entity_ids,
+                                        facets=facets, dates=dates, months=bool(months),
+                                        exclude_ids=exclude_ids, sort=sort)
+        if named:
+            results.query = query
+            results.notices.append(f"{query.strip()!r} is searched as {searched} (" + ", ".join(
+                e.id for e in named) + ")")
+        return results
+
+    def _latin_entities(self, query: str) -> list[Entity]:
+        """The entities a query in Latin letters names (``Kursk``, ``Kim Jong Un``, ``Putin
+        Kursk``): the whole query as one name, else each word as one, each resolving to exactly
+        one entity. Arabic text is matched through the index (whose words name entities
+        already); a Latin query no article contains would otherwise find nothing."""
+        text = query.strip()
+        if not _LATIN_QUERY.fullmatch(text) or _OPERATOR_WORD.search(text):
+            return []
+        for names in ([text], text.split()):
+            try:
+                return [self.resolve_entity(name) for name in names]
+            except ArchiveError:
+                continue
+        return []
 
     def _resolved(self, names_by_type: Mapping[str, str | Iterable[str]] | None) -> list[str]:
         """Entity ids of {type: names} (NotFound/AmbiguousName for a name that means no
@@ -403,7 +432,7 @@ class Archive:
         """Close the index's files (also on leaving a ``with`` block)."""
         self.store.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -489,7 +518,7 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
             if isinstance(record, Article):
                 article = record
             elif isinstance(record, Mapping):
-                article = _article_from_record(Path(ADDED_ORIGIN), dict(record))
+                article, _scrubbed = _article_from_record(ADDED_ORIGIN, dict(record))
             else:
                 raise ValueError(f"a record must be an Article or a dict, not "
                                  f"{type(record).__name__}")

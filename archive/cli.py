@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
+DEFAULT_STEMMER = "light"
+FORMATS = ("text", "json", "jsonl", "csv")
+SORTS = ("relevance", "date", "oldest")
+TYPE_COLOURS = {"person": "cyan", "place": "green", "organization": "magenta", "weapon": "red"}
 
 
 def _default_index() -> str:
@@ -31,28 +40,49 @@ def _echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-PROGRESS_EVERY = 25  # articles between two progress lines in --verbose mode
+PROGRESS_STEPS = 10  # lines per analysing phase in --verbose mode off a terminal (every 10%)
 
 
-def _progress_bar(label: str, verbose: bool = False):
-    """A progress callback: a bar on a terminal's stderr, lines with --verbose elsewhere (logs
-    of batch jobs), else silent."""
-    if not sys.stderr.isatty():
-        if not verbose:
-            return None, None
+class _Progress:
+    """A build's progress on stderr. On a terminal: the phase, and a bar while articles are
+    analysed. Elsewhere (a batch job's log), with --verbose: one line as each phase begins
+    ("reading", "analysing", "writing", "committing"), and a line per tenth of the analysis;
+    else nothing. The build calls it with (done, total) and ``phase(name, total)``."""
 
-        def log(done: int, total: int) -> None:
-            if done % PROGRESS_EVERY == 0 or done == total:
-                click.echo(f"{label}: {done}/{total} articles", err=True)
+    def __init__(self, label: str, verbose: bool = False):
+        self.label = label
+        self.terminal = sys.stderr.isatty()
+        self.quiet = not self.terminal and not verbose
+        self.bar: Any = None
+        self.step = 1
 
-        return None, log
-    bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
+    def phase(self, name: str, total: int) -> None:
+        """A phase begins (archive.indexer.PHASES)."""
+        if self.quiet:
+            return
+        self.finish()
+        if name == "analysing":
+            self.step = max(1, -(-total // PROGRESS_STEPS))
+            if self.terminal:
+                self.bar = click.progressbar(length=total, label=f"{self.label}: analysing",
+                                             file=sys.stderr, show_pos=True)
+                return
+            click.echo(f"{self.label}: analysing {total} article{'s' if total != 1 else ''}",
+                       err=True)
+            return
+        click.echo(f"{self.label}: {name}", err=True)
 
-    def update(done: int, total: int) -> None:
-        bar.length = total
-        bar.update(done - bar.pos)
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
+        elif not self.quiet and not self.terminal and (done % self.step == 0 or done == total):
+            click.echo(f"{self.label}: analysed {done}/{total} articles", err=True)
 
-    return bar, update
+    def finish(self) -> None:
+        """Close the bar of the phase that ends."""
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
 
 
 def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None,
@@ -60,17 +90,22 @@ def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, work
     from archive import engines
     from archive.api import Archive
 
-    bar, update = _progress_bar("indexing", verbose)
+    progress = _Progress("indexing", verbose)
     try:
         if rebuild or engines.existing(path) is None:
-            archive, report = Archive.rebuild(path, paths, stemmer=stemmer, progress=update,
-                                              workers=workers, engine=engine, csv_map=csv_map)
+            archive, report = Archive.rebuild(path, paths, stemmer=stemmer or DEFAULT_STEMMER,
+                                              progress=progress, workers=workers,
+                                              engine=engine, csv_map=csv_map)
         else:
             archive = Archive.open(path, engine=engine)
-            report = archive.index(paths, progress=update, workers=workers, csv_map=csv_map)
+            built_with = archive.store.settings().get("stemmer", DEFAULT_STEMMER)
+            if stemmer is not None and stemmer != built_with:
+                click.echo(f"notice: the index at {path} was built with the {built_with!r} "
+                           f"stemmer; --stemmer {stemmer} applies to a new index or with "
+                           f"--rebuild, so this update keeps {built_with!r}", err=True)
+            report = archive.index(paths, progress=progress, workers=workers, csv_map=csv_map)
     finally:
-        if bar is not None:
-            bar.render_finish()
+        progress.finish()
     return archive, report
 
 
@@ -88,17 +123,16 @@ def _open_for_search(index: str | None):
             raise ArchiveError(f"no index at {path} and no {corpus}/ folder to build it from; "
                                f"run `archive index PATH` first")
         return archive
-    bar, update = _progress_bar("indexing")
+    progress = _Progress("indexing")
     try:
         archive, report = Archive.open_or_build(
-            path, [corpus], progress=update,
+            path, [corpus], progress=progress,
             on_build=lambda: click.echo(f"No index at {path} yet: building it from {corpus}/ "
                                         f"(once).", err=True),
             on_wait=lambda: click.echo(f"Another process is building {path}; waiting for it.",
                                        err=True))
     finally:
-        if bar is not None:
-            bar.render_finish()
+        progress.finish()
     if report is not None:
         _report_errors(report)
         click.echo(report.summary(), err=True)
@@ -141,13 +175,19 @@ class ArchiveGroup(click.Group):
             return super().invoke(ctx)
         except ArchiveError as error:
             raise click.ClickException(str(error)) from None
+        except BrokenPipeError:
+            # `archive search … --format csv | head`: the reader has all it wanted. Point stdout
+            # at nothing so the interpreter's final flush does not fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("Interrupted: the index was left as it was before this run.", err=True)
             ctx.exit(130)
 
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="archive", prog_name="archive")
+@click.version_option(package_name="arabic-news-archive", prog_name="archive")
 @click.pass_context
 def main(ctx):
     """Search a full-text archive of Arabic news.
@@ -185,9 +225,10 @@ def _log_notices() -> None:
 @click.option("--rebuild", is_flag=True,
               help="Analyse everything again and replace the index's content in one commit "
                    "(searches see the old content until then) instead of updating.")
-@click.option("--stemmer", default="light", show_default=True,
+@click.option("--stemmer", default=None,
               type=click.Choice(["light", "none", "snowball", "tashaphyne", "isri"]),
-              help="Stemmer for a new index (others need `pip install .[eval]`).")
+              help="Stemmer for a new index or --rebuild [default: light] (others need "
+                   "`pip install .[eval]`); an existing index keeps its own, with a notice.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--verbose", "-v", is_flag=True,
               help="Progress lines on stderr even when it is not a terminal.")
@@ -252,12 +293,28 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
               help="Entities of each type to count over all hits (0: none).")
 @click.option("--months", is_flag=True,
               help="Also count the hits' articles by month of publication (a timeline).")
+@click.option("--exclude-person", multiple=True, metavar="NAME",
+              help="Leave out passages mentioning this person (repeatable).")
+@click.option("--exclude-place", multiple=True, metavar="NAME",
+              help="Leave out passages mentioning this place.")
+@click.option("--exclude-org", multiple=True, metavar="NAME",
+              help="Leave out passages mentioning this organization.")
+@click.option("--exclude-weapon", multiple=True, metavar="NAME",
+              help="Leave out passages mentioning this weapon.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="Order: relevance, date (newest first) or oldest; undated articles last.")
+@click.option("--format", "-f", "output", type=click.Choice(FORMATS), default=None,
+              help="text (default), json (the page, facets), jsonl or csv (every hit, not "
+                   "just a page, streamed: doc_id, title, date, source, url, rank, score, "
+                   "position, text, entities).")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"query", "total", "results": [{"rank", "score", "doc_id", "title", '
-                   '"date", "source", "text", "highlights", "entities"}], "suggestions", '
-                   '"facets", "months" (with --months)} as UTF-8 JSON.')
+              help='Same as --format json: {"query", "total", "page", "limit", "results": '
+                   '[{"rank", "score", "doc_id", "title", "date", "source", "url", "position", '
+                   '"text", "highlights", "entities"}], "suggestions", "notices", "months", '
+                   '"facets"}, every key always present.')
 def search_command(query, index_path, limit, page, person, place, org, weapon, date_from,
-                   date_to, facets, months, as_json):
+                   date_to, facets, months, exclude_person, exclude_place, exclude_org,
+                   exclude_weapon, sort, output, as_json):
     """Ranked passages matching QUERY.
 
     \b
@@ -278,24 +335,85 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
     archive search "" --weapon "Hwasong-11"     every passage that mentions it
     archive search "كورسك" --from 2024-10 --to 2024-12   articles of those months only
 
+    \b
+    archive search Kursk                  a name in Latin letters: that entity's passages
+    archive search "صواريخ" --exclude-person بوتين   without the passages that mention him
+    archive search كورسك --sort date              newest first
+    archive search كورسك --format csv             every hit as CSV, for a spreadsheet
+
     Facets list, for each type, the entities the hits mention; a count is the number of
     articles whose matching passages mention the entity. Articles without a readable date are
     left out by --from/--to.
     """
+    output = _output(output, as_json)
     archive = _open_for_search(index_path)
-    filters = {kind: names for kind, names in (("person", person), ("place", place),
-                                               ("organization", org), ("weapon", weapon)) if names}
-    results = archive.search(query, limit=limit, page=page, filters=filters, facets=facets,
-                             date_from=date_from, date_to=date_to, months=months)
-    for notice in results.notices:  # a query cut to size
+    options: dict[str, Any] = {"filters": _by_type(person, place, org, weapon),
+                               "date_from": date_from, "date_to": date_to}
+    exclude = _by_type(exclude_person, exclude_place, exclude_org, exclude_weapon)
+    if exclude:
+        options["exclude"] = exclude
+    if sort != "relevance":
+        options["sort"] = sort
+    if output in ("jsonl", "csv"):
+        _stream_hits(archive.iter_hits(query, **options), output)
+        return
+    results = archive.search(query, limit=limit, page=page, facets=facets, months=months,
+                             **options)
+    for notice in results.notices:  # a query cut to size, a Latin name searched in Arabic
         click.echo(f"notice: {notice}", err=True)
-    if as_json:
+    if output == "json":
         _echo_json(results.to_dict())
     else:
         _print_results(results)
         _print_facets(results.facets)
         if results.months:
             click.echo("Months: " + ", ".join(f"{m['month']} ({m['count']})" for m in results.months))
+
+
+def _output(output: str | None, as_json: bool) -> str:
+    """The output format: --format, or json for --json (the two agree if both are given)."""
+    if as_json and output not in (None, "json"):
+        raise click.UsageError(f"--json and --format {output} ask for different outputs")
+    return "json" if as_json else output or "text"
+
+
+def _by_type(person: Iterable[str], place: Iterable[str], org: Iterable[str],
+             weapon: Iterable[str]) -> dict[str, list[str]]:
+    """Option values by entity type, the types given only."""
+    given = (("person", person), ("place", place), ("organization", org), ("weapon", weapon))
+    return {kind: list(names) for kind, names in given if names}
+
+
+def _stream_rows(rows: Iterable[dict[str, Any]], columns: tuple[str, ...], output: str) -> None:
+    """Flat records as JSON Lines, or as CSV under a header row (cells a spreadsheet would run
+    as formulas neutralized, as in the hits' export)."""
+    import csv
+    import io
+
+    from archive.export import csv_cell
+
+    if output == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row[name]) for name in columns])
+        click.echo(buffer.getvalue(), nl=False)
+        buffer.seek(0)
+        buffer.truncate()
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def _stream_hits(hits: Iterable[Any], output: str) -> None:
+    """Every hit as CSV (a header row, then a row per hit) or JSON Lines, written as it comes."""
+    from archive import export
+
+    chunks = export.csv_lines(hits) if output == "csv" else export.jsonl_lines(hits)
+    for chunk in chunks:
+        click.echo(chunk, nl=False)
 
 
 def _print_results(results) -> None:
@@ -309,11 +427,14 @@ def _print_results(results) -> None:
         return
     matches = "1 passage matches" if results.total == 1 else f"{results.total} passages match"
     click.echo(f"{matches} {asked}; showing {shown_from}-{shown_from + len(results.hits) - 1}.\n")
+    width = _text_width()
     for hit in results.hits:
         meta = " · ".join(x for x in (hit.doc_id, hit.date, hit.source) if x)
-        click.echo(click.style(f"{hit.rank}. {_shorten(hit.title, 90)}", bold=True))
+        click.echo(click.style(f"{hit.rank}. {_shorten(hit.title, min(90, (width or 94) - 4))}",
+                               bold=True))
         click.echo(click.style(f"   {meta} · score {hit.score:.2f}", dim=True))
-        click.echo("   " + _with_highlights(hit.text, hit.highlights).replace("\n", "\n   ") + "\n")
+        click.echo(_marked_lines(hit.text, [(a, b, True) for a, b in hit.highlights], width,
+                                 indent="   ") + "\n")
 
 
 TYPE_LABELS = {"person": "People", "place": "Places", "organization": "Organizations",
@@ -333,13 +454,23 @@ def _print_facets(facets) -> None:
               help="Only this type.")
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10000),
               help="Entities of each type.")
-@click.option("--json", "as_json", is_flag=True, help='Print {type: [{"id", "name", "count"}]}.')
-def entities_command(index_path, kind, limit, as_json):
+@click.option("--format", "-f", "output", type=click.Choice(FORMATS), default=None,
+              help="text (default), json, jsonl (one entity a line) or csv (type, id, name, "
+                   "count).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Same as --format json: {type: [{"id", "name", "count"}]}.')
+def entities_command(index_path, kind, limit, output, as_json):
     """The most mentioned entities of the archive; a count is a number of articles."""
+    output = _output(output, as_json)
     archive = _open_for_search(index_path)
     top = archive.entities(kind=kind, limit=limit)
-    if as_json:
+    if output == "json":
         _echo_json(top.to_dict())
+        return
+    if output in ("jsonl", "csv"):
+        rows = ({"type": kind_name, **row.to_dict()} for kind_name, items in top.items()
+                for row in items)
+        _stream_rows(rows, ("type", "id", "name", "count"), output)
         return
     for kind_name, rows in top.items():
         click.echo(click.style(TYPE_LABELS[kind_name], bold=True))
@@ -352,15 +483,23 @@ def entities_command(index_path, kind, limit, as_json):
 @click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
 @click.option("--type", "kind", type=click.Choice(["person", "place", "organization", "weapon"]),
               help="When a name could be several types.")
-@click.option("--json", "as_json", is_flag=True, help="Print the page as JSON.")
-def entity_command(name, index_path, kind, as_json):
+@click.option("--format", "-f", "output", type=click.Choice(FORMATS), default=None,
+              help="text (default), json (the page), jsonl or csv (every passage that mentions "
+                   "the entity, streamed, in the columns of `archive search --format csv`).")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json: the page.")
+def entity_command(name, index_path, kind, output, as_json):
     """One entity: its names (catalogue and spellings seen), how many articles mention it, the
     entities most often mentioned in the same articles, and sample passages.
 
     NAME may be any spelling or alias: بوتين, "بيونج يانج", KN-23."""
+    output = _output(output, as_json)
     archive = _open_for_search(index_path)
+    if output in ("jsonl", "csv"):
+        entity = archive.resolve_entity(name, kind)
+        _stream_hits(archive.iter_hits("", filters={entity.type: [entity.id]}), output)
+        return
     page = archive.entity(name, kind=kind)
-    if as_json:
+    if output == "json":
         _echo_json(page.to_dict())
         return
     title = f"{page.name} ({page.name_en})" if page.name_en else page.name
@@ -393,9 +532,34 @@ def article_command(doc_id, index_path, as_json):
     click.echo(click.style(article.title or doc_id, bold=True))
     meta = " · ".join(x for x in (doc_id, article.date, article.source, article.url) if x)
     click.echo(click.style(meta, dim=True))
+    click.echo("  ".join(click.style(TYPE_LABELS[kind], fg=colour, bold=True)
+                         for kind, colour in TYPE_COLOURS.items()))
+    width = _text_width()
     for passage in article.passages:
-        spans = [[m.start, m.end] for m in passage.entities]
-        click.echo("\n" + _with_highlights(passage.text, spans))
+        marks, last = [], 0
+        for m in sorted(passage.entities, key=lambda m: (m.start, -m.end)):
+            if m.start >= last:  # overlapping mentions: the first one is marked
+                marks.append((m.start, m.end, m.type))
+                last = m.end
+        click.echo("\n" + _marked_lines(passage.text, marks, width))
+
+
+@main.command("stats")
+@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"path", "articles", "passages", "entities", "entities_by_type", '
+                   '"stemmer"}.')
+def stats_command(index_path, as_json):
+    """What the index holds: articles, passages, and distinct entities mentioned, by type."""
+    archive = _open_for_search(index_path)
+    stats = archive.stats()
+    if as_json:
+        _echo_json(stats.to_dict())
+        return
+    click.echo(f"{stats.path}: {stats.articles:,} articles, {stats.passages:,} passages, "
+               f"{stats.entities:,} entities (stemmer: {stats.stemmer})")
+    for kind, count in stats.to_dict()["entities_by_type"].items():
+        click.echo(f"  {TYPE_LABELS[kind]:<14} {count:>7,}")
 
 
 @main.command("serve")
@@ -439,6 +603,9 @@ def tag_command(source, as_json):
     from archive.entities.tagger import Tagger
     from archive.reader import Unreadable, decode
 
+    if getattr(source, "isatty", lambda: False)():
+        click.echo("Reading the text to tag from the terminal: type or paste it, then press "
+                   "Ctrl-D on a new line (or give a FILE: archive tag article.txt).", err=True)
     try:
         text = decode(source.read())
     except Unreadable as error:
@@ -452,12 +619,75 @@ def tag_command(source, as_json):
         click.echo(f"{m.start:>6}-{m.end:<6} {m.type:<12} {m.text}  →  {m.name}  [{m.entity_id}] ({how})")
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
+def _text_width() -> int | None:
+    """Columns to wrap passages at: $COLUMNS, else the terminal's width; None (no wrapping)
+    when the output is no terminal (a file or a pipe gets one line per paragraph)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
-def _with_highlights(text: str, spans) -> str:
+def _columns(text: str) -> int:
+    """Terminal columns a text takes: combining marks (Arabic diacritics) take none."""
+    return sum(1 for ch in text if not unicodedata.combining(ch))
+
+
+def wrap_spans(text: str, width: int) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` of each line of ``text`` wrapped at ``width`` columns: breaks at spaces
+    (a word longer than a line gets a line of its own) and at the text's own line ends; the
+    spaces at a break belong to no line."""
+    for line_start, line in _lines(text):
+        words = [(m.start(), m.end()) for m in re.finditer(r"\S+", line)]
+        if not words:
+            yield line_start, line_start
+            continue
+        first, last = words[0]
+        for start, end in words[1:]:
+            if _columns(line[first:end]) > width:
+                yield line_start + first, line_start + last
+                first = start
+            last = end
+        yield line_start + first, line_start + last
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _marked_lines(text: str, marks: list[tuple[int, int, Any]], width: int | None,
+                  indent: str = "") -> str:
+    """``text`` with the spans of ``marks`` styled (True: a highlight; an entity type: its
+    colour), wrapped at ``width`` (with ``indent``) when a width is given."""
     from archive.search import cut
 
-    return "".join(click.style(piece, bold=True, fg="yellow") if marked else piece
-                   for piece, marked in cut(text, spans))
+    lines = wrap_spans(text, max(20, width - len(indent))) if width else _lines_spans(text)
+    out = []
+    for start, end in lines:
+        inside = [(max(a, start) - start, min(b, end) - start, label)
+                  for a, b, label in marks if a < end and b > start]
+        pieces = cut(text[start:end], [(a, b) for a, b, _ in inside], [m[2] for m in inside])
+        out.append(indent + "".join(_styled(piece, label) for piece, label in pieces))
+    return "\n".join(out)
+
+
+def _lines_spans(text: str) -> Iterator[tuple[int, int]]:
+    for start, line in _lines(text):
+        yield start, start + len(line)
+
+
+def _styled(piece: str, label: Any) -> str:
+    if label is None:
+        return piece
+    if label is True:
+        return click.style(piece, bold=True, fg="yellow")
+    return click.style(piece, fg=TYPE_COLOURS.get(label, "yellow"), bold=True)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import IO, Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
 
 EXPORT_FIELDS: tuple[str, ...] = ("doc_id", "title", "date", "source", "url", "rank", "score",
                                   "position", "text", "entities")
@@ -83,8 +84,9 @@ def write_jsonl(hits: Iterable[Any], stream: IO[str]) -> int:
 
 def _write(chunks: Iterable[str], stream: IO[str]) -> int:
     count = 0
-    for count, chunk in enumerate(chunks, 1):
+    for chunk in chunks:
         stream.write(chunk)
+        count += 1
     return count
 
 

@@ -9,7 +9,11 @@ without it. A file that fails to read keeps what it had in the index.
 Two streaming passes keep memory flat however large the corpus: the first reads every article
 only to hash it and decide what to do (keeping ids and hashes, not texts); the second reads the
 files again and cleans, analyses and writes the chosen articles one at a time, in each worker
-process its own contiguous share.
+process its own contiguous share. The second pass knows an article by its id and the content
+hash the first pass saw, never by its position in the files: the corpus may change between the
+passes (a feed appends, an editor saves), and an article that changed or vanished meanwhile is
+reported and left for the next build, so what is written is exactly what was planned and each id
+is in the index at most once.
 """
 
 from __future__ import annotations
@@ -20,22 +24,27 @@ import multiprocessing
 import os
 import time
 from bisect import bisect_left
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Container, Iterable, Iterator
 
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
+from archive.engines.base import ManifestEntry, PassageDoc, Store
 from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
 from archive.records import Article, ReadError, ReadResult
-from archive.engines.base import ManifestEntry, PassageDoc, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
+# A build's phases, in order. A progress callback with a ``phase(name, total)`` method is told
+# as each begins (``total``: the articles to analyse): "reading" (the first pass, hashing every
+# article), "analysing" (the second pass: clean, split, analyse, tag; the (done, total) calls
+# come then), "writing" (the last segments written), "committing" (the one commit).
+PHASES = ("reading", "analysing", "writing", "committing")
 GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
 log = logging.getLogger("archive")
 
@@ -61,6 +70,7 @@ class UnreadableDate:
         return f"{self.path}: article {self.id!r}: cannot read the date {self.date!r}"
 
     def to_dict(self) -> dict:
+        """``{"id", "path", "date"}``."""
         return {"id": self.id, "path": self.path, "date": self.date}
 
 
@@ -89,6 +99,7 @@ class IndexReport:
         return not self.errors
 
     def summary(self) -> str:
+        """One line for people: counts, time, and what failed."""
         articles = self.added + self.updated
         text = (f"indexed {articles} article{'s' if articles != 1 else ''} "
                 f"({self.passages} passages) in {self.seconds:.1f} s: {self.added} new, "
@@ -187,16 +198,19 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: "Plan", first: int, last: int, analyzer: Analyzer, tagger, add, tick):
-    """A worker's share, the articles planned between ordinals ``first`` and ``last``: read,
-    clean, analyse, tag and ``add`` them (to the worker's own segment)."""
-    passages, discovered = 0, {}
-    for result in plan.analysed(analyzer, tagger, first, last):
+def _index_share(plan: Plan, share: list[Planned], analyzer: Analyzer, tagger, add, tick):
+    """A worker's share of the planned articles: read, clean, analyse, tag and ``add`` them (to
+    the worker's own segment). Returns (passages, discovered entities, articles skipped as
+    changed)."""
+    passages = 0
+    discovered: dict[str, dict] = {}
+    skipped: list[tuple[str, ReadError]] = []
+    for result in plan.analysed(analyzer, tagger, share, skipped):
         add(result.fields, result.passages)
         passages += len(result.passages)
         merge_entities(discovered, result.discovered)
         tick()
-    return passages, list(discovered.values())
+    return passages, list(discovered.values()), skipped
 
 
 def _chunks(items: list, count: int) -> list[list]:
@@ -206,13 +220,22 @@ def _chunks(items: list, count: int) -> list[list]:
     return [items[bounds[i]:bounds[i + 1]] for i in range(count)]
 
 
+@dataclass(frozen=True)
+class Planned:
+    """An article the first pass chose: its id, the hash of its content then, and its file."""
+
+    id: str
+    hash: str
+    origin: str
+
+
 @dataclass
 class Plan:
-    """What a build will do, from the first pass: the ordinals (positions in the read stream)
-    of the articles to analyse, and the ids to delete. No article text is kept."""
+    """What a build will do, from the first pass: the articles to analyse, in read order, and
+    the ids to delete. No article text is kept."""
 
     paths: list[str]
-    todo: list[int] = field(default_factory=list)  # ascending
+    todo: list[Planned] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
     options: ReadOptions | None = None  # how the files are read (both passes alike)
     given: list[Article] | None = None  # articles given in Python (Archive.add), not read
@@ -223,22 +246,37 @@ class Plan:
             return iter(self.given)
         return iter_articles(self.paths, result, self.options)
 
-    def analysed(self, analyzer: Analyzer, tagger, first: int = 0,
-                 last: int | None = None) -> Iterator[Analysed]:
-        """Second pass: the planned articles with ordinals in [first, last], read again,
-        cleaned and analysed one at a time."""
-        if not self.todo:
-            return
-        wanted = set(self.todo)
-        last = self.todo[-1] if last is None else last
-        for ordinal, raw in enumerate(self.read(ReadResult())):
-            if ordinal > last:
-                break
-            if ordinal >= first and ordinal in wanted:
+    def analysed(self, analyzer: Analyzer, tagger, share: list[Planned] | None = None,
+                 skipped: list[tuple[str, ReadError]] | None = None) -> Iterator[Analysed]:
+        """Second pass: the planned articles of ``share`` (default: all), read again, cleaned
+        and analysed one at a time. An article is taken only with the id and content hash
+        planned, once; one that is found changed, or not at all, is added to ``skipped`` with
+        the reason."""
+        wanted = {p.id: p for p in (self.todo if share is None else share)}
+        changed: dict[str, str] = {}  # id -> the file where it was found with other content
+        if wanted:
+            for raw in self.read(ReadResult()):
+                planned = wanted.get(raw.id)
+                if planned is None:
+                    continue
+                if raw.content_hash != planned.hash:
+                    changed.setdefault(raw.id, raw.origin)
+                    continue
+                del wanted[raw.id]
+                changed.pop(raw.id, None)
                 if len(raw.text) >= LARGE_ARTICLE_CHARS:
                     log.info("a large article: %s (%s, %.1f million characters); about %d s",
                              raw.id, raw.origin, len(raw.text) / 1e6, len(raw.text) * 8 // 10**6)
-                yield analyse_article(clean(raw), analyzer, tagger, raw.content_hash)
+                yield analyse_article(clean(raw), analyzer, tagger, planned.hash)
+                if not wanted:
+                    break
+        for planned in wanted.values():
+            what = "changed" if planned.id in changed else "vanished"
+            error = ReadError(changed.get(planned.id, planned.origin),
+                              f"article {planned.id!r} {what} while this build was reading it; "
+                              f"it is left for the next `archive index`")
+            if skipped is not None:
+                skipped.append((planned.id, error))
 
 
 def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
@@ -252,7 +290,7 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
     read = ReadResult()
     plan = Plan(paths, options=options, given=given)
     origins: dict[str, str] = {}  # id -> the file it was first read from
-    for ordinal, article in enumerate(plan.read(read)):
+    for article in plan.read(read):
         first = origins.get(article.id)
         if first is not None:
             read.errors.append(ReadError(article.origin, f"duplicate article id {article.id!r} "
@@ -265,8 +303,9 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
                                          f"{MAX_ARTICLE_CHARS:,}; split it into smaller articles"))
             continue
         entry = manifest.get(article.id)
-        if entry is None or entry.hash != article.content_hash:
-            plan.todo.append(ordinal)
+        content_hash = article.content_hash
+        if entry is None or entry.hash != content_hash:
+            plan.todo.append(Planned(article.id, content_hash, article.origin))
             _check_date(article, report)
             report.updated += entry is not None
             report.added += entry is None
@@ -314,16 +353,23 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     ``paths`` (nothing else is removed). The caller holds the store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
+    store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
+    phases = _Phases(progress)
+    phases.enter("reading")
     manifest = {} if replace is not None else store.manifest()
     plan = plan_build([str(p) for p in paths], manifest, report, options, given)
     if tagger is not None:  # new articles resolve bare surnames through the names known so far
         tagger = tagger.fresh()
         tagger.learn(applied_lexicon(store, tagger) if replace is None else Lexicon())
+    if plan.todo:
+        phases.enter("analysing", len(plan.todo))
     pool_size = default_workers() if workers is None else workers
     if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
-        _build_parallel(store, plan, analyzer, tagger, pool_size, progress, report, replace)
+        _build_parallel(store, plan, analyzer, tagger, pool_size, phases.tick, report, replace,
+                        phases.committing)
     elif plan.todo or plan.delete or replace is not None:
-        _build_serial(store, plan, analyzer, tagger, progress, report, replace)
+        _build_serial(store, plan, analyzer, tagger, phases.tick, report, replace,
+                      before_commit=phases.committing)
     if tagger is not None and (plan.todo or replace is not None):
         retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger, report)
     report.seconds = time.perf_counter() - started
@@ -370,12 +416,12 @@ def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report:
     retagger.learn(applied_lexicon(store, tagger, applied_only=False))
     changed = tagger.learned.changed(retagger.learned)
     indexed, seen = store.manifest(), set()
-    for ordinal, article in enumerate(inputs.read(ReadResult())):
+    for article in inputs.read(ReadResult()):
         if article.id in seen or article.id not in indexed:
             continue
         seen.add(article.id)
         if changed and retagger.mentions_any(article.text, changed):
-            inputs.todo.append(ordinal)
+            inputs.todo.append(Planned(article.id, article.content_hash, article.origin))
             inputs.delete.append(article.id)
     complete = seen >= indexed.keys()
     if not inputs.todo and not complete:
@@ -386,41 +432,91 @@ def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report:
     report.retagged = len(inputs.todo)
 
 
+class _Phases:
+    """Tells a progress callback that has a ``phase`` method each phase once, as it begins,
+    and forwards the (done, total) calls, each done count once (workers report in batches)."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+        self.on_phase = getattr(progress, "phase", None)
+        self.current: str | None = None
+        self.total = 0
+        self.done = -1
+
+    def enter(self, name: str, total: int | None = None) -> None:
+        if total is not None:
+            self.total = total
+        if name != self.current:
+            self.current = name
+            if self.on_phase is not None:
+                self.on_phase(name, self.total)
+
+    def tick(self, done: int, total: int) -> None:
+        if done == self.done:
+            return
+        self.done = done
+        if self.progress is not None:
+            self.progress(done, total)
+        if done >= total:
+            self.enter("writing", total)
+
+    def committing(self) -> None:
+        self.enter("committing")
+
+
 def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace,
-                  applied: list[dict] | None = None) -> None:
+                  applied: list[dict] | None = None,
+                  before_commit: Callable[[], None] = lambda: None) -> None:
     """``applied``: the re-tagging pass's, which records these entities and marks every
-    established one it finds applied."""
+    established one it finds applied. ``before_commit`` is called right before the commit."""
     discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
+    skipped: list[tuple[str, ReadError]] = []
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
-        for done, result in enumerate(plan.analysed(analyzer, tagger), start=1):
+        for done, result in enumerate(plan.analysed(analyzer, tagger, skipped=skipped), start=1):
             report.passages += len(result.passages)
             merge_entities(discovered, result.discovered)
             yield result.fields, result.passages
             if progress:
                 progress(done, len(plan.todo))
 
-    def entities() -> list[dict]:
+    def entities() -> list[dict]:  # asked for right before the commit
+        before_commit()
         if applied is None:
             return list(discovered.values())
         return [{**e, "attributes": {**e["attributes"], "applied": True}}
                 if e.get("attributes", {}).get("established") else e for e in discovered.values()]
 
     store.write(analysed(), delete=plan.delete, entities=entities, replace=replace)
+    _count_skipped(plan, skipped, report)
+
+
+def _count_skipped(plan: Plan, skipped: list[tuple[str, ReadError]], report: IndexReport) -> None:
+    """Articles the second pass left out: reported; a new one is not added, a changed one's old
+    version went with the deletions (its file no longer holds it), so it counts as removed."""
+    replaced = set(plan.delete)
+    for doc_id, error in skipped:
+        report.errors.append(error)
+        if doc_id in replaced:
+            report.updated -= 1
+            report.removed += 1
+        else:
+            report.added -= 1
 
 
 def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
-                    replace) -> None:
+                    replace, before_commit: Callable[[], None] = lambda: None) -> None:
     """Segment per worker: each forked process reads, analyses, tags and writes a contiguous
     share of the planned articles into a segment of its own; the commit takes them all at
     once."""
-    jobs = [partial(_index_share, plan, share[0], share[-1], analyzer, tagger)
+    jobs = [partial(_index_share, plan, share, analyzer, tagger)
             for share in _chunks(plan.todo, workers) if share]
     summaries: list = []
 
-    def entities() -> list[dict]:
+    def entities() -> list[dict]:  # asked for right before the commit
+        before_commit()
         merged: dict[str, dict] = {}
-        for _, found in summaries:
+        for _, found, _ in summaries:
             merge_entities(merged, found)
         return list(merged.values())
 
@@ -431,4 +527,5 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
     summaries[:] = store.write_parallel(jobs, delete=plan.delete, entities=entities,
                                         summaries=summaries, progress=on_progress,
                                         replace=replace)
-    report.passages += sum(passages for passages, _ in summaries)
+    report.passages += sum(passages for passages, _, _ in summaries)
+    _count_skipped(plan, [item for _, _, skipped in summaries for item in skipped], report)

@@ -15,24 +15,31 @@ policy. Error messages never name a server path.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import threading
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from itertools import chain, islice
-from typing import Annotated, Callable, Iterator, Literal
+from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from archive import export
 from archive.api import Archive, ArchiveError
+from archive.arabic import normalize
 from archive.entities.catalogue import TYPES
+from archive.grouping import ArticlePage, group_by_article
 from archive.records import scrub_surrogates
 from archive.search import cut
+from archive.wording import MONTHS, counted, human_date, month_name
 
 MAX_QUERY_CHARS = 500  # a query longer than this is a mistake (or an attack), not a search
 MAX_NAME_CHARS = 200  # an entity filter's name or id
@@ -42,8 +49,11 @@ PAGE_SIZE = 10
 FILTER_PARAMS = {"person": "person", "place": "place", "org": "organization", "weapon": "weapon"}
 PARAM_OF_TYPE = {kind: param for param, kind in FILTER_PARAMS.items()}
 TYPE_LABELS = {"person": "أشخاص", "place": "أماكن", "organization": "منظمات", "weapon": "أسلحة"}
+TYPE_LABEL = {"person": "شخص", "place": "مكان", "organization": "منظمة", "weapon": "سلاح"}
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.globals.update(counted=counted, human_date=human_date)
+STATIC = Path(__file__).parent / "static"  # the pages' stylesheet (no script: none is needed)
 
 # On every response. Scripts only from this server's own files (the pages need none; /docs
 # loads Swagger UI's from /docs/assets/), so a script smuggled into an article cannot run even
@@ -93,6 +103,7 @@ def create_app(archive: Archive) -> FastAPI:
     _add_api(app, archive, call, lock)
     _add_docs(app)
     _add_pages(app, archive, call)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
@@ -123,8 +134,8 @@ def _path_hider(index: Path) -> Callable[[str], str]:
     learns nothing of the server's files."""
     forms = "|".join(map(re.escape, sorted({str(index), str(index.absolute()), str(index.resolve())},
                                            key=len, reverse=True)))
-    located = re.compile(r" at (?:%s)(?=[\s;:,)'`]|$)" % forms)  # "the index at PATH"
-    inside = re.compile(r"(?:%s)(?:/[^\s'\"`]*)?" % forms)  # PATH, or a file in it
+    located = re.compile(rf" at (?:{forms})(?=[\s;:,)'`]|$)")  # "the index at PATH"
+    inside = re.compile(rf"(?:{forms})(?:/[^\s'\"`]*)?")  # PATH, or a file in it
 
     def hide(message: str) -> str:
         message = re.sub(r"`archive index (--rebuild )?[^`]*`",
@@ -149,14 +160,63 @@ _HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f\\]+", re.IGNORECASE)
 
 Text = Annotated[str, Query(max_length=MAX_QUERY_CHARS)]
 Names = Annotated[list[str], Query(max_length=MAX_FILTERS)]
+OptionalNames = Annotated[list[str] | None, Query(max_length=MAX_FILTERS)]
+PageNumber = Annotated[int, Query(ge=1, le=10_000)]
+Sort = Literal["relevance", "date", "oldest"]
+SORT_LABELS = {"relevance": "الأكثر صلة", "date": "الأحدث أولًا", "oldest": "الأقدم أولًا"}
 
 
-def _filters(person, place, org, weapon) -> dict[str, list[str]]:
-    given = {"person": person, "place": place, "org": org, "weapon": weapon}
-    filters = {FILTER_PARAMS[k]: list(v) for k, v in given.items() if v}
-    if any(len(name) > MAX_NAME_CHARS for names in filters.values() for name in names):
-        raise ApiError(400, f"an entity name is at most {MAX_NAME_CHARS} characters")
-    return filters
+@dataclass
+class SearchRequest:
+    """What a search asks, from the URL: the words, the entities required and excluded (by
+    URL parameter: person, place, org, weapon), the dates and the order."""
+
+    q: str = ""
+    include: dict[str, list[str]] = field(default_factory=dict)
+    exclude: dict[str, list[str]] = field(default_factory=dict)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"
+
+    def arguments(self) -> dict:
+        """Archive.search's keyword arguments (less limit, page, facets, months)."""
+        return {"filters": _typed(self.include), "exclude": _typed(self.exclude),
+                "date_from": self.date_from, "date_to": self.date_to, "sort": self.sort}
+
+
+def search_request(
+        q: Text = "", person: OptionalNames = None, place: OptionalNames = None,
+        org: OptionalNames = None, weapon: OptionalNames = None,
+        exclude_person: OptionalNames = None, exclude_place: OptionalNames = None,
+        exclude_org: OptionalNames = None, exclude_weapon: OptionalNames = None,
+        date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+        date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+        sort: Annotated[Sort, Query(description="relevance, date (newest first) or oldest")]
+        = "relevance") -> SearchRequest:
+    """The search parameters the API and the page share (a FastAPI dependency)."""
+    include = {"person": person or [], "place": place or [], "org": org or [],
+               "weapon": weapon or []}
+    exclude = {"person": exclude_person or [], "place": exclude_place or [],
+               "org": exclude_org or [], "weapon": exclude_weapon or []}
+    for names in (*include.values(), *exclude.values()):
+        if any(len(name) > MAX_NAME_CHARS for name in names):
+            raise ApiError(400, f"an entity name is at most {MAX_NAME_CHARS} characters")
+    return SearchRequest(q, {k: list(v) for k, v in include.items()},
+                         {k: list(v) for k, v in exclude.items()},
+                         date_from or None, date_to or None, sort)
+
+
+def _typed(by_param: dict[str, list[str]]) -> dict[str, list[str]]:
+    """{URL parameter: names} as Archive.search's {entity type: names}."""
+    return {FILTER_PARAMS[param]: names for param, names in by_param.items() if names}
+
+
+Search = Annotated[SearchRequest, Depends(search_request)]
+
+
+def _plain(value):
+    """An API result as JSON-ready data (typed results have ``to_dict``)."""
+    return value.to_dict() if hasattr(value, "to_dict") else value
 
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
@@ -196,24 +256,33 @@ def _slug(text: str) -> str:
     return "-".join(w for w in words if w)[:60]
 
 
+def _grouped(archive: Archive, request: SearchRequest, page: int, limit: int) -> ArticlePage:
+    """A page of articles, each with its best passages (call under the archive lock)."""
+    return group_by_article(archive.iter_hits(request.q, **request.arguments()), page, limit)
+
+
 def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None:
     @app.get("/api/search", summary="Ranked passages, facets and months (archive search --json)")
-    def api_search(q: Text = "", limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
-                   page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-                   person: Names = [], place: Names = [], org: Names = [], weapon: Names = [],
+    def api_search(search: Search, limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
+                   page: PageNumber = 1,
                    facets: Annotated[int, Query(ge=0, le=100)] = 10,
-                   date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-                   date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
                    months: bool = False,
+                   group: Annotated[Literal["passage", "article"], Query(
+                       description="article: one result per article (limit and page count "
+                                   "articles), its best passages under `hits`")] = "passage",
                    format: Annotated[Literal["json", "csv", "jsonl"], Query(
                        description="csv or jsonl: every hit of the search (limit, page, "
                                    "facets and months do not apply), streamed")] = "json"):
-        filters = _filters(person, place, org, weapon)
         if format != "json":
-            hits = archive.iter_hits(q, filters=filters, date_from=date_from, date_to=date_to)
-            return _export(format, hits, lock, q)
-        results = call(archive.search, q, limit=limit, page=page, filters=filters,
-                       facets=facets, date_from=date_from, date_to=date_to, months=months)
+            return _export(format, archive.iter_hits(search.q, **search.arguments()), lock,
+                           search.q)
+        if group == "article":
+            results = call(archive.search, search.q, limit=1, facets=facets, months=months,
+                           **search.arguments())
+            articles = call(_grouped, archive, search, page, limit)
+            return {**results.to_dict(), "page": page, "limit": limit, **articles.to_dict()}
+        results = call(archive.search, search.q, limit=limit, page=page, facets=facets,
+                       months=months, **search.arguments())
         return results.to_dict()
 
     @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
@@ -265,7 +334,7 @@ DOCS_START = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swa
 
 
 def _add_docs(app: FastAPI) -> None:
-    from swagger_ui_bundle import swagger_ui_path
+    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # no stubs
 
     folder = Path(swagger_ui_path)
 
@@ -328,95 +397,213 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # -- the pages -----------------------------------------------------------------------------------
 
+FACET_SHOWN = 8  # entities per type beside the results
+FACET_MORE = 50  # on a facet's own page
+FACET_SEARCHED = 1000  # entities a facet's name filter looks through
+ENTITIES_PAGE = 50  # rows of the entity browser
+GRAPH_NODES = 12  # co-mentioned entities drawn around an entity
+
+
 def _add_pages(app: FastAPI, archive: Archive, call) -> None:
+    def page(request: Request, template: str, context: dict, autofocus: bool = False):
+        return TEMPLATES.TemplateResponse(request, template, {
+            "type_labels": TYPE_LABELS, "type_label": TYPE_LABEL, "marked": cut,
+            "autofocus": autofocus, **context})
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: Text = "",
-                    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-                    person: Names = [], place: Names = [], org: Names = [], weapon: Names = [],
-                    date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-                    date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None):
-        state = _State(q, person, place, org, weapon, date_from or None, date_to or None)
-        results, chips = None, []
+    def search_page(request: Request, search: Search, page_number: Annotated[
+            int, Query(alias="page", ge=1, le=10_000)] = 1):
+        state = _State(search)
+        results = articles = None
         if state.asks_anything:
-            results = call(archive.search, q, limit=PAGE_SIZE, page=page,
-                           filters=_filters(person, place, org, weapon), facets=8,
-                           date_from=state.date_from, date_to=state.date_to, months=True)
-            chips = [(call(archive.resolve_entity, value, FILTER_PARAMS[param]).name,
-                      state.url(without=(param, value)), param)
-                     for param, value in state.filters()]
-        return TEMPLATES.TemplateResponse(request, "search.html", {
-            "state": state, "results": results, "chips": chips, "page": page,
-            "type_labels": TYPE_LABELS, "marked": cut, "months": _month_bars(results),
-            "pages": _pages(results, state) if results else None})
+            results = call(archive.search, search.q, limit=1, facets=FACET_SHOWN, months=True,
+                           **search.arguments())
+            articles = call(_grouped, archive, search, page_number, PAGE_SIZE)
+        return page(request, "search.html", {
+            "state": state, "results": results, "articles": articles,
+            "chips": _chips(archive, call, state) if results else [],
+            "months": _timeline(results.months if results else [], state.month_url),
+            "pager": _pager(articles, state) if articles else None,
+            "sort_labels": SORT_LABELS}, autofocus=True)
+
+    @app.get("/facets/{kind}", response_class=HTMLResponse, include_in_schema=False)
+    def facet_page(request: Request, kind: Literal["person", "place", "organization", "weapon"],
+                   search: Search,
+                   name: Annotated[str, Query(max_length=MAX_NAME_CHARS)] = ""):
+        state = _State(search)
+        wanted = FACET_SEARCHED if name.strip() else FACET_MORE
+        results = call(archive.search, search.q, limit=1, facets=wanted, **search.arguments())
+        rows = _named(results.facets.get(kind, []), name)[:FACET_MORE]
+        return page(request, "facet.html", {
+            "state": state, "kind": kind, "rows": rows, "name": name, "results": results})
+
+    @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
+    def entities_page(request: Request,
+                      type: Annotated[str | None, Query(pattern="^(|" + "|".join(TYPES) + ")$")]
+                      = None,
+                      name: Annotated[str, Query(max_length=MAX_NAME_CHARS)] = "",
+                      page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1):
+        listed = _plain(call(archive.entities, limit=1_000_000))
+        by_type = {kind: _named(listed.get(kind, []), name) for kind in TYPES}
+        rows = [dict(row, type=kind) for kind in TYPES if type in (None, "", kind)
+                for row in by_type[kind]]
+        if not type:
+            rows.sort(key=lambda r: (-r["count"], r["name"]))
+        last = max(1, -(-len(rows) // ENTITIES_PAGE))
+        shown = rows[(page_number - 1) * ENTITIES_PAGE:page_number * ENTITIES_PAGE]
+
+        def url(**changes) -> str:
+            params = {"type": type or "", "name": name, "page": page_number, **changes}
+            return "/entities?" + urlencode({k: v for k, v in params.items()
+                                             if v and not (k == "page" and v == 1)})
+        return page(request, "entities.html", {
+            "rows": shown, "total": len(rows), "type": type or "", "name": name,
+            "counts": {kind: len(by_type[kind]) for kind in TYPES}, "url": url,
+            "pager": {"page": page_number, "last": last,
+                      "previous": url(page=page_number - 1) if page_number > 1 else None,
+                      "next": url(page=page_number + 1) if page_number < last else None}})
 
     @app.get("/articles/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, doc_id: str):
-        article = call(archive.article, doc_id, status=404).to_dict()
-        return TEMPLATES.TemplateResponse(request, "article.html", {
-            "article": article, "type_labels": TYPE_LABELS, "source_link": safe_link(article["url"]),
-            "segments": [_segments(p["text"], p["entities"]) for p in article["passages"]]})
+        article = _plain(call(archive.article, doc_id, status=404))
+        return page(request, "article.html", {
+            "article": article, "source_link": safe_link(article["url"]),
+            "segments": [(p["position"], _segments(p["text"], p["entities"]))
+                         for p in article["passages"]]})
 
     @app.get("/entities/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, entity_id: str):
-        entity = call(archive.entity, entity_id, samples=10, related=8, status=404).to_dict()
+        entity = _plain(call(archive.entity, entity_id, samples=10, related=GRAPH_NODES,
+                             status=404))
         param = PARAM_OF_TYPE[entity["type"]]
+        search_url = "/?" + urlencode({param: entity["id"]})
         timeline = call(archive.search, "", filters={entity["type"]: [entity["id"]]}, facets=0,
                         limit=1, months=True)
-        return TEMPLATES.TemplateResponse(request, "entity.html", {
-            "entity": entity, "type_labels": TYPE_LABELS, "marked": cut,
-            "search_url": "/?" + urlencode({param: entity["id"]}),
-            "months": _month_bars(timeline)})
+        passages = [(hit, _marked_entity(archive, call, hit["text"], entity["id"]))
+                    for hit in entity["passages"]]
+        return page(request, "entity.html", {
+            "entity": entity, "search_url": search_url, "passages": passages,
+            "graph": co_mention_graph(entity, entity["co_mentions"]),
+            "months": _timeline(timeline.months, lambda start, end: "/?" + urlencode(
+                [(param, entity["id"]), ("from", start), ("to", end)]))})
 
 
 class _State:
     """The whole state of the search page, as it lives in the URL (shareable, back button)."""
 
-    def __init__(self, q, person, place, org, weapon, date_from, date_to):
-        self.q = q
-        self.values = {"person": list(person), "place": list(place), "org": list(org),
-                       "weapon": list(weapon)}
-        self.date_from, self.date_to = date_from, date_to
+    def __init__(self, search: SearchRequest):
+        self.search = search
+        self.q = search.q
+        self.values = search.include
+        self.excluded = search.exclude
+        self.date_from, self.date_to = search.date_from, search.date_to
+        self.sort = search.sort
 
     @property
     def asks_anything(self) -> bool:
-        return bool(self.q.strip() or any(self.values.values()) or self.date_from or self.date_to)
+        return bool(self.q.strip() or any(self.values.values()) or any(self.excluded.values())
+                    or self.date_from or self.date_to)
 
     def filters(self) -> list[tuple[str, str]]:
-        return [(param, value) for param, values in self.values.items() for value in values]
+        """(URL parameter, value) of every entity required, then of every one excluded."""
+        return ([(param, value) for param, values in self.values.items() for value in values]
+                + [("exclude_" + param, value) for param, values in self.excluded.items()
+                   for value in values])
 
-    def params(self, without=None, page: int = 1, dates=None) -> list[tuple[str, str]]:
-        """The URL parameters of this state, less the filter ``without``, on ``page``, with
-        ``dates`` = (from, to) in place of the current ones if given."""
+    def params(self, without=(), page: int = 1, dates=None, sort: str | None = None,
+               adding=()) -> list[tuple[str, str]]:
+        """The URL parameters of this state, less the filters ``without``, plus ``adding``,
+        on ``page``, with ``dates`` = (from, to) and ``sort`` in place of the current ones if
+        given."""
         pairs = [("q", self.q)] if self.q else []
-        pairs += [pair for pair in self.filters() if pair != without]
+        pairs += [pair for pair in self.filters() if pair not in without]
+        pairs += [pair for pair in adding if pair not in pairs]
         start, end = dates if dates is not None else (self.date_from, self.date_to)
         pairs += [(name, value) for name, value in (("from", start), ("to", end)) if value]
+        order = sort or self.sort
+        if order != "relevance":
+            pairs.append(("sort", order))
         if page != 1:
             pairs.append(("page", str(page)))
         return pairs
 
-    def url(self, without=None, page: int = 1, dates=None) -> str:
-        return "/?" + urlencode(self.params(without, page, dates))
+    def url(self, without=(), page: int = 1, dates=None, sort: str | None = None,
+            adding=()) -> str:
+        return "/?" + urlencode(self.params(without, page, dates, sort, adding))
+
+    def without(self, param: str, value: str) -> str:
+        return self.url(without=[(param, value)])
 
     def with_filter(self, type_: str, entity_id: str) -> str:
+        """Require the entity (and stop excluding it)."""
         param = PARAM_OF_TYPE[type_]
-        if entity_id in self.values[param]:
-            return self.url()
-        return "/?" + urlencode(self.params() + [(param, entity_id)])
+        return self.url(without=[("exclude_" + param, entity_id)], adding=[(param, entity_id)])
+
+    def with_exclusion(self, type_: str, entity_id: str) -> str:
+        """Leave out every passage mentioning the entity (and stop requiring it)."""
+        param = PARAM_OF_TYPE[type_]
+        return self.url(without=[(param, entity_id)], adding=[("exclude_" + param, entity_id)])
+
+    def month_url(self, start: str | None, end: str | None) -> str:
+        return self.url(dates=(start, end))
+
+    def sort_url(self, sort: str) -> str:
+        return self.url(sort=sort)
 
     def export_url(self, format: str) -> str:
         """Every hit of this search and its filters, as ``format`` (csv, jsonl)."""
         return "/api/search?" + urlencode(self.params() + [("format", format)])
 
+    def facet_url(self, kind: str) -> str:
+        return f"/facets/{kind}?" + urlencode(self.params())
+
     def with_query(self, q: str) -> str:
         return "/?" + urlencode([("q", q)] + self.hidden_fields())
 
     def hidden_fields(self) -> list[tuple[str, str]]:
-        """What the search box keeps when a new query is typed: the filters and dates."""
+        """What the search box keeps when a new query is typed: the filters, dates and order."""
         return [pair for pair in self.params() if pair[0] != "q"]
 
+    def range_fields(self) -> list[tuple[str, str]]:
+        """What the month range form keeps: everything but the dates."""
+        return [pair for pair in self.params() if pair[0] not in ("from", "to")]
 
-def _segments(text: str, mentions: list[dict]) -> list[tuple[str, dict | None]]:
+
+def _chips(archive: Archive, call, state: _State) -> list[dict]:
+    """The filters in force, each with its entity's name and the URL without it."""
+    chips = []
+    for param, value in state.filters():
+        excluded = param.startswith("exclude_")
+        kind = FILTER_PARAMS[param.removeprefix("exclude_")]
+        chips.append({"label": call(archive.resolve_entity, value, kind).name,
+                      "remove": state.without(param, value), "param": param,
+                      "excluded": excluded})
+    return chips
+
+
+def _named(rows, name: str) -> list[dict]:
+    """The rows (entity counts) whose entity name (or id) holds ``name``, compared as the index
+    compares Arabic (no tashkeel, one alef, ة/ه, ى/ي; Latin in any case), as dicts."""
+    rows = [_plain(row) for row in rows]
+    wanted = normalize(name.strip())
+    if not wanted:
+        return list(rows)
+    return [row for row in rows
+            if wanted in normalize(row["name"]) or wanted in row["id"].lower()]
+
+
+def _marked_entity(archive: Archive, call, text: str, entity_id: str) -> list[tuple[str, object]]:
+    """A passage cut so that the entity's mentions (tagged again, any spelling) are marked."""
+    mentions = [m for m in call(archive.tag, text) if m.entity_id == entity_id]
+    spans, last = [], 0
+    for mention in sorted(mentions, key=lambda m: m.start):
+        if mention.start >= last:
+            spans.append([mention.start, mention.end])
+            last = mention.end
+    return cut(text, spans)
+
+
+def _segments(text: str, mentions: list[dict]) -> list[tuple[str, object]]:
     """A passage cut into plain pieces and entity mentions (each with its type and id)."""
     kept, last = [], 0
     for mention in sorted(mentions, key=lambda m: m["start"]):
@@ -426,18 +613,62 @@ def _segments(text: str, mentions: list[dict]) -> list[tuple[str, dict | None]]:
     return cut(text, [(m["start"], m["end"]) for m in kept], kept)
 
 
-def _month_bars(results) -> list[dict]:
-    """The months of a search as bars: label, count, height in percent of the largest."""
-    months = results.months if results is not None else []
-    top = max((m["count"] for m in months), default=0)
-    return [{**m, "height": max(4, round(100 * m["count"] / top))} for m in months]
+def _timeline(months: list[dict], link: Callable[[str, str], str]) -> dict | None:
+    """Every month from the first to the last with a hit, empty ones too, as bars (count,
+    height in percent of the largest, label, link restricting the search to it), and the
+    choices of a from/to month range."""
+    if not months:
+        return None
+    counts = {m["month"]: m["count"] for m in months}
+    first, last = min(counts), max(counts)
+    year, month = int(first[:4]), int(first[5:7])
+    bars: list[dict] = []
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        count = counts.get(key, 0)
+        bars.append({"month": key, "count": count, "name": month_name(key),
+                     "short": MONTHS[month - 1], "year": str(year) if month == 1 or not bars
+                     else "", "url": link(key, key) if count else None})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    top = max(counts.values())
+    for bar in bars:
+        bar["height"] = round(100 * bar["count"] / top) if bar["count"] else 0
+    return {"bars": bars, "first": first, "last": last}
 
 
-def _pages(results, state: _State) -> dict:
-    last = max(1, -(-results.total // results.limit))
-    return {"last": last,
-            "previous": state.url(page=results.page - 1) if results.page > 1 else None,
-            "next": state.url(page=results.page + 1) if results.page < last else None}
+def _pager(articles: ArticlePage, state: _State) -> dict:
+    page = articles.page
+    return {"page": page, "last": articles.last_page, "exact": articles.exact,
+            "previous": state.url(page=page - 1) if page > 1 else None,
+            "next": state.url(page=page + 1) if articles.has_next else None}
+
+
+def co_mention_graph(entity: dict, co_mentions: dict[str, list[dict]], width: int = 760,
+                     height: int = 440) -> dict:
+    """The entity in the middle, the entities most often in the same articles around it on an
+    ellipse (the most counted first, clockwise from the top), each joined to it by a line as
+    thick as their shared articles: positions computed here, drawn as SVG by the template."""
+    by_count = sorted((dict(row, type=kind) for kind, rows in co_mentions.items() for row in rows),
+                      key=lambda r: (-r["count"], r["name"]))
+    # Every type gets a few nodes (the people beside a person matter even when places are
+    # mentioned more), then the most counted fill the rest.
+    share = GRAPH_NODES // max(1, len(co_mentions))
+    chosen: list[dict] = []
+    for kind in co_mentions:
+        chosen += [row for row in by_count if row["type"] == kind][:share]
+    chosen += [row for row in by_count if row not in chosen][:GRAPH_NODES - len(chosen)]
+    others = sorted(chosen, key=lambda r: (-r["count"], r["name"]))
+    cx, cy = width / 2, height / 2
+    top = max((r["count"] for r in others), default=1)
+    nodes = []
+    for i, row in enumerate(others):
+        angle = 2 * math.pi * i / max(1, len(others)) - math.pi / 2
+        nodes.append({**row, "x": round(cx + (cx - 110) * math.cos(angle), 1),
+                      "y": round(cy + (cy - 45) * math.sin(angle), 1),
+                      "width": round(1 + 5 * row["count"] / top, 1),
+                      "r": round(6 + 8 * row["count"] / top, 1)})
+    return {"width": width, "height": height, "cx": cx, "cy": cy, "entity": entity,
+            "nodes": nodes}
 
 
 def _version() -> str:

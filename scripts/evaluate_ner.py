@@ -67,7 +67,7 @@ def score(pieces, tagger: Tagger) -> dict:
     counts = {kind: {"lenient": [0, 0, 0], "exact": [0, 0, 0], "gold": 0} for kind in LABELS.values()}
     pieces = [gold_spans(sentences) for sentences in pieces]
     tagged = tagger.tag_many(text for text, _, _ in pieces)  # the whole set is one archive
-    for (text, token_spans, gold), mentions in zip(pieces, tagged):
+    for (_, token_spans, gold), mentions in zip(pieces, tagged, strict=True):
         found = predicted_spans(mentions, token_spans)
         for kind in counts:
             g = [s for s in gold if s[2] == kind]

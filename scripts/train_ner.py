@@ -25,9 +25,20 @@ sys.path.insert(0, str(ROOT))
 from archive.arabic import normalize, tokenize  # noqa: E402
 from archive.entities.keys import article_core  # noqa: E402
 from archive.entities.model import (  # noqa: E402
-    MODEL_FILE, NAME_WORDS_FILE, FeatureCache, Gazetteers, NerModel, annotated_features,
-    count_annotated, labels_for, read_annotated, read_conll, sentence_text, words_file,
-    write_annotated)
+    MODEL_FILE,
+    NAME_WORDS_FILE,
+    FeatureCache,
+    Gazetteers,
+    NerModel,
+    annotated_features,
+    count_annotated,
+    labels_for,
+    read_annotated,
+    read_conll,
+    sentence_text,
+    words_file,
+    write_annotated,
+)
 from archive.entities.tagger import Tagger  # noqa: E402
 
 BLOCK = 20  # sentences in an article-sized piece
@@ -40,7 +51,7 @@ def split(sentences: list, part: str) -> list:
     """The "train" or "dev" sentences, by blocks (nearby sentences share names: a random split
     would leak them from train to dev)."""
     dev = [(i // BLOCK) % DEV_EVERY == DEV_EVERY - 1 for i in range(len(sentences))]
-    return [s for s, is_dev in zip(sentences, dev) if is_dev == (part == "dev")]
+    return [s for s, is_dev in zip(sentences, dev, strict=True) if is_dev == (part == "dev")]
 
 
 def load(paths: list[str], part: str) -> list:
@@ -70,14 +81,14 @@ def train(sentences: list, out: Path) -> None:
         for example in examples([sentence], tagger):
             data.append(example)
             folds.append((i // BLOCK) % FOLDS)
-    by_fold = [count_annotated(e for e, f in zip(data, folds) if f == k) for k in range(FOLDS)]
+    by_fold = [count_annotated(e for e, f in zip(data, folds, strict=True) if f == k) for k in range(FOLDS)]
     whole = _sum_counts(by_fold)
     trainer = pycrfsuite.Trainer(verbose=False)
     caches = []
     for k in range(FOLDS):
         others = _sum_counts([c for j, c in enumerate(by_fold) if j != k])
         caches.append(FeatureCache(Gazetteers(tagger.catalogue, tagger.rules, annotated_features(others))))
-    for (tokens, labels), k in zip(data, folds):
+    for (tokens, labels), k in zip(data, folds, strict=True):
         trainer.append(caches[k].rows(tokens), labels)
     trainer.set_params(PARAMS)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -130,8 +141,8 @@ def token_scores(sentences: list, model_path: Path) -> dict:
         for span in model.spans(tokens):
             for k in range(span.first, span.last + 1):
                 predicted[k] = span.type
-        gold = [{"PER": "person", "LOC": "place", "ORG": "organization"}.get(l[2:], "O") for l in labels]
-        for g, p in zip(gold, predicted):
+        gold = [{"PER": "person", "LOC": "place", "ORG": "organization"}.get(tag[2:], "O") for tag in labels]
+        for g, p in zip(gold, predicted, strict=True):
             for kind in {g, p} - {"O"}:
                 row = counts.setdefault(kind, [0, 0, 0])  # true positive, predicted, gold
                 row[0] += g == p

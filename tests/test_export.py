@@ -8,11 +8,10 @@ import io
 import json
 
 import pytest
+from conftest import indexed
 
 from archive import ArchiveError
 from archive.export import EXPORT_FIELDS, hit_record, write_csv, write_jsonl
-
-from conftest import indexed
 
 QUERY = "صواريخ الحدود"
 
@@ -88,3 +87,15 @@ def test_csv_cells_never_run_as_formulas(tmp_path):
     lines = io.StringIO()
     write_jsonl(hits, lines)
     assert json.loads(lines.getvalue())["title"] == title  # JSON Lines keeps values exactly
+
+
+def test_grouping_pages_articles_and_says_when_counts_are_a_lower_bound(deep_archive):
+    from archive.grouping import group_by_article
+
+    full = group_by_article(deep_archive.iter_hits(QUERY), page=1, limit=10, scan=400)
+    assert full.exact and full.total == 70 and full.last_page == 7
+    assert all(g.passages == 5 and len(g.hits) == 3 and g.more == 2 for g in full.articles)
+    third = group_by_article(deep_archive.iter_hits(QUERY), page=3, limit=10, scan=400)
+    assert [g.rank for g in third.articles] == list(range(21, 31))
+    early = group_by_article(deep_archive.iter_hits(QUERY), page=1, limit=10, scan=20)
+    assert not early.exact and early.has_next and early.total > 10

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, run_json
 
 SYLLABLES = ["كا", "رو", "مي", "زو", "تا", "لي", "نو", "سا", "فو", "دي", "با", "جو"]
@@ -84,7 +83,7 @@ def test_a_clean_install_tags_with_the_shipped_model(tmp_path):
                             "-q", "-w", str(wheel_dir), str(ROOT)], capture_output=True, text=True,
                            timeout=600)
     assert built.returncode == 0, built.stderr
-    (wheel,) = wheel_dir.glob("archive-*.whl")
+    (wheel,) = wheel_dir.glob("*.whl")
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
                                 "--target", str(target), str(wheel)], capture_output=True, text=True,
                                timeout=600)
@@ -176,8 +175,8 @@ def test_an_incremental_build_retags_older_articles_a_later_one_teaches(tmp_path
         hits = archive.search("", filters={"person": [hansen]}).hits
         assert sorted(h.doc_id for h in hits) == ["newer", "older"]
         # the article view, which tags again, agrees with the index
-        assert [m["id"] for m in archive.article("older")["passages"][-1]["entities"]
-                if m["type"] == "person"] == [hansen]
+        assert [m.entity_id for m in archive.article("older").passages[-1].entities
+                if m.type == "person"] == [hansen]
 
         again = archive.index([docs])  # nothing new to learn: nothing tagged again
         assert (again.added, again.unchanged, again.retagged) == (0, 2, 0)

@@ -6,17 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import socket
 import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, indexed, run_json
 from fastapi.testclient import TestClient
 
 from archive import Archive
 from archive.server import MAX_QUERY_CHARS, MAX_TAG_BYTES, create_app
-from conftest import ROOT, indexed, run_json
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +161,13 @@ def test_article_text_is_escaped_everywhere(tmp_path):
     with TestClient(create_app(archive)) as client:
         pages = [client.get("/", params={"q": "كورسك"}).text, client.get("/articles/evil").text,
                  client.get("/entities/person:vladimir-putin").text]
+        typed = 'كورسك "><img src=x onerror=alert(3)> <script>alert(4)</script>'
+        pages += [client.get(path, params=params).text for path, params in (
+            ("/", {"q": typed}), ("/facets/place", {"q": typed}), ("/entities", {"name": typed}),
+            ("/", {"q": "كورسك", "sort": "relevance", "group": typed}))]
+        grouped = client.get("/api/search", params={"q": "كورسك", "group": "article"}).json()
     archive.close()
+    assert grouped["results"][0]["hits"][0]["text"] == attack  # JSON keeps the text as it is
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html and "<b>عنوان" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
@@ -211,3 +218,158 @@ def test_months_restrict_the_search_and_the_date_chip_lifts_it(client):
     dated = client.get("/", params={"q": "كورسك", "from": "2024-10", "to": "2024-10"}).text
     assert 'class="chip chip-date" href="/?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83"' in dated
     assert "1 مقطع" in dated
+
+
+# -- the search page a journalist expects --------------------------------------------------------
+
+DATED = [  # months with a gap (2024-02 has nothing), one article without a date
+    {"id": "jan", "title": "يناير", "date": "2024-01-10", "text": "صواريخ على كورسك في يناير."},
+    {"id": "mar1", "title": "مارس أول", "date": "2024-03-02T10:00:00",
+     "text": "صواريخ جديدة قرب كورسك.\n\nثم صواريخ أخرى في الليل.\n\nوصواريخ ثالثة.\n\nوصواريخ رابعة."},
+    {"id": "mar2", "title": "مارس ثان", "date": "2024-03-20", "text": "صواريخ في مارس."},
+    {"id": "undated", "title": "بلا تاريخ", "text": "صواريخ بلا تاريخ."},
+]
+
+
+@pytest.fixture(scope="module")
+def dated_client(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dated")
+    with indexed(folder, DATED):
+        pass
+    archive = Archive.open(folder / "ix", readonly=True)
+    with TestClient(create_app(archive)) as test_client:
+        yield test_client
+    archive.close()
+
+
+def test_api_groups_by_article_when_asked(client):
+    flat = client.get("/api/search", params={"q": "كورسك", "limit": 100}).json()
+    grouped = client.get("/api/search", params={"q": "كورسك", "group": "article"}).json()
+    ids = [r["doc_id"] for r in grouped["results"]]
+    assert len(ids) == len(set(ids)) == grouped["articles"] == len({h["doc_id"] for h in flat["results"]})
+    assert sum(r["passages"] for r in grouped["results"]) == flat["total"] == grouped["total"]
+    assert ids == list(dict.fromkeys(h["doc_id"] for h in flat["results"]))  # best passage first
+    for group in grouped["results"]:
+        assert 1 <= len(group["hits"]) <= 3 and {h["doc_id"] for h in group["hits"]} == {group["doc_id"]}
+    second = client.get("/api/search", params={"q": "كورسك", "group": "article", "limit": 1,
+                                                "page": 2}).json()
+    assert [r["doc_id"] for r in second["results"]] == ids[1:2]  # paging counts articles
+    assert "results" in flat and "passages" not in flat["results"][0]  # passages stay as they were
+
+
+def test_search_page_shows_one_card_per_article_with_its_best_passages(client):
+    html = client.get("/", params={"q": "كورسك"}).text
+    docs = re.findall(r'<article class="card" data-doc="([^"]+)"', html)
+    assert docs and len(docs) == len(set(docs))
+    assert "3 مقالات (6 مقاطع)" in html  # number agreement in the summary
+    assert "1 مقطع آخر في هذا المقال" in html  # the article with 4 passages shows 3
+
+
+def test_dates_are_for_people_and_months_are_all_there(dated_client):
+    html = dated_client.get("/", params={"q": "صواريخ"}).text
+    assert '<time datetime="2024-03-02T10:00:00">2 مارس 2024</time>' in html
+    assert "2024-03-02T10:00:00<" not in html  # never the raw form as text
+    months = re.findall(r'data-month="([\d-]+)" data-count="(\d+)"', html)
+    assert months == [("2024-01", "1"), ("2024-02", "0"), ("2024-03", "2")]  # the gap shown
+    assert '<span class="n">2</span>' in html  # counts written, not only on hover
+    assert '<select name="from">' in html and '<select name="to">' in html  # a range to choose
+    ranged = dated_client.get("/", params={"q": "صواريخ", "from": "2024-02", "to": "2024-03"}).text
+    assert "مارس أول" in ranged and "يناير</a>" not in ranged
+    assert "فبراير 2024 – مارس 2024" in ranged  # the date chip, in words
+
+
+def test_sort_links_and_sorted_results(dated_client):
+    html = dated_client.get("/", params={"q": "صواريخ"}).text
+    assert 'href="/?q=%D8%B5%D9%88%D8%A7%D8%B1%D9%8A%D8%AE&amp;sort=date"' in html
+    assert 'href="/?q=%D8%B5%D9%88%D8%A7%D8%B1%D9%8A%D8%AE&amp;sort=oldest"' in html
+    assert '<strong aria-current="true">الأكثر صلة</strong>' in html
+
+
+def test_facet_values_can_be_excluded_and_have_more(client):
+    html = client.get("/", params={"q": "كورسك"}).text
+    assert 'class="not" href="/?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83&amp;exclude_person=person%3Avladimir-putin"' in html
+    assert 'href="/facets/place?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83"' in html  # "more"
+    more = client.get("/facets/place", params={"q": "كورسك"}).text
+    assert "أوكرانيا" in more and "كييف" in more and 'name="name"' in more
+    named = client.get("/facets/place", params={"q": "كورسك", "name": "كيي"}).text
+    listed = named[named.index('id="facet-more"'):]
+    assert "كييف" in listed and "أوكرانيا" not in listed
+
+
+def test_the_entity_browser_lists_filters_and_pages(client):
+    html = client.get("/entities").text
+    assert "بوتين" in html and 'href="/entities/person%3Avladimir-putin"' in html
+    assert "/entities?type=person" in html and 'name="name"' in html
+    people = client.get("/entities", params={"type": "person", "name": "بوتين"}).text
+    assert people.count('<tr><td>') == 1 and "1 كيان" in people
+    by_latin = client.get("/entities", params={"name": "putin"}).text
+    assert "فلاديمير بوتين" in by_latin
+    total = int(re.search(r'<p id="summary" class="meta">(\d+)', html).group(1))
+    assert total > 50 and 'rel="next" ' not in html and 'href="/entities?page=2"' in html
+    pages = -(-total // 50)
+    last = client.get("/entities", params={"page": pages}).text
+    assert last.count("<tr><td>") == total - 50 * (pages - 1) and 'rel="next"' not in last
+    assert client.get("/entities", params={"type": "city"}).status_code == 400
+
+
+def test_the_entity_page_draws_its_co_mentions_and_marks_it(client):
+    html = client.get("/entities/person:vladimir-putin").text
+    svg = html[html.index('<svg class="graph"'):html.index("</svg>")]
+    links = re.findall(r'<a href="(/entities/[^"]+)" data-entity', svg)
+    assert len(links) >= 5 and "/entities/person%3Akim-jong-un" in links  # a person among places
+    assert "<script" not in html
+    assert '<mark class="entity-mark">بوتين</mark>' in html
+    assert '<mark class="entity-mark">فلاديمير بوتين</mark>' in html
+
+
+def test_only_the_search_pages_take_the_keyboard(client):
+    assert " autofocus>" in client.get("/").text
+    assert " autofocus>" in client.get("/", params={"q": "كورسك"}).text
+    hit = client.get("/api/search", params={"q": "كورسك"}).json()["results"][0]
+    for path in (f"/articles/{hit['doc_id']}", "/entities/person:vladimir-putin", "/entities"):
+        assert "autofocus" not in client.get(path).text, path
+
+
+def test_the_stylesheet_is_served_and_keeps_underlines_off_the_dots(client):
+    css = client.get("/static/archive.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "text-underline-offset" in css.text and "Noto Naskh Arabic" in css.text
+
+
+def test_api_sorts_newest_or_oldest_first_undated_last(dated_client):
+    def days(sort):
+        hits = dated_client.get("/api/search", params={"q": "صواريخ", "sort": sort,
+                                                       "limit": 100}).json()["results"]
+        return [h["date"][:10] if h["date"] else None for h in hits]
+
+    newest, oldest = days("date"), days("oldest")
+    assert [d for d in newest if d] == sorted((d for d in newest if d), reverse=True)
+    assert [d for d in oldest if d] == sorted(d for d in oldest if d)
+    assert newest[0] == "2024-03-20" and oldest[0] == "2024-01-10"
+    assert newest[-1] is None and oldest[-1] is None  # no date: last either way
+    assert "sort" in _error(dated_client.get("/api/search", params={"q": "x", "sort": "size"}), 400)
+    page = dated_client.get("/", params={"q": "صواريخ", "sort": "date"}).text
+    titles = re.findall(r'<h2><a href="/articles/[^"]+">([^<]+)</a></h2>', page)
+    assert titles == ["مارس ثان", "مارس أول", "يناير", "بلا تاريخ"]
+    assert '<strong aria-current="true">الأحدث أولًا</strong>' in page
+
+
+def test_api_excludes_entities_and_counts_facets_over_what_is_left(client):
+    everything = client.get("/api/search", params={"q": "كورسك"}).json()
+    without = client.get("/api/search", params={"q": "كورسك", "exclude_person": "بوتين"}).json()
+    assert 0 < without["total"] < everything["total"]
+    assert all("person:vladimir-putin" not in {e["id"] for e in h["entities"]}
+               for h in without["results"])
+    assert "person:vladimir-putin" not in {r["id"] for r in without["facets"].get("person", [])}
+    rows = client.get("/api/search", params={"q": "كورسك", "exclude_person": "بوتين",
+                                             "format": "jsonl"}).text.splitlines()
+    assert len(rows) == without["total"]  # the export follows the exclusion
+    assert "nobody" in _error(client.get("/api/search", params={"q": "x", "exclude_place": "nobody"}), 400)
+
+
+def test_an_exclusion_is_a_struck_through_chip_that_lifts_it(client):
+    html = client.get("/", params={"q": "كورسك", "exclude_person": "person:vladimir-putin"}).text
+    chip = re.search(r'<a class="chip chip-exclude_person excluded" href="([^"]+)"[^>]*>(.*?)</a>', html)
+    assert chip and "فلاديمير بوتين" in chip.group(2) and "ليس" in chip.group(2)
+    assert chip.group(1) == "/?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83"
+    assert "exclude_person=person%3Avladimir-putin&amp;format=csv" in html

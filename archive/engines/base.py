@@ -22,12 +22,13 @@ import os
 import signal
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
-from heapq import nlargest, nsmallest
-from dataclasses import dataclass
-from pathlib import Path
 from collections import Counter
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from heapq import nlargest, nsmallest
+from pathlib import Path
+from typing import Any
 
 from archive.engines.query import Node
 
@@ -229,6 +230,12 @@ class Reader(ABC):
     @abstractmethod
     def discovered_entity(self, entity_id: str) -> dict | None: ...
 
+    def evidence(self) -> Any:
+        """What archive.article_evidence asks to re-rank the best passages with their
+        articles (an ``article_evidence.Evidence``: the passages holding a term, a term's idf,
+        a passage's neighbours in its article), or None: the engine's ranking is kept as is."""
+        return None
+
 
 class Store(ABC):
     """One index on disk, opened by its engine."""
@@ -277,6 +284,10 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def discard_debris(self) -> None:
+        """Remove what interrupted or failed builds left in the folder (the engine's own
+        files only). Called by every build, under the write lock, before it plans."""
 
 
 class Engine(ABC):

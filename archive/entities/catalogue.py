@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,9 @@ MIN_KNOWN_WORD = 4
 
 @dataclass
 class Entity:
+    """A canonical entity: its id, type, display name (Arabic), English name, other names and
+    spellings, and attributes (``parent``: the entity it is part of)."""
+
     id: str
     type: str
     name: str
@@ -37,10 +41,12 @@ class Entity:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The display name, then the aliases."""
         return (self.name, *self.aliases)
 
     @property
     def parent(self) -> str | None:
+        """The id of the entity this one is part of (a city's country), if the catalogue says."""
         if "parent" in self.attributes:
             return self.attributes["parent"]
         country = self.attributes.get("country")
@@ -49,6 +55,7 @@ class Entity:
         return None
 
     def to_dict(self) -> dict:
+        """``{"id", "type", "name", "name_en", "aliases", "attributes"}``."""
         return {"id": self.id, "type": self.type, "name": self.name, "name_en": self.name_en,
                 "aliases": list(self.aliases), "attributes": self.attributes}
 
@@ -134,7 +141,9 @@ class Catalogue:
         for key in keys:
             if key == "stem" and len(tokens) == 1 and len(tokens[0]) < 5:
                 continue  # short single words: too many share a stem
-            make = {"exact": exact_key, "stem": stem_key, "variant": variant_key}[key]
+            makers: dict[str, Callable[[tuple[str, ...]], str]] = {
+                "exact": exact_key, "stem": stem_key, "variant": variant_key}
+            make = makers[key]
             found = getattr(self, key).get(make(tokens))
             if found is not None:
                 entity = self.entities[found]

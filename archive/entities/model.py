@@ -14,9 +14,9 @@ Features also ask arabnamer's name words and the words the training sets annotat
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from archive.arabic import strip_suffixes
 from archive.resources import data_path
@@ -90,7 +90,7 @@ def annotated_features(counts: dict[str, list[int]]) -> dict[str, tuple[str, ...
     out = {}
     for word, (total, *by_type) in counts.items():
         features = []
-        for label, n in zip(LABELS, by_type):
+        for label, n in zip(LABELS, by_type, strict=True):
             if n and n * 2 >= total:
                 features.append(f"ann={label}")
             elif n and n * 10 >= total:
@@ -105,7 +105,7 @@ def count_annotated(examples) -> dict[str, list[int]]:
     counts: dict[str, list[int]] = {}
     index = {label: k + 1 for k, label in enumerate(LABELS)}
     for tokens, labels in examples:
-        for token, label in zip(tokens, labels):
+        for token, label in zip(tokens, labels, strict=True):
             row = counts.setdefault(token.core, [0, 0, 0, 0])
             row[0] += 1
             if label != "O":
@@ -289,7 +289,7 @@ def flatten(tokens: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
         for kind in list(open_spans):
             if seen.get(kind) != "I":
                 spans.append((open_spans.pop(kind), i - 1, kind))
-        for kind, prefix in seen.items():
+        for kind in seen:
             if kind not in open_spans:
                 open_spans[kind] = i
     kept: list[tuple[int, int, str]] = []
@@ -320,7 +320,8 @@ def sentence_text(sentence: list[tuple[str, str]]) -> tuple[str, list[tuple[int,
 def labels_for(tokens: Sequence, spans: list[tuple[int, int, str]]) -> list[str]:
     """The gold tag of each of our tokens: the tag of the gold token it starts in (a gold token
     our tokenizer splits gives its I- tag to the later parts)."""
-    labels, k = [], 0
+    labels: list[str] = []
+    k = 0
     for token in tokens:
         while k < len(spans) and spans[k][1] <= token.start:
             k += 1

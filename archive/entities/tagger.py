@@ -1,7 +1,7 @@
 """The tagger: text in, entity Mentions out (each with its character span and the rule that found
 it, so every facet count can be traced to text).
 
-Three passes over one article:
+The passes over one article:
 
 1. catalogue: longest match over normalized tokens; the first word may carry clitics (و ف ب ك ل,
    ال, لل and combinations: لكورسك, وبوتين), and the reported span covers the name, not the clitic.
@@ -9,7 +9,12 @@ Three passes over one article:
 2. context (data/entities/context_rules.json): a person after a title or a speech verb, an
    organization after a head word (وزارة، وكالة، صحيفة …), a weapon model after a weapon word;
 3. coreference: a word of a person's full name standing alone later in the same article is the
-   same person (كيربي after جون كيربي), unless two people of the article share it (two Kims).
+   same person (كيربي after جون كيربي), unless two people of the article share it (two Kims);
+4. the statistical model (archive/entities/model.py, shipped, on by default) on what is left,
+   then coreference again;
+5. the collection pass: a bare surname resolves through a full name established in another
+   article (``tag_many``) or learned from the index (``learn``), when exactly one person of the
+   archive has it and it is not used there as a common word.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable
 
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
@@ -36,16 +41,20 @@ _ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
 
 @dataclass(frozen=True)
 class Mention:
+    """One mention of an entity in a text: which entity, where (``[start, end)`` character
+    offsets), as written there, and the rule that found it."""
+
     entity_id: str
     type: str
     name: str  # the entity's display name
     start: int  # character offsets into the tagged text
     end: int
     text: str  # the text as written there
-    rule: str  # catalogue | variant | model | context | coreference
+    rule: str  # catalogue | variant | model | context | coreference | collection
     confidence: float | None = None  # the model's, for its mentions
 
     def to_dict(self) -> dict:
+        """The JSON of one mention of ``archive tag --json`` (``confidence`` for the model's)."""
         out = {"type": self.type, "id": self.entity_id, "name": self.name, "text": self.text,
                "start": self.start, "end": self.end, "rule": self.rule}
         if self.confidence is not None:
@@ -120,7 +129,7 @@ class Tagger:
         self.learned = self.base_lexicon  # the catalogue's people and what learn() was given
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
 
-    def fresh(self) -> "Tagger":
+    def fresh(self) -> Tagger:
         """A tagger sharing this one's catalogue, rules and model (nothing is loaded again) but
         none of the entities it discovered: for tagging an unrelated text."""
         other = copy.copy(self)
@@ -141,7 +150,8 @@ class Tagger:
     # -- tokens -------------------------------------------------------------------------------
 
     def _tokens(self, text: str) -> list[_Token]:
-        tokens, previous_end = [], 0
+        tokens: list[_Token] = []
+        previous_end = 0
         for span in tokenize(text):
             form, core, readings, cores = _word(span.surface)
             gap = text[previous_end:span.start]
@@ -173,7 +183,7 @@ class Tagger:
             self._collection_pass(tagging, lexicon)
         return [t.result() for t in taggings]
 
-    def learn(self, lexicon: "Lexicon") -> None:
+    def learn(self, lexicon: Lexicon) -> None:
         """Names the archive established elsewhere (``Lexicon.from_entities`` over an index's
         discovered people), beside the catalogue's people: later ``tag`` calls resolve bare
         surnames through them. Replaces what was learned before."""
@@ -184,7 +194,7 @@ class Tagger:
         """Whether a word of ``text``, clitics and article aside, is one of ``words``."""
         return any(not words.isdisjoint(t.cores) or t.core in words for t in self._tokens(text))
 
-    def _first_stage(self, text: str) -> "_Tagging":
+    def _first_stage(self, text: str) -> _Tagging:
         """Catalogue, context rules, coreference, the model and coreference again: everything
         that needs this text alone."""
         tagging = _Tagging(text, self._tokens(text))
@@ -197,7 +207,7 @@ class Tagger:
             self._coreference_pass(tokens, covered, mentions, add)
         return tagging
 
-    def _collection_pass(self, tagging: "_Tagging", lexicon: "Lexicon") -> None:
+    def _collection_pass(self, tagging: _Tagging, lexicon: Lexicon) -> None:
         """A bare word of a name the archive knows is that person when exactly one person of
         the archive has that word, and the word is not used here as a common word: a common
         word (الأسد is also "the lion") needs a person's context, a title or speech verb before
@@ -355,8 +365,9 @@ class Tagger:
         sentence: a span that names a catalogue entity (by any key) is that entity, any other
         a discovered one. Spans below MIN_CONFIDENCE are dropped."""
         forms = None
+        assert self.model is not None
         for first, last in _sentences(text, tokens):
-            spans = self.model.spans(tokens[first:last])
+            spans = self.model.spans(tokens[first:last])  # type: ignore[union-attr]
             self._veto_places(tokens, covered, mentions, first, last)
             for span in spans:
                 a, b = first + span.first, first + span.last
@@ -396,7 +407,7 @@ class Tagger:
             suspicious = (mention.rule == "variant" or token.core in self.rules.common
                           or token.form.endswith(("يين", "يون", "يات"))
                           or not self.catalogue.lookup((article_core(normalize(mention.text)),), keys=("exact",)))
-            if suspicious and self.model.outside(k - first) >= PLACE_VETO:
+            if suspicious and self.model is not None and self.model.outside(k - first) >= PLACE_VETO:
                 mentions[index] = None
                 covered[k] = None
 
@@ -482,6 +493,8 @@ class Tagger:
                         or covered[j] is not None)):
                 j, skipped = j + 1, skipped + 1
         name = self._name_run(tokens, covered, j)
+        if name and _any_reading(tokens[name[0]], self.rules.org_heads | self.rules.media_heads):
+            return None  # رئيس نادي أندرليخت: the head of an organization, named after it
         lengths = [len(tokens[k].form) for k in name]
         if (len(name) < 2 or sum(lengths) < MIN_NAME_LETTERS
                 or (max(lengths) < 4 and len(name) < 3)  # شين وون سيك: three short syllables
@@ -502,7 +515,7 @@ class Tagger:
             return None  # على is not علي, though both normalize alike
         if self._function_word_given(tokens, i):
             return None
-        j, run = i + 1, []
+        j, run = i + 1, list[int]()
         while j < len(tokens) and len(run) < MAX_NAME_WORDS and covered[j] is None and not tokens[j].broken:
             word = tokens[j]
             if word.form.startswith("و") and word.form[1:] in self.rules.first_names:
@@ -556,7 +569,7 @@ class Tagger:
         return None
 
     def _name_run(self, tokens, covered, j) -> list[int]:
-        run = []
+        run: list[int] = []
         while (j < len(tokens) and len(run) < MAX_NAME_WORDS and self._name_like(tokens[j])
                and covered[j] is None and (not run or not tokens[j].broken)):
             run.append(j)
@@ -597,7 +610,7 @@ class Tagger:
     def _definite_complement(self, tokens, covered, j) -> list[int]:
         """Definite words (ال…, لل…) after a head, optionally after one indefinite noun; two or
         more, or one confirmed by التابعة ل…"""
-        run = []
+        run: list[Any] = []
         if (j + 1 < len(tokens) and self._name_like(tokens[j]) and covered[j] is None
                 and not tokens[j + 1].broken and tokens[j + 1].form.startswith(("ال", "لل"))):
             run.append(j)  # فريق مراقبة العقوبات …
@@ -615,7 +628,7 @@ class Tagger:
     def _proper_name(self, tokens, covered, j, mentions=()) -> list[int]:
         """One or two name words after a head, closing the clause. A word already tagged as a
         place may join (جامعة أكسفورد): the head says it names something else."""
-        run = []
+        run: list[int] = []
         while j < len(tokens) and len(run) < 2 and (not run or not tokens[j].broken):
             token = tokens[j]
             is_place = covered[j] is not None and mentions and mentions[covered[j]].type == "place"
@@ -804,8 +817,9 @@ class _Tagging:
         mention = Mention(entity.id, entity.type, entity.name, start, tokens[last].end,
                           text[start:tokens[last].end], rule, confidence)
         for i in range(first, last + 1):
-            if self.covered[i] is not None:  # a context rule absorbing a place (جامعة أكسفورد)
-                self.mentions[self.covered[i]] = None
+            earlier = self.covered[i]
+            if earlier is not None:  # a context rule absorbing a place (جامعة أكسفورد)
+                self.mentions[earlier] = None
             self.covered[i] = len(self.mentions)
         self.mentions.append(mention)
 
@@ -818,7 +832,7 @@ LEARN_CONFIDENCE = 0.8
 ESTABLISHING_RULES = ("catalogue", "variant", "context")
 
 
-def established(mentions, tagger: "Tagger") -> dict[str, tuple[str, tuple[str, ...]]]:
+def established(mentions, tagger: Tagger) -> dict[str, tuple[str, tuple[str, ...]]]:
     """The people a text establishes: entity id → (display name, the words a bare mention may
     use: those of a full name after its first, given names, particles and stopwords aside;
     common words are kept, the collection pass checks their context)."""
@@ -856,7 +870,7 @@ class Lexicon:
         return next(iter(people.items())) if people is not None and len(people) == 1 else None
 
     @classmethod
-    def merged(cls, base: "Lexicon", found: Iterable[dict]) -> "Lexicon":
+    def merged(cls, base: Lexicon, found: Iterable[dict]) -> Lexicon:
         owners = {word: dict(people) for word, people in base.owners.items()}
         for people in found:
             for entity_id, (name, words) in people.items():
@@ -864,14 +878,14 @@ class Lexicon:
                     owners.setdefault(word, {})[entity_id] = name
         return cls(owners)
 
-    def union(self, other: "Lexicon") -> "Lexicon":
+    def union(self, other: Lexicon) -> Lexicon:
         owners = {word: dict(people) for word, people in self.owners.items()}
         for word, people in other.owners.items():
             owners.setdefault(word, {}).update(people)
         return Lexicon(owners)
 
     @classmethod
-    def from_entities(cls, entities: Iterable[dict], tagger: "Tagger") -> "Lexicon":
+    def from_entities(cls, entities: Iterable[dict], tagger: Tagger) -> Lexicon:
         """From discovered-entity records (``Entity.to_dict``) whose attributes say they were
         established (``"established": true``)."""
         found = {}
@@ -881,7 +895,7 @@ class Lexicon:
                 found.update(established([mention], tagger))
         return cls.merged(cls(), [found])
 
-    def changed(self, other: "Lexicon") -> set[str]:
+    def changed(self, other: Lexicon) -> set[str]:
         """The words that resolve differently in ``other`` (a new owner, or now shared)."""
         return {w for w in self.owners.keys() | other.owners.keys() if self.owner(w) != other.owner(w)}
 
