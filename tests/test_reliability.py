@@ -202,10 +202,16 @@ def test_a_missing_optional_stemmer_is_a_clear_error_and_leaves_nothing(tmp_path
     assert run_json("search", "كورسك", "--index", "ix", cwd=work) == before
 
 
-def test_a_damaged_index_is_a_clear_error_and_a_rebuild_repairs_it(tmp_path):
+# Each engine's term dictionary files.
+TERM_FILES = {"whoosh": "*.trm", "tantivy": ".tantivy/*.term"}
+
+
+def test_a_damaged_index_is_a_clear_error_and_a_rebuild_repairs_it(tmp_path, engine):
     work = _workspace(tmp_path)
     run_cli("index", "corpus", "--index", "ix", cwd=work, check=0)
-    for damaged in (work / "ix").glob("*.trm"):
+    damaged_files = list((work / "ix").glob(TERM_FILES[engine]))
+    assert damaged_files
+    for damaged in damaged_files:
         damaged.write_bytes(b"\x00garbage" * 64)
     _clean_failure(run_cli("search", "كورسك", "--index", "ix", cwd=work), "damaged")
     run_cli("index", "--rebuild", "corpus", "--index", "ix", cwd=work, check=0)

@@ -23,6 +23,7 @@ tables of retired generations and of failed builds are removed by the next build
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
@@ -313,6 +314,10 @@ class Store(base.Store):
     def _check_writable(self) -> None:
         if self.readonly:
             raise IndexError_(f"the index at {self.path} was opened read-only")
+        # The data is in .tantivy/, but a user who made the index folder read-only means it.
+        for folder in (self.path, self.folder):
+            if not os.access(folder, os.W_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
 
     def write(self, articles: Iterable[tuple[dict, list[PassageDoc]]], delete: Iterable[str],
               entities: Callable[[], Iterable[dict]] = lambda: (), limitmb: int = 256,
