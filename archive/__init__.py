@@ -32,7 +32,12 @@ _PUBLIC = {
     "Mention": "archive.entities.tagger", "Entity": "archive.entities.catalogue",
     "ReadOptions": "archive.formats",
 }
-__all__ = sorted(_PUBLIC) + ["__version__"]
+# Spelled out (not computed from _PUBLIC) so that tools can read it; a test checks both agree.
+__all__ = ["AmbiguousName", "Archive", "ArchiveError", "Article", "ArticlePassage",
+           "ArticleView", "DamagedIndex", "Entity", "EntityCount", "EntityCounts",
+           "EntityPage", "Hit", "IndexBusy", "IndexReport", "Mention", "NotFound", "ReadError",
+           "ReadOptions", "SearchResults", "Stats", "UnreadableDate", "hits_dataframe",
+           "__version__"]
 
 if TYPE_CHECKING:
     from archive.api import Archive
@@ -42,8 +47,15 @@ if TYPE_CHECKING:
     from archive.formats import ReadOptions
     from archive.indexer import IndexReport, UnreadableDate
     from archive.records import Article, ReadError
-    from archive.results import (ArticlePassage, ArticleView, EntityCount, EntityCounts,
-                                 EntityPage, Stats, hits_dataframe)
+    from archive.results import (
+        ArticlePassage,
+        ArticleView,
+        EntityCount,
+        EntityCounts,
+        EntityPage,
+        Stats,
+        hits_dataframe,
+    )
     from archive.search import Hit, SearchResults
 
 

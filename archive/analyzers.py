@@ -7,13 +7,13 @@ with ``archive.arabic``, so ``archive.arabic`` importing the catalogue would mak
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from archive.arabic import Analyzer
 from archive.entities.catalogue import known_name_stems
 
 
-@lru_cache(maxsize=None)
+@cache
 def shared_analyzer(stemmer: str = "light") -> Analyzer:
     """The analyzer for a stemmer (building one loads data files and the catalogue's known
     words, so it is done once per process)."""

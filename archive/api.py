@@ -17,15 +17,19 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from archive import engines
 from archive.analyzers import shared_analyzer
 from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
+from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
+from archive.engines.base import IndexBusy as StoreBusy
+from archive.engines.base import IndexDamaged as StoreDamaged
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.errors import AmbiguousName, ArchiveError, DamagedIndex, IndexBusy, NotFound
@@ -35,11 +39,9 @@ from archive.indexer import IndexReport, Progress, applied_lexicon, build, menti
 from archive.reader import _article_from_record
 from archive.records import Article
 from archive.results import ArticlePassage, ArticleView, EntityCounts, EntityPage, Stats
-from archive.search import SORTS, Hit, SearchResults, Searcher
-from archive.stemmers import StemmerUnavailable, require as require_stemmer
-from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
-from archive.engines.base import IndexBusy as StoreBusy
-from archive.engines.base import IndexDamaged as StoreDamaged
+from archive.search import SORTS, Hit, Searcher, SearchResults
+from archive.stemmers import StemmerUnavailable
+from archive.stemmers import require as require_stemmer
 
 __all__ = ["Archive", "ArchiveError", "AmbiguousName", "NotFound", "IndexBusy", "DamagedIndex",
            "FILTER_TYPES"]
@@ -71,9 +73,10 @@ class Archive:
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False,
              stemmer: str = DEFAULT_STEMMER, readonly: bool = False,
-             engine: str | None = None) -> "Archive":
+             engine: str | None = None) -> Archive:
         """Open the index at ``path``; with ``create``, make an empty one if there is none.
-        ``stemmer`` and ``engine`` (``archive.engines.names()``; default whoosh) only apply to
+        ``stemmer`` and ``engine`` (``archive.engines.names()``; default ``$ARCHIVE_ENGINE``,
+        else whoosh) only apply to
         a new index: an index remembers how it was built, and asking an existing one for
         another engine raises ArchiveError (``rebuild`` with ``engine`` migrates it).
         ``readonly``: never write to the folder (a server's reader)."""
@@ -85,7 +88,7 @@ class Archive:
                 store = existing.open(path, readonly=readonly)
             elif create and not readonly:
                 require_stemmer(stemmer)
-                chosen = engines.get(engine or engines.DEFAULT)
+                chosen = engines.get(engine or engines.default_name())
                 with write_lock(path, wait=True):
                     existing = engines.existing(path)
                     if existing is not None:  # made by another process meanwhile
@@ -104,7 +107,7 @@ class Archive:
                 progress: Progress | None = None, workers: int | None = None,
                 wait: bool = False, on_wait=None,
                 csv_map: Mapping[str, str] | None = None,
-                engine: str | None = None) -> tuple["Archive", IndexReport]:
+                engine: str | None = None) -> tuple[Archive, IndexReport]:
         """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
         commit: until it lands (or if it is interrupted) searches see the previous index.
         Nothing is renamed or removed but the index's own files. ``engine``: the engine of the
@@ -128,7 +131,7 @@ class Archive:
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
         previous = engines.existing(path)
-        chosen = engines.get(engine or (previous.name if previous else engines.DEFAULT))
+        chosen = engines.get(engine or (previous.name if previous else engines.default_name()))
         migrating = previous is not None and previous.name != chosen.name
         before = chosen.own_files(path)
         try:
@@ -146,7 +149,7 @@ class Archive:
 
     @classmethod
     def open_or_build(cls, path: str | os.PathLike, paths: Iterable[str], progress=None,
-                      on_build=None, on_wait=None) -> tuple["Archive", IndexReport | None]:
+                      on_build=None, on_wait=None) -> tuple[Archive, IndexReport | None]:
         """The archive at ``path``, built from ``paths`` first if it is missing or holds no
         article (a build that failed is no reason to search an empty index). ``on_build`` is
         called before building; a build running elsewhere is waited for, then used."""
@@ -429,7 +432,7 @@ class Archive:
         """Close the index's files (also on leaving a ``with`` block)."""
         self.store.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:

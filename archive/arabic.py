@@ -14,16 +14,18 @@ as in Larkey's light10 and Lucene's ArabicStemmer. A bare ب ك ل ف cannot be 
 letter by rule (بكورسك is ب + كورسك, but كورسك is not ك + ورسك), so it is stripped only with
 evidence: the remainder is a known word (data/clitic_exceptions.txt and the entity catalogue), or
 it is attested at least as often as the whole word in the context, which is the article being
-indexed or, at query time, the index itself (see ``Context``).
+indexed or, at query time, the index itself (see ``Context``) — unless the whole form is
+attested more often than the stripped one (a name the archive holds whole, بندي, is not ب + ندي).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from pyarabic import araby
 
@@ -114,6 +116,11 @@ def strip_suffixes(form: str) -> str:
     return form
 
 
+def _only_particles(prefix: str) -> bool:
+    """A prefix made of the one-letter conjunctions and prepositions alone (و، ف، ب، ك، ل)."""
+    return bool(prefix) and all(letter in "وفبكل" for letter in prefix)
+
+
 def _is_plain_word(form: str) -> bool:
     """Arabic letters only: digits, Latin and hyphenated model names are not stemmed."""
     return form.isalpha() and "\u0621" <= form[0] <= "\u064a"
@@ -152,14 +159,24 @@ def prefix_readings(form: str) -> tuple[Reading, ...]:
 
 
 class Context:
-    """Where the evidence for a bare clitic comes from: how often a stem is attested."""
+    """Where the evidence for a bare clitic comes from: how often a stem, and a whole
+    (normalized) form, is attested."""
 
     def count(self, stem: str) -> int:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def form_count(self, form: str) -> int:
+        """How often ``form`` itself is attested as an exact term (0 where unknown)."""
+        return 0
+
     def attests(self, stripped: str, whole: str) -> bool:
-        """True when the word without its first letter is attested at least as often as with
-        it (بكورسك beside كورسك: yes; بيونغ beside يونغ, twice to once: no)."""
+        """True when the word without its first letter is the better reading: not when the
+        whole form is attested more often than the stripped one (بندي, a name the archive
+        holds, is not ب + ندي), else when the stripped stem is attested at least as often as
+        the whole word's (بكورسك beside كورسك: yes; بيونغ beside يونغ, twice to once: no)."""
+        whole_forms = self.form_count(whole)
+        if whole_forms and whole_forms > self.form_count(stripped):
+            return False
         found = self.count(strip_suffixes(stripped))
         return found > 0 and found >= self.count(strip_suffixes(whole))
 
@@ -172,21 +189,30 @@ class NoContext(Context):
 class CountContext(Context):
     """Evidence from a text (at index time, the whole article the passage belongs to)."""
 
-    def __init__(self, counts: Counter):
+    def __init__(self, counts: Counter, forms: Counter | None = None):
         self.counts = counts
+        self.forms = forms if forms is not None else Counter()
 
     def count(self, stem: str) -> int:
         return self.counts[stem]
 
+    def form_count(self, form: str) -> int:
+        return self.forms[form]
+
 
 class LookupContext(Context):
-    """Evidence from any counting function (at query time, the index's document frequencies)."""
+    """Evidence from counting functions (at query time, the index's document frequencies of
+    stems and of exact forms)."""
 
-    def __init__(self, count: Callable[[str], int]):
+    def __init__(self, count: Callable[[str], int], form_count: Callable[[str], int] | None = None):
         self._count = count
+        self._form_count = form_count
 
     def count(self, stem: str) -> int:
         return self._count(stem)
+
+    def form_count(self, form: str) -> int:
+        return self._form_count(form) if self._form_count else 0
 
 
 NO_CONTEXT = NoContext()
@@ -225,11 +251,14 @@ class Analyzer:
         clitic, besides the packaged exceptions."""
         from archive.stemmers import stem_function  # alternatives are measured, see README
 
-        self.stopwords = frozenset(normalize(w) for w in data_lines("stopwords.txt"))
-        self._known_stems = known_stems_of(data_lines("clitic_exceptions.txt")) | frozenset(known_stems)
+        self.stopwords = frozenset(normalize(w) for w in (*data_lines("stopwords.txt"),
+                                                          *data_lines("question_words.txt")))
+        self._exception_forms = frozenset(normalize(w) for w in data_lines("clitic_exceptions.txt"))
+        self._known_stems = known_stems_of(self._exception_forms) | frozenset(known_stems)
         self.stemmer = stemmer
         self._stem = stem_function(stemmer, strip_suffixes)
         self._word = lru_cache(maxsize=200_000)(self._analyse_word)
+        self._function = lru_cache(maxsize=200_000)(self.is_function_word)
 
     # -- one word, context-free (cached) ------------------------------------------------------
 
@@ -250,10 +279,23 @@ class Analyzer:
                 return reading.form
         return form
 
+    def is_function_word(self, form: str) -> bool:
+        """A stopword or question word, also behind a conjunction or preposition (والتي، وأين،
+        بماذا): a reading that strips only و ف ب ك ل letters, never an article (الهم is not
+        ال + هم), and never from a word of data/clitic_exceptions.txt (والي, the governor)."""
+        if form in self.stopwords:
+            return True
+        if form in self._exception_forms:
+            return False
+        # Every reading, not only those the known words allow: والتي is not the name والت + ي.
+        return any(reading.form in self.stopwords and _only_particles(form[:len(form) - len(reading.form)])
+                   for reading in prefix_readings(form)[1:])
+
     def stem(self, form: str, exact: str) -> str | None:
         """The stem term of a word (normalized ``form``, clitics resolved to ``exact``), or None
-        for a stopword. Other stemmers get the whole form: they strip prefixes their own way."""
-        if form in self.stopwords or exact in self.stopwords or len(exact) < 2:
+        for a function word. Other stemmers get the whole form: they strip prefixes their own
+        way."""
+        if len(exact) < 2 or exact in self.stopwords or self._function(form):
             return None
         if not _is_plain_word(exact):
             return exact
@@ -274,6 +316,7 @@ class Analyzer:
         """Evidence for bare clitics inside one article: counts of each word's rule-stripped
         stem (what every word is before any evidence is needed)."""
         counts: Counter = Counter()
+        forms: Counter = Counter()
         for span in tokenize(text):
             form, readings = self._word(span.surface)
             settled = form
@@ -282,7 +325,8 @@ class Analyzer:
                     break
                 settled = reading.form
             counts[strip_suffixes(settled)] += 1
-        return CountContext(counts)
+            forms[settled] += 1
+        return CountContext(counts, forms)
 
     def candidates(self, surface: str) -> tuple[set[str], set[str]]:
         """Every exact and stem term this word could have been indexed under, whatever the

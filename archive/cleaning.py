@@ -36,7 +36,8 @@ class Rules:
 
 @lru_cache(maxsize=1)
 def rules() -> Rules:
-    drop, cut = [], []
+    drop: list[re.Pattern[str]] = []
+    cut: list[re.Pattern[str]] = []
     for line in data_lines("boilerplate.txt"):
         kind, pattern = line.split(" ", 1)
         {"drop": drop, "cut": cut}[kind].append(re.compile(pattern))

@@ -86,7 +86,7 @@ class _Progress:
 
 
 def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None,
-           csv_map=None):
+           engine: str | None = None, csv_map=None):
     from archive import engines
     from archive.api import Archive
 
@@ -95,9 +95,9 @@ def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, work
         if rebuild or engines.existing(path) is None:
             archive, report = Archive.rebuild(path, paths, stemmer=stemmer or DEFAULT_STEMMER,
                                               progress=progress, workers=workers,
-                                              csv_map=csv_map)
+                                              engine=engine, csv_map=csv_map)
         else:
-            archive = Archive.open(path)
+            archive = Archive.open(path, engine=engine)
             built_with = archive.store.settings().get("stemmer", DEFAULT_STEMMER)
             if stemmer is not None and stemmer != built_with:
                 click.echo(f"notice: the index at {path} was built with the {built_with!r} "
@@ -234,10 +234,14 @@ def _log_notices() -> None:
               help="Progress lines on stderr even when it is not a terminal.")
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes that analyse and tag articles [default: cores, up to 4].")
+@click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), default=None,
+              help="Search engine of a new index [default: $ARCHIVE_ENGINE, else whoosh]; "
+                   "with --rebuild, migrates an existing index to it.")
 @click.option("--csv-map", "csv_map", multiple=True, metavar="FIELD=COLUMN", callback=_csv_map,
               help="Read a CSV column under another name: --csv-map text=body "
                    "(repeatable, or text=body,title=headline).")
-def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers, csv_map):
+def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers, engine,
+                  csv_map):
     """Index articles from PATHS (files or folders, searched recursively).
 
     \b
@@ -259,7 +263,7 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
     """
     paths = list(paths) or [_default_corpus()]
     path = index_path or _default_index()
-    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers, csv_map)
+    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers, engine, csv_map)
     archive.close()
     _report_errors(report)
     if as_json:
@@ -335,7 +339,7 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
     archive search Kursk                  a name in Latin letters: that entity's passages
     archive search "صواريخ" --exclude-person بوتين   without the passages that mention him
     archive search كورسك --sort date              newest first
-    archive search كورسك --format csv > kursk.csv every hit, for a spreadsheet
+    archive search كورسك --format csv             every hit as CSV, for a spreadsheet
 
     Facets list, for each type, the entities the hits mention; a count is the number of
     articles whose matching passages mention the entity. Articles without a readable date are

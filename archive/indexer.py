@@ -353,6 +353,7 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     ``paths`` (nothing else is removed). The caller holds the store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
+    store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
     phases = _Phases(progress)
     phases.enter("reading")
     manifest = {} if replace is not None else store.manifest()

@@ -7,7 +7,7 @@ character span in the article, so ``article.text[p.start:p.end] == p.text``.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from archive.records import Article, Passage
 

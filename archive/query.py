@@ -4,12 +4,17 @@ The syntax is forgiving by design: an unbalanced quote is a plain character, an 
 nothing to act on is a plain word, so any string is a valid query and nothing here raises.
 
     "مدينة كورسك" OR خاركيف -أوكرانيا  →  [clause: phrase | word] [NOT word]
+
+A quoted phrase that matches nothing is searched as its words (``loosen_phrases``: the search
+layer says which phrases match), and the results say so: a question may quote a title as the
+asker remembers it («من صاحب "قصة كبرياء وتحامل"؟» for الكبرياء والتحامل).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from archive.arabic import tokenize
 
@@ -62,9 +67,9 @@ def _units(text: str, phrase: bool) -> list[Unit]:
     return [Unit((w,)) for w in words]
 
 
-def _lexemes(text: str) -> list[tuple[str, object]]:
+def _lexemes(text: str) -> list[tuple[str, Any]]:
     """('op', OR|NOT) or ('units', (negated, [Unit])) in order."""
-    out: list[tuple[str, object]] = []
+    out: list[tuple[str, Any]] = []
     for match in _LEXEME.finditer(text):
         if match.group("open"):
             if _QUOTES.get(match.group("open")) != match.group("close") and match.group("open") != "”":
@@ -109,3 +114,33 @@ def parse(text: str) -> ParsedQuery:
             clauses.extend(Clause([u], negative=negated) for u in units)
         pending_not = pending_or = False
     return ParsedQuery(text, [c for c in clauses if c.units])
+
+
+def loosen_phrases(parsed: ParsedQuery, matches: Callable[[Unit], bool]) -> tuple[ParsedQuery, list[Unit]]:
+    """``parsed`` with each positive phrase that ``matches`` nothing replaced by its words (a
+    phrase alone in its clause becomes a clause per word, as if typed unquoted; one among OR
+    alternatives becomes alternatives), and the phrases so loosened. A negative phrase stays:
+    excluding what matches nothing excludes nothing."""
+    loosened: list[Unit] = []
+    clauses: list[Clause] = []
+    for clause in parsed.clauses:
+        if clause.negative:
+            clauses.append(clause)
+            continue
+        units: list[Unit] = []
+        for unit in clause.units:
+            if unit.phrase and not matches(unit):
+                loosened.append(unit)
+                units.extend(Unit((word,)) for word in unit.words)
+            else:
+                units.append(unit)
+        if len(clause.units) == 1 and units != clause.units:
+            clauses.extend(Clause([unit]) for unit in units)
+        else:
+            clauses.append(replace(clause, units=units))
+    return (ParsedQuery(parsed.text, clauses) if loosened else parsed), loosened
+
+
+def phrase_notice(unit: Unit) -> str:
+    """What the results say about a phrase searched as words."""
+    return f'no passage has the phrase "{" ".join(unit.words)}": its words were searched instead'

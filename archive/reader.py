@@ -26,9 +26,9 @@ import json
 import os
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from archive import formats
 from archive.formats import ReadOptions

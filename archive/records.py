@@ -33,7 +33,7 @@ class Article:
     source: str | None = None
     url: str | None = None
 
-    def with_changes(self, **changes) -> "Article":
+    def with_changes(self, **changes) -> Article:
         """A copy with these fields changed (an Article is immutable)."""
         return replace(self, **changes)
 

@@ -4,7 +4,7 @@ lines or parsed records out. Data lives in files so it can be read and edited wi
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -13,7 +13,7 @@ def data_path(name: str):
     return resources.files("archive") / "data" / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_lines(name: str) -> tuple[str, ...]:
     """Non-empty lines of a data file, with ``#`` comment lines and surrounding spaces dropped."""
     text = data_path(name).read_text(encoding="utf-8")

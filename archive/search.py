@@ -17,14 +17,16 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from archive import article_evidence
 from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.engines import query as eq
 from archive.engines.base import Hits, Reader, Store
 from archive.entities.catalogue import TYPES, Entity
-from archive.query import Clause, ParsedQuery, Unit, parse
-from archive.results import EntityCounts, hits_dataframe
+from archive.query import Clause, ParsedQuery, Unit, loosen_phrases, parse, phrase_notice
 from archive.records import scrub_surrogates
+from archive.results import EntityCounts, hits_dataframe
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
 ALL_WORDS_BOOST = 1.0  # extra weight for matching every word (on top of the OR score)
@@ -84,7 +86,8 @@ class SearchResults:
     facets: EntityCounts = field(default_factory=EntityCounts)
     suggestions: list[str] = field(default_factory=list)  # when nothing matched: close queries
     months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
-    notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size)
+    notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size,
+    # a phrase that matched nothing searched as its words)
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -201,7 +204,8 @@ class Searcher:
 
     def _context(self):
         reader = self._fresh()
-        return LookupContext(lambda stem: reader.doc_frequency("stem", stem))
+        return LookupContext(lambda stem: reader.doc_frequency("stem", stem),
+                             lambda form: reader.doc_frequency("exact", form))
 
     def _unit_query(self, unit: Unit, terms: QueryTerms, context, record: bool):
         analysed = [self.analyzer.term(word, context=context) for word in unit.words]
@@ -252,7 +256,8 @@ class Searcher:
         """Words that name a known entity also find passages tagged with it under any other
         spelling (روته finds روتي, بيونج يانج finds بيونغ يانغ): one optional term per entity
         whose name fills whole clauses ("مدينة كورسك" stays a phrase)."""
-        words, owner = [], []  # query words in order, and the clause each belongs to
+        words: list[Any] = []  # query words in order,
+        owner: list[Any] = []  # and the clause each belongs to
         for index, clause in enumerate(clauses):
             if len(clause.units) == 1:
                 words.extend(clause.units[0].words)
@@ -270,7 +275,7 @@ class Searcher:
                     and mention.end == clause_end[last] and mention.entity_id not in terms.entities):
                 terms.entities.add(mention.entity_id)
                 found.append(eq.Term("entities", mention.entity_id, boost=ENTITY_BOOST))
-        return found
+        return found  # type: ignore[return-value]
 
     def _clause_query(self, clause: Clause, terms, context, record: bool):
         queries = [self._unit_query(u, terms, context, record) for u in clause.units]
@@ -286,7 +291,7 @@ class Searcher:
         stems = [s for s in stems if s]
         if len(stems) < 2:
             return []
-        return [eq.Phrase("stem", tuple(stems), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)]
+        return [eq.Phrase("stem", tuple(stems), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)]  # type: ignore[arg-type]
 
     # -- running ------------------------------------------------------------------------------
 
@@ -310,7 +315,8 @@ class Searcher:
                 facets: int, dates: tuple, months: bool, exclude_ids=(),
                 sort: str = "relevance") -> SearchResults:
         text, notices = bounded_query(text)
-        parsed = parse(text)
+        parsed, loosened = loosen_phrases(parse(text), lambda unit: self._phrase_matches(reader, unit))
+        notices += [phrase_notice(unit) for unit in loosened]
         tree, terms = self.build(parsed)
         restricted = bool(entity_ids) or bool(exclude_ids) or dates != (None, None)
         if tree is None and not restricted:
@@ -318,7 +324,12 @@ class Searcher:
         if tree is None:
             tree = eq.AllPassages()
         found = self._match(reader, tree, entity_ids, dates, exclude_ids)
-        best = found.top(limit * page, sort)
+        if sort == "relevance":  # the passages re-ranked with their articles (archive.article_evidence)
+            best = article_evidence.rerank(found.top(max(limit * page, article_evidence.DEPTH), sort),
+                                           article_evidence.query_terms(terms.stems, terms.exact),
+                                           reader.evidence())[:limit * page]
+        else:
+            best = found.top(limit * page, sort)
         hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref, terms)
                 for i, (score, ref) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, found.total, page, limit, hits, notices=notices)
@@ -329,6 +340,10 @@ class Searcher:
         if months:
             results.months = found.months()
         return results
+
+    def _phrase_matches(self, reader: Reader, unit: Unit) -> bool:
+        """Whether some passage holds the phrase ``unit``."""
+        return reader.match(self._unit_query(unit, QueryTerms(), self._context(), False)).total > 0
 
     def suggest(self, reader: Reader, parsed: ParsedQuery) -> list[str]:
         """For a query that matched nothing: the query with each word the index lacks replaced

@@ -134,8 +134,8 @@ def _path_hider(index: Path) -> Callable[[str], str]:
     learns nothing of the server's files."""
     forms = "|".join(map(re.escape, sorted({str(index), str(index.absolute()), str(index.resolve())},
                                            key=len, reverse=True)))
-    located = re.compile(r" at (?:%s)(?=[\s;:,)'`]|$)" % forms)  # "the index at PATH"
-    inside = re.compile(r"(?:%s)(?:/[^\s'\"`]*)?" % forms)  # PATH, or a file in it
+    located = re.compile(rf" at (?:{forms})(?=[\s;:,)'`]|$)")  # "the index at PATH"
+    inside = re.compile(rf"(?:{forms})(?:/[^\s'\"`]*)?")  # PATH, or a file in it
 
     def hide(message: str) -> str:
         message = re.sub(r"`archive index (--rebuild )?[^`]*`",
@@ -334,7 +334,7 @@ DOCS_START = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swa
 
 
 def _add_docs(app: FastAPI) -> None:
-    from swagger_ui_bundle import swagger_ui_path
+    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # no stubs
 
     folder = Path(swagger_ui_path)
 

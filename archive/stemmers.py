@@ -7,7 +7,7 @@ README can be re-run.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 STEMMERS = ("light", "none", "snowball", "tashaphyne", "isri")
 PACKAGES = {"snowball": "PyStemmer", "tashaphyne": "Tashaphyne", "isri": "nltk"}

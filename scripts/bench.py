@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark the archive against SQLite FTS5 on the same synthetic corpus, side by side.
+"""Benchmark the archive's two engines (Whoosh, Tantivy) against SQLite FTS5 on the same
+synthetic corpus, side by side.
 
     python scripts/bench.py [--articles 10000] [--workers 2] [--queries 40] [--out bench-out]
 
 One run: generates (or reuses) a deterministic synthetic corpus (scripts/synthetic.py), builds
-the archive index with `archive index` in a subprocess, builds an SQLite FTS5 index of the same
+an archive index per engine with `archive index --engine E` in a subprocess, builds an SQLite FTS5 index of the same
 passages (stdlib sqlite3, unicode61 tokenizer, text normalized by archive.arabic.normalize, the
-entity table copied from the archive's tagging), runs the same queries on both, and prints one
-table with the ratio archive/FTS5 for each row. The numbers are also written as JSON
+entity table copied from the archive's tagging), runs the same queries on all three, and prints one
+table with the ratios tantivy/FTS5 and tantivy/whoosh for each row. The numbers are also written as JSON
 (`OUT/bench-N.json`) so runs can be compared.
 
 Query kinds: one common word, one rare word, three words, a two-word phrase, a common word with
@@ -61,11 +62,14 @@ def current_commit() -> str:
     return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-def build_archive(corpus: Path, index: Path, workers: int) -> dict:
+ENGINES = ("whoosh", "tantivy")
+
+
+def build_archive(corpus: Path, index: Path, workers: int, engine: str = "whoosh") -> dict:
     shutil.rmtree(index, ignore_errors=True)
     started = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "archive", "index", str(corpus), "--index", str(index),
-                          "--rebuild", "--json", "--workers", str(workers)],
+                          "--rebuild", "--json", "--workers", str(workers), "--engine", engine],
                          capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - started
     if run.returncode != 0:
@@ -164,7 +168,7 @@ def choose_queries(corpus: Path, archive, count: int, seed: int = 11) -> dict[st
         "3 words": [run_of(3) for _ in range(count)],
         "phrase": [run_of(2) for _ in range(count)],
         "word + 4 facets": [[rng.choice(common)] for _ in range(count)],
-        "word + entity filter": [([rng.choice(common)], rng.choice(places)["id"]) for _ in range(count)],
+        "word + entity filter": [([rng.choice(common)], rng.choice(places).id) for _ in range(count)],
     }
 
 
@@ -256,33 +260,37 @@ def main(argv=None) -> int:
         print(f"generating {args.articles} articles …", file=sys.stderr)
         synthetic.write(args.articles, corpus, ROOT / "corpus")
     megabytes = corpus.stat().st_size / 2**20
-    index, database = args.out / f"index-{args.articles}", args.out / f"fts-{args.articles}.db"
+    indexes = {e: args.out / f"index-{e}-{args.articles}" for e in ENGINES}
+    database = args.out / f"fts-{args.articles}.db"
 
     builds = args.out / f"builds-{args.articles}.json"
     from archive import Archive
 
-    if args.reuse and builds.exists() and index.exists() and database.exists():
-        built, fts_built = json.loads(builds.read_text("utf-8"))
-        archive = Archive.open(index)
+    if args.reuse and builds.exists() and all(i.exists() for i in indexes.values()) and database.exists():
+        built = json.loads(builds.read_text("utf-8"))
     else:
-        print("building the archive …", file=sys.stderr)
-        built = build_archive(corpus, index, args.workers)
+        built = {}
+        for engine in ENGINES:
+            print(f"building the archive on {engine} …", file=sys.stderr)
+            built[engine] = build_archive(corpus, indexes[engine], args.workers, engine)
         print("building FTS5 …", file=sys.stderr)
-        fts_built = build_fts(corpus, database)
-        builds.write_text(json.dumps([built, fts_built]), "utf-8")
-        archive = Archive.open(index)
-        copy_entities(archive, database)
+        built["fts5"] = build_fts(corpus, database)
+        builds.write_text(json.dumps(built), "utf-8")
+        with Archive.open(indexes["whoosh"]) as archive:
+            copy_entities(archive, database)
+    archives = {e: Archive.open(indexes[e]) for e in ENGINES}
     connection = sqlite3.connect(database)
-    queries = choose_queries(corpus, archive, args.queries)
+    queries = choose_queries(corpus, archives["whoosh"], args.queries)
     rows = {}
     for kind in KINDS:
         print(f"querying: {kind} …", file=sys.stderr)
-        ours = latencies(lambda q: archive_query(archive, kind, q), queries[kind])
-        theirs = latencies(lambda q: fts_query(connection, kind, q), queries[kind])
-        rows[kind] = {"archive": ours, "fts5": theirs}
+        rows[kind] = {e: latencies(lambda q: archive_query(archives[e], kind, q), queries[kind])
+                      for e in ENGINES}
+        rows[kind]["fts5"] = latencies(lambda q: fts_query(connection, kind, q), queries[kind])
     word = queries["common word"][0][0]
     cold = {
-        "archive": cold_start([sys.executable, "-m", "archive", "search", word, "--index", str(index), "--json"]),
+        **{e: cold_start([sys.executable, "-m", "archive", "search", word, "--index", str(indexes[e]),
+                          "--json"]) for e in ENGINES},
         "fts5": cold_start([sys.executable, "-c", (
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); q=sys.argv[2]; "
             "c.execute('SELECT rowid FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT 10',(q,)).fetchall(); "
@@ -290,15 +298,12 @@ def main(argv=None) -> int:
             str(database), normalize(word)]),
     }
     result = {
-        "articles": args.articles, "passages": built["passages"], "corpus_mb": megabytes,
+        "articles": args.articles, "passages": built["whoosh"]["passages"], "corpus_mb": megabytes,
         "workers": args.workers, "cpus": os.cpu_count(), "commit": current_commit(),
-        "query_commit_differs_from_build": bool(args.reuse and built.get("commit") != current_commit()),
-        "index": {
-            "archive": {**built, "articles_per_s": args.articles / built["seconds"],
-                        "mb_per_s": megabytes / built["seconds"]},
-            "fts5": {**fts_built, "articles_per_s": args.articles / fts_built["seconds"],
-                     "mb_per_s": megabytes / fts_built["seconds"]},
-        },
+        "query_commit_differs_from_build": bool(
+            args.reuse and built["whoosh"].get("commit") != current_commit()),
+        "index": {name: {**b, "articles_per_s": args.articles / b["seconds"],
+                         "mb_per_s": megabytes / b["seconds"]} for name, b in built.items()},
         "queries_ms": rows, "cold_search_ms": cold,
         "tagging_ms_per_article": __import__("bench_tagging").measure(300),  # rules only / with the model
     }
@@ -308,23 +313,26 @@ def main(argv=None) -> int:
 
 
 def table(r: dict) -> str:
-    a, f = r["index"]["archive"], r["index"]["fts5"]
+    w, t, f = r["index"]["whoosh"], r["index"]["tantivy"], r["index"]["fts5"]
     lines = [f"{r['articles']:,} articles, {r['passages']:,} passages, {r['corpus_mb']:.1f} MB of JSON; "
              f"{r['workers']} worker(s) on {r['cpus']} CPUs",
-             f"{'':34}{'archive':>12}{'FTS5':>12}{'archive/FTS5':>14}"]
+             f"{'':34}{'whoosh':>10}{'tantivy':>10}{'FTS5':>10}{'tantivy/FTS5':>14}{'tantivy/whoosh':>16}"]
 
-    def row(label, x, y, fmt="{:.1f}"):
-        ratio = x / y if y else float("nan")
-        lines.append(f"{label:34}{fmt.format(x):>12}{fmt.format(y):>12}{ratio:>13.2f}x")
+    def row(label, x, y, z, fmt="{:.1f}"):
+        to_fts = y / z if z else float("nan")
+        to_whoosh = y / x if x else float("nan")
+        lines.append(f"{label:34}{fmt.format(x):>10}{fmt.format(y):>10}{fmt.format(z):>10}"
+                     f"{to_fts:>13.2f}x{to_whoosh:>15.2f}x")
 
-    row("index: articles/s", a["articles_per_s"], f["articles_per_s"])
-    row("index: MB/s", a["mb_per_s"], f["mb_per_s"], "{:.2f}")
-    row("index: peak RSS of a process (MB)", a["peak_rss_mb"], f["peak_rss_mb"], "{:.0f}")
-    row("index: size on disk (MB)", a["size_mb"], f["size_mb"], "{:.0f}")
+    row("index: articles/s", w["articles_per_s"], t["articles_per_s"], f["articles_per_s"])
+    row("index: MB/s", w["mb_per_s"], t["mb_per_s"], f["mb_per_s"], "{:.2f}")
+    row("index: peak RSS of a process (MB)", w["peak_rss_mb"], t["peak_rss_mb"], f["peak_rss_mb"], "{:.0f}")
+    row("index: size on disk (MB)", w["size_mb"], t["size_mb"], f["size_mb"], "{:.0f}")
     for kind, sides in r["queries_ms"].items():
         for p in ("p50", "p95", "p99"):
-            row(f"{kind}: {p} (ms)", sides["archive"][p], sides["fts5"][p])
-    row("cold `search` process (ms)", r["cold_search_ms"]["archive"], r["cold_search_ms"]["fts5"], "{:.0f}")
+            row(f"{kind}: {p} (ms)", sides["whoosh"][p], sides["tantivy"][p], sides["fts5"][p])
+    cold = r["cold_search_ms"]
+    row("cold `search` process (ms)", cold["whoosh"], cold["tantivy"], cold["fts5"], "{:.0f}")
     return "\n".join(lines)
 
 

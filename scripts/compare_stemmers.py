@@ -43,8 +43,8 @@ def main(argv=None) -> int:
             reason = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "failed"
             print(f"{name:<12} {'-':>8} {'-':>10}  ({reason})")
             continue
-        data = json.loads(run.stdout)
-        print(f"{name:<12} {data['ndcg@10']:>8.3f} {data['recall@10']:>10.3f}")
+        seed = json.loads(run.stdout)[0]  # evaluate.py's seed run comes first
+        print(f"{name:<12} {seed['passage_ndcg@10']:>8.3f} {seed['passage_recall@10']:>10.3f}")
     return 0
 
 

@@ -39,16 +39,63 @@ def corpus() -> Path:
     return CORPUS
 
 
+ENGINES = ("whoosh", "tantivy")
+# Test modules whose tests touch an index: each of their tests runs once per engine (new indexes
+# get the engine through $ARCHIVE_ENGINE, in this process and in the CLI subprocesses). Tests of
+# pure analysis run once. ``@pytest.mark.whoosh_only``: a test of Whoosh's own internals.
+ENGINE_MODULES = {
+    "test_article", "test_cli", "test_data_safety", "test_engines", "test_entities", "test_export",
+    "test_indexing", "test_reliability", "test_search", "test_search_order", "test_server",
+    "test_browser", "test_ranking",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "whoosh_only: tests the Whoosh engine's internals")
+
+
+def pytest_generate_tests(metafunc):
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if module in ENGINE_MODULES and not metafunc.definition.get_closest_marker("whoosh_only"):
+        metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def engine(request):
+    """The engine new indexes get in these tests (whoosh unless they run per engine)."""
+    name = getattr(request, "param", "whoosh")
+    before = os.environ.get("ARCHIVE_ENGINE")
+    os.environ["ARCHIVE_ENGINE"] = name
+    yield name
+    if before is None:
+        os.environ.pop("ARCHIVE_ENGINE", None)
+    else:
+        os.environ["ARCHIVE_ENGINE"] = before
+
+
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory, corpus) -> Path:
-    """An index of the bundled corpus, built once; tests must not change it."""
+def seed_indexes(tmp_path_factory, corpus):
+    """Engine name → an index of the bundled corpus, each built once, on first use."""
     from archive import Archive
 
-    path = tmp_path_factory.mktemp("seed") / "index"
-    with Archive.open(path, create=True) as archive:
-        report = archive.index([corpus])
-    assert report.ok and report.added == 5
-    return path
+    built: dict[str, Path] = {}
+
+    def index_for(engine: str) -> Path:
+        if engine not in built:
+            path = tmp_path_factory.mktemp(f"seed-{engine}") / "index"
+            with Archive.open(path, create=True, engine=engine) as archive:
+                report = archive.index([corpus])
+            assert report.ok and report.added == 5
+            built[engine] = path
+        return built[engine]
+
+    return index_for
+
+
+@pytest.fixture(scope="module")
+def seed_index(seed_indexes, engine) -> Path:
+    """An index of the bundled corpus on this test's engine; tests must not change it."""
+    return seed_indexes(engine)
 
 
 @pytest.fixture()

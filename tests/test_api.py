@@ -96,7 +96,7 @@ def test_error_classes_say_what_went_wrong(seed_archive, seed_index, tmp_path):
         seed_archive.article("no-such-id")
     with pytest.raises(NotFound, match="no index at"):
         Archive.open(tmp_path / "nowhere")
-    from archive.store import write_lock
+    from archive.engines.base import write_lock
 
     work = tmp_path / "copy"
     shutil.copytree(seed_index, work)
@@ -167,6 +167,7 @@ def test_a_page_of_hits_as_a_dataframe_with_typed_columns(tmp_path):
 
 
 def test_the_public_names_are_importable_typed_and_documented():
+    assert package.__all__ == sorted(package._PUBLIC) + ["__version__"]
     for name in package.__all__:
         assert getattr(package, name) is not None, name
     assert resources.files("archive").joinpath("py.typed").is_file()

@@ -192,3 +192,26 @@ def test_stats(seed_index):
     assert data["entities"] == sum(data["entities_by_type"].values()) > 0
     text = run_cli("stats", "--index", seed_index, check=0).stdout
     assert "5 articles" in text and "People" in text
+
+
+def test_sort_by_date_and_exclude_an_entity(tmp_path):
+    feed = write_jsonl(tmp_path / "feed.jsonl", [
+        {"id": "old", "date": "2 أيلول 2024", "text": "قصف على كورسك في الصباح."},
+        {"id": "new", "date": "Sat, 02 Nov 2024 08:30:00 +0300", "text": "قصف جديد على كورسك."},
+        {"id": "mid", "date": "2024-10-02", "text": "بوتين يتحدث عن كورسك."},
+        {"id": "undated", "text": "كورسك مرة أخرى وكورسك."},
+    ])
+    run_cli("index", feed, "--index", tmp_path / "ix", check=0)
+    order = lambda *args: [h["doc_id"] for h in run_json(  # noqa: E731
+        "search", "كورسك", "--index", tmp_path / "ix", *args)["results"]]
+    assert order("--sort", "date") == ["new", "mid", "old", "undated"]
+    assert order("--sort", "oldest") == ["old", "mid", "new", "undated"]
+    assert set(order()) == {"old", "new", "mid", "undated"}
+    assert "mid" not in order("--exclude-person", "بوتين")
+    kept = run_json("search", "كورسك", "--exclude-person", "بوتين", "--index", tmp_path / "ix")
+    assert kept["total"] == 3 and not any(
+        "person:vladimir-putin" in {e["id"] for e in h["entities"]} for h in kept["results"])
+    assert kept["facets"]["person"] == []  # facets count what is left
+    rows = run_cli("search", "كورسك", "--sort", "date", "--format", "csv", "--index",
+                   tmp_path / "ix", check=0).stdout
+    assert [r["doc_id"] for r in csv.DictReader(io.StringIO(rows))] == ["new", "mid", "old", "undated"]

@@ -175,7 +175,7 @@ def test_row8_every_response_carries_the_security_headers(hostile):
 
 def test_row9_no_input_reaches_a_500(hostile):
     client, _ = hostile
-    tagged = client.post("/api/tag", content='{"text": "\\ud800 بوتين"}'.encode("utf-8"),
+    tagged = client.post("/api/tag", content='{"text": "\\ud800 بوتين"}'.encode(),
                          headers={"content-type": "application/json"})
     assert tagged.status_code == 200, tagged.text
     (putin,) = tagged.json()["entities"]
@@ -255,6 +255,12 @@ def test_row10_no_did_you_mean_for_words_too_long_to_be_words(tmp_path):
         assert archive.search(long_word[:-1] + "ا").suggestions == [long_word]
         assert archive.search(longer[:-1] + "ز").suggestions == []
         assert archive.search("كورصك").suggestions == ["كورسك"]
+    words = ["كورسك", "خاركيف", "بيلغورود", "موسكو"]
+    (tmp_path / "four").mkdir()
+    with indexed(tmp_path / "four", [{"id": "b", "text": " ".join(words)}]) as archive:
+        typed = ["كورصك", "خاركيب", "بيلغوروت", "موسقو"]
+        (suggested,) = archive.search(" ".join(typed)).suggestions
+        assert suggested.split() == words[:3] + typed[3:]  # the first three words looked up
 
 
 # -- a build indexes exactly what it planned, whatever happens to the files meanwhile ------------
@@ -308,3 +314,199 @@ def _doc_ids(archive) -> list[str]:
     """The article of every passage found (one passage per article here): an article indexed
     twice shows twice."""
     return sorted(hit.doc_id for hit in archive.search("كورسك", limit=100).hits)
+
+
+# -- durability and recovery ---------------------------------------------------------------------
+
+def _build(tmp_path: Path, corpus: Path = CORPUS, index: str = "ix") -> Path:
+    run_cli("index", corpus, "--index", index, cwd=tmp_path, check=0)
+    return tmp_path / index
+
+
+def _own_files(index: Path) -> list[str]:
+    """Every file and folder in an index folder but the lock."""
+    return sorted(name for name in os.listdir(index) if name != "archive_WRITELOCK")
+
+
+def _one_line_error(result, *needles: str) -> None:
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("damage", ["empty toc", "truncated toc", "empty segment file",
+                                    "garbage segment file"])
+def test_row6_a_damaged_index_is_a_one_line_error_and_rebuild_repairs_it(tmp_path, damage):
+    index = _build(tmp_path)
+    (toc,) = index.glob("_archive_*.toc")
+    postings = next(index.glob("archive_*.pst"))
+    {"empty toc": lambda: toc.write_bytes(b""),
+     "truncated toc": lambda: toc.write_bytes(toc.read_bytes()[:120]),
+     "empty segment file": lambda: postings.write_bytes(b""),
+     "garbage segment file": lambda: postings.write_bytes(b"\x00garbage" * 64)}[damage]()
+    for command in (["search", "كورسك"], ["index", CORPUS], ["entities"], ["article", "x"]):
+        _one_line_error(run_cli(*command, "--index", index, cwd=tmp_path),
+                        "damaged", f"archive index --rebuild --index {index}")
+    run_cli("index", "--rebuild", CORPUS, "--index", index, cwd=tmp_path, check=0)
+    assert run_json("search", "كورسك", "--index", index)["total"] > 0
+    assert len(list(index.glob("_archive_*.toc"))) == 1
+    segments = {name.split(".")[0] for name in _own_files(index)
+                if re.match(r"archive_[0-9a-z]{16}[.]", name)}
+    assert len(segments) == 1 and not (index / "archive.tmp").exists(), _own_files(index)
+
+
+def test_row6_every_file_a_commit_publishes_is_fsynced_before_the_toc_is_renamed(tmp_path):
+    """The fsync hook on Whoosh's storage: if Whoosh stopped writing segments or the TOC
+    through the storage's create_file, or publishing through rename_file, this fails."""
+    write_jsonl(tmp_path / "feed.jsonl", [{"id": f"a{i}", "text": f"خبر {i} عن كورسك"}
+                                          for i in range(5)])
+    with Archive.open(tmp_path / "ix", create=True) as archive:
+        for _ in range(2):  # an update after the first build: a new segment, a new TOC
+            write_jsonl(tmp_path / "more.jsonl", [{"id": f"m{_}", "text": "خبر آخر عن خاركيف"}])
+            archive.index([tmp_path], workers=1)
+            journal = archive.store._ix.storage.last_publish
+            (toc,) = [n for n in _own_files(tmp_path / "ix") if n.endswith(".toc")]
+            assert journal[-1] == ("rename", toc)
+            synced = {name for event, name in journal if event == "fsync"}
+            assert any(name.startswith(toc + ".") for name in synced)  # the TOC's bytes
+            segment_files = [n for n in _own_files(tmp_path / "ix")
+                             if n.startswith("archive_") and not n.endswith(".fpairs")]
+            new = [n for n in segment_files if n.split(".")[0] in
+                   {name.split(".")[0] for name in synced}]
+            assert new and set(new) <= synced, (segment_files, journal)
+
+
+def test_row12_the_next_build_removes_what_interrupted_builds_left_and_nothing_else(tmp_path):
+    index = _build(tmp_path)
+    before = _own_files(index)
+    (toc,) = [n for n in before if n.endswith(".toc")]
+    generation = int(toc.split("_")[2].split(".")[0])
+    leftovers = {  # what kill -9 at a bad moment leaves
+        f"_archive_{generation + 1}.toc.1764620000.123456": b"\x01\x02 partial",
+        f"_archive_{generation - 1}.toc": b"an old generation",
+        "archive_0a1b2c3d4e5f6g7h.pst": b"", "archive_0a1b2c3d4e5f6g7h.trm": b"",
+        "archive_0a1b2c3d4e5f6g7h._stored.col": b"half a segment",
+        "archive_zzzzzzzzzzzzzzzz.fpairs.4242.tmp": b"",
+        "archive.tmp/abcdefghijklmnopqrstuvwxyz01.ctmp": b"x" * 1000,
+        "archive.tmp/abcdefghijklmnopqrstuvwxyz02.run": b"",
+    }
+    users = {"archive_notes.txt": b"mine", "_archive_notes": b"mine", "README": b"mine",
+             "notes.toc.txt": b"mine"}
+    (index / "archive.tmp").mkdir()
+    for name, data in {**leftovers, **users}.items():
+        (index / name).write_bytes(data)
+    result = run_cli("index", CORPUS, "--index", index, cwd=tmp_path, check=0)  # nothing to do
+    assert "0 new, 0 changed, 5 unchanged" in result.stdout
+    assert _own_files(index) == sorted(before + list(users))
+    assert all((index / name).read_bytes() == data for name, data in users.items())
+    assert run_json("search", "كورسك", "--index", index)["total"] > 0
+
+    (index / "archive.tmp").mkdir()
+    (index / "archive.tmp" / "abcdefghijklmnopqrstuvwxyz03.ctmp").write_bytes(b"")
+    run_cli("index", "--rebuild", CORPUS, "--index", index, cwd=tmp_path, check=0)
+    assert not (index / "archive.tmp").exists()
+    assert all((index / name).read_bytes() == data for name, data in users.items())
+
+
+def test_row12_a_build_killed_while_writing_leaves_nothing_after_the_next_one(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = tmp_path / "many.jsonl"
+    write_jsonl(corpus, [{"id": f"a{i}", "text": ("قصف في كورسك وتقدم في خاركيف. " * 40) + str(i)}
+                         for i in range(400)])
+    index = _build(tmp_path, CORPUS)
+    before = _own_files(index)
+    build = subprocess.Popen([sys.executable, "-m", "archive", "index", "--rebuild", str(corpus),
+                              "--index", str(index), "--workers", "2"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (index / "archive.tmp").exists() or len(_own_files(index)) <= len(before) + 2:
+        assert build.poll() is None and time.monotonic() < deadline, "the build ended first"
+        time.sleep(0.01)
+    children = _children(build.pid)
+    for child in children:
+        os.kill(child, signal.SIGKILL)
+    build.kill()
+    build.wait()
+    while any(Path(f"/proc/{child}").exists() and "(Z)" not in _state(child) for child in children):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert len(_own_files(index)) > len(before)  # debris, as a power cut or kill -9 leaves it
+    assert run_json("search", "كورسك", "--index", index)["total"] > 0  # the old index answers
+    run_cli("index", CORPUS, "--index", index, cwd=tmp_path, check=0)
+    assert _own_files(index) == before
+
+
+def _state(pid: int) -> str:
+    try:
+        return "(" + Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] + ")"
+    except OSError:
+        return "(Z)"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+FULL_DISK_DRIVER = r"""
+import json, os, shutil, subprocess, sys
+mount, corpus, big = sys.argv[1:4]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mount], check=True)
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True,
+                          text=True, encoding="utf-8")
+index = os.path.join(mount, "ix")
+built = cli("index", corpus, "--index", index)
+free = shutil.disk_usage(mount).free
+with open(os.path.join(mount, "filler"), "wb") as filler:  # leave 150 KB: less than a rebuild needs
+    filler.write(b"\0" * (free - 150 * 1024))
+listing = lambda: sorted(os.listdir(index))
+before, free_before = listing(), shutil.disk_usage(mount).free
+runs = []
+for workers in ("1", "2"):
+    failed = cli("index", "--rebuild", big, "--index", index, "--workers", workers)
+    runs.append({"status": failed.returncode, "stderr": failed.stderr, "files": listing(),
+                 "free": shutil.disk_usage(mount).free})
+search = cli("search", "كورسك", "--index", index, "--json")
+print(json.dumps({"built": built.returncode, "before": before, "free_before": free_before,
+                  "runs": runs, "search": json.loads(search.stdout)["total"]}))
+"""
+
+
+def test_row7_a_rebuild_on_a_full_disk_fails_clearly_and_removes_what_it_wrote(tmp_path):
+    """A real full disk: a 3 MB tmpfs in a private mount namespace (root's CI; `unshare -r`
+    maps an ordinary user to root in a namespace of its own)."""
+    import subprocess
+    import sys
+
+    big = write_jsonl(tmp_path / "big.jsonl", [
+        {"id": f"a{i}", "text": ("قصف في كورسك وتقدم في خاركيف. " * 30) + f"خبر رقم {i}"}
+        for i in range(300)])
+    (tmp_path / "mnt").mkdir()
+    namespace = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
+    result = subprocess.run([*namespace, sys.executable, "-c", FULL_DISK_DRIVER,
+                             str(tmp_path / "mnt"), str(CORPUS), str(big)],
+                            capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["built"] == 0
+    for run in outcome["runs"]:
+        assert run["status"] == 1 and "No space left on device" in run["stderr"], run
+        assert "Traceback" not in run["stderr"], run["stderr"]
+        assert run["files"] == outcome["before"]  # the old index, and nothing it wrote
+        assert run["free"] == outcome["free_before"]
+    assert outcome["search"] > 0

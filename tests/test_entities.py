@@ -96,6 +96,7 @@ def test_a_facet_count_is_the_articles_a_filter_keeps(seed_archive):
             assert len({h.doc_id for h in kept.hits}) == row.count
 
 
+@pytest.mark.whoosh_only
 def test_facet_counts_survive_a_missing_or_damaged_facets_file(seed_index, tmp_path):
     from archive import Archive
 

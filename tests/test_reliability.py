@@ -276,8 +276,8 @@ def test_every_example_of_search_help_runs(seed_index):
     assert any("--person" in e for e in examples)
     import shlex
 
-    for example in examples:
-        run_cli(*shlex.split(example), "--index", seed_index, check=0)
+    for example in examples:  # a shell redirection (`> kursk.csv`) is the shell's, not ours
+        run_cli(*shlex.split(example.split(" > ")[0]), "--index", seed_index, check=0)
 
 
 def test_a_misspelled_query_with_no_hits_suggests_the_indexed_spelling(seed_index):

@@ -102,6 +102,7 @@ def test_phrases_need_the_words_side_by_side_in_order(tmp_path):
         assert near.index("apart") < near.index("reversed")  # in order within 3 words
 
 
+@pytest.mark.whoosh_only
 def test_block_ranking_agrees_with_whoosh_across_segments_and_deletions(tmp_path, small):
     """The posting-block scorer is an optimisation of Whoosh's own BM25F: same passages, same
     scores, also over several segments and after articles are replaced (deletions)."""
@@ -129,6 +130,7 @@ def test_block_ranking_agrees_with_whoosh_across_segments_and_deletions(tmp_path
     assert set(ranking.score_tree(phrase, searcher, [])) == set(searcher.docs_for_query(phrase))
 
 
+@pytest.mark.whoosh_only
 def test_phrase_checks_on_long_posting_lists_read_the_right_blocks(tmp_path):
     """Phrase and proximity checks over a subset of passages skip posting blocks that cannot
     hold one of them; over lists of several blocks they still find exactly Whoosh's phrases."""

@@ -25,6 +25,11 @@ ENGINES = {
 }
 
 
+def default_name() -> str:
+    """The engine of a new index: ``$ARCHIVE_ENGINE`` if set, else DEFAULT."""
+    return os.environ.get("ARCHIVE_ENGINE") or DEFAULT
+
+
 def names() -> list[str]:
     return list(ENGINES)
 

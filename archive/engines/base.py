@@ -19,14 +19,16 @@ a search server offers, so an engine may as well be a remote one.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
-from heapq import nlargest, nsmallest
-from dataclasses import dataclass
-from pathlib import Path
 from collections import Counter
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from heapq import nlargest, nsmallest
+from pathlib import Path
+from typing import Any
 
 from archive.engines.query import Node
 
@@ -228,6 +230,12 @@ class Reader(ABC):
     @abstractmethod
     def discovered_entity(self, entity_id: str) -> dict | None: ...
 
+    def evidence(self) -> Any:
+        """What archive.article_evidence asks to re-rank the best passages with their
+        articles (an ``article_evidence.Evidence``: the passages holding a term, a term's idf,
+        a passage's neighbours in its article), or None: the engine's ranking is kept as is."""
+        return None
+
 
 class Store(ABC):
     """One index on disk, opened by its engine."""
@@ -277,6 +285,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def discard_debris(self) -> None:
+        """Remove what interrupted or failed builds left in the folder (the engine's own
+        files only). Called by every build, under the write lock, before it plans."""
+
 
 class Engine(ABC):
     """A kind of index: how to find, open and create one."""
@@ -323,3 +335,21 @@ def dated_order(scores: dict, day_of: dict, count: int, newest: bool) -> list[tu
 
 def _negated(passage):
     return -passage if isinstance(passage, int) else passage
+
+
+def die_with_parent() -> None:
+    """On Linux, ask the kernel to kill this process when its parent dies (kill -9 of the
+    indexer), so no orphan keeps running or holds the caller's pipes open."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    # A parent killed between the fork and the line above sent no signal: this process is an
+    # orphan already (adopted by another), so it ends now.
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)

@@ -16,10 +16,10 @@ import os
 import sys
 from array import array
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from itertools import chain, repeat
 from operator import add, floordiv
 from pathlib import Path
-from typing import Iterable, Sequence
 
 _MAGIC = b"archive-fpairs 1\n"
 
@@ -33,7 +33,7 @@ class FacetTable:
 
     @classmethod
     def from_passages(cls, passages: Iterable[tuple[str, Sequence[str]]],
-                      days: dict[str, str | None] | None = None) -> "FacetTable":
+                      days: dict[str, str | None] | None = None) -> FacetTable:
         """A table of (article id, entity ids) per passage, in passage-number order ("" for a
         number that is no passage); ``days``: article id → day, to keep beside."""
         entities: dict[str, int] = {}
@@ -60,7 +60,7 @@ class FacetTable:
                   "articles": self.articles, "passages": len(self.article_of),
                   "pairs": len(self.pairs)}
         if self.days is not None:
-            fields["days"] = self.days
+            fields["days"] = self.days  # type: ignore[assignment]
         header = json.dumps(fields, ensure_ascii=False).encode("utf-8")
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with open(temporary, "wb") as out:

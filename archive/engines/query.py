@@ -17,7 +17,6 @@ its own (an engine may apply it to the best candidates only).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -37,20 +36,20 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Or:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
     boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class And:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
     boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class AndNot:
-    positive: "Node"
-    negative: "Node"
+    positive: Node
+    negative: Node
 
 
 @dataclass(frozen=True)
@@ -58,4 +57,4 @@ class AllPassages:
     pass
 
 
-Node = Union[Term, Phrase, Or, And, AndNot, AllPassages]
+Node = Term | Phrase | Or | And | AndNot | AllPassages

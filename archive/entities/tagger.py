@@ -367,7 +367,7 @@ class Tagger:
         forms = None
         assert self.model is not None
         for first, last in _sentences(text, tokens):
-            spans = self.model.spans(tokens[first:last])
+            spans = self.model.spans(tokens[first:last])  # type: ignore[union-attr]
             self._veto_places(tokens, covered, mentions, first, last)
             for span in spans:
                 a, b = first + span.first, first + span.last
@@ -610,7 +610,7 @@ class Tagger:
     def _definite_complement(self, tokens, covered, j) -> list[int]:
         """Definite words (ال…, لل…) after a head, optionally after one indefinite noun; two or
         more, or one confirmed by التابعة ل…"""
-        run = []
+        run: list[Any] = []
         if (j + 1 < len(tokens) and self._name_like(tokens[j]) and covered[j] is None
                 and not tokens[j + 1].broken and tokens[j + 1].form.startswith(("ال", "لل"))):
             run.append(j)  # فريق مراقبة العقوبات …

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from archive.formats import ReadOptions, Record
 
@@ -20,7 +21,7 @@ def records(path: Path, data: bytes, options: ReadOptions) -> Iterator[Record]:
     """The article of one page, or a ValueError when the page holds no text to index."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
+    document: Any = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
                                            include_tables=True)
     text = getattr(document, "text", None) if document is not None else None
     if not text or not text.strip():

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import add
 from pathlib import Path
-from typing import Iterable
 
 from archive.engines.facet_tables import FacetTable
 from archive.engines.whoosh.postings import collector_paused
@@ -31,7 +31,7 @@ SIDECAR = ".fpairs"
 
 
 def encode(doc_id: str, entity_ids: Iterable[str]) -> bytes:
-    return f"{doc_id}\t{','.join(entity_ids)}".encode("utf-8")
+    return f"{doc_id}\t{','.join(entity_ids)}".encode()
 
 
 def facet_column(reader):
@@ -49,7 +49,7 @@ class SegmentFacets(FacetTable):
     column the first time."""
 
     @classmethod
-    def from_column(cls, reader) -> "SegmentFacets":
+    def from_column(cls, reader) -> SegmentFacets:
         column = facet_column(reader)
 
         def passages():
@@ -58,7 +58,7 @@ class SegmentFacets(FacetTable):
                 doc_id, _, named = value.decode("utf-8").partition("\t")
                 yield doc_id, named.split(",")
 
-        return cls.from_passages(passages())
+        return cls.from_passages(passages())  # type: ignore[return-value]
 
 
 class FacetIndex:
@@ -118,7 +118,7 @@ class FacetIndex:
         """Entity id → number of distinct articles among ``docnums`` that mention it. An
         article lives in one segment (a build adds all its passages with one writer), so
         per-segment counts add up."""
-        counts = Counter()
+        counts = Counter()  # type: ignore[var-annotated]
         for segment, local in self._by_segment(docnums):
             counts.update(segment.article_counts(local))
         return counts
@@ -133,6 +133,11 @@ class FacetIndex:
                 found.update(start + local for local, article in enumerate(segment.article_of)
                              if article in wanted)
         return found
+
+    def article_tables(self) -> list[tuple[int, Sequence[int]]]:
+        """Per segment, its first docnum and each docnum's article number (the passages of an
+        article are consecutive: archive.article_evidence reads neighbours from here)."""
+        return [(start, self._segment(number).article_of) for number, start in enumerate(self._starts)]
 
     def by_article(self, docnums: Iterable[int], values: dict) -> dict[int, object]:
         """Passage docnum → ``values[its article id]`` (None if absent), for these passages."""

@@ -14,11 +14,11 @@ from __future__ import annotations
 import gc
 import zlib
 from bisect import bisect_right
+from collections.abc import Iterator
 from functools import wraps
 from itertools import accumulate, compress, repeat
 from operator import add, itemgetter, mul
 from pickle import loads
-from typing import Iterator
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.formats import Positions
@@ -105,7 +105,7 @@ def term_docs(searcher, fieldname: str, text: str) -> set[int]:
         local: set[int] = set()
         for ids, _, _ in blocks(reader, fieldname, text):
             local.update(ids)
-        found.update(_global(local - deleted, offset))
+        found.update(_global(local - deleted, offset))  # type: ignore[arg-type]
     return found
 
 
@@ -133,7 +133,7 @@ def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0) -> dict
         lengths = field_lengths(reader, fieldname)
         for ids, weights, _ in blocks(reader, fieldname, text):
             length_bytes = map(lengths.__getitem__, ids) if lengths else repeat(0)
-            scores.update(zip(_global(ids, offset), map(memo.__getitem__, zip(weights, length_bytes))))
+            scores.update(zip(_global(ids, offset), map(memo.__getitem__, zip(weights, length_bytes))))  # type: ignore[call-overload]
         for docnum in deleted:
             scores.pop(offset + docnum, None)
     return scores
@@ -160,19 +160,19 @@ def term_positions(searcher, fieldname: str, text: str, wanted: set[int],
     fast = type(field_format) is Positions
     for reader, offset, _ in segments(searcher):
         only = None if len(wanted) >= _FEW else sorted(
-            d - offset for d in wanted if offset <= d < offset + reader.doc_count_all())
+            d - offset for d in wanted if offset <= d < offset + reader.doc_count_all())  # type: ignore[attr-defined]
         for ids, _, values in blocks(reader, fieldname, text, only):
             global_ids = list(_global(ids, offset))
             keep = list(map(wanted.__contains__, global_ids))
             if not any(keep):
                 continue
-            values = compress(values, keep)
+            values = compress(values, keep)  # type: ignore[arg-type]
             if fast:  # Whoosh's Positions: a 4-byte count, then the pickled list of gaps
                 lists = map(accumulate, map(loads, map(add, map(_AFTER_COUNT, values), repeat(b"."))))
             else:
                 lists = map(field_format.decode_positions, values)
             if shift:
-                lists = map(map, repeat((-shift).__add__), lists)
+                lists = map(map, repeat((-shift).__add__), lists)  # type: ignore[arg-type]
             positions.update(zip(compress(global_ids, keep), map(frozenset, lists)))
     return positions
 
@@ -199,7 +199,7 @@ def intersected(parts: list[dict[int, float]], boost: float = 1.0) -> dict[int, 
     """The documents in every part, scored by ``boost`` × the sum of their scores."""
     if not parts:
         return {}
-    common = set(min(parts, key=len)).intersection(*parts)
+    common = set(min(parts, key=len)).intersection(*parts)  # type: ignore[arg-type]
     scores = [0.0] * len(common)
     for part in parts:
         scores = list(map(add, scores, map(part.__getitem__, common)))
@@ -219,6 +219,6 @@ def best(scores: dict[int, float], count: int) -> list[tuple[float, int]]:
         cutoff = nlargest(count, scores.values())[-1]
         kept = compress(scores.items(), map(cutoff.__le__, scores.values()))
     else:
-        kept = scores.items()
+        kept = scores.items()  # type: ignore[assignment]
     ranked = sorted(kept, key=lambda item: (-item[1], item[0]))[:count]
     return [(score, docnum) for docnum, score in ranked]

@@ -23,9 +23,20 @@ from whoosh import query as wq
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
-from archive.engines.whoosh.postings import (B, K1, best, collector_paused, field_lengths, intersected,
-                              restricted, segments, summed, term_docs, term_positions,
-                              term_scores)
+from archive.engines.whoosh.postings import (
+    K1,
+    B,
+    best,
+    collector_paused,
+    field_lengths,
+    intersected,
+    restricted,
+    segments,
+    summed,
+    term_docs,
+    term_positions,
+    term_scores,
+)
 
 RERANK_DEPTH = 200  # candidates checked for proximity
 
@@ -40,7 +51,7 @@ def occurrences(positions: list[frozenset[int]], slop: int) -> int:
     for start in positions[0]:
         current = start
         for later in positions[1:]:
-            current = next((p for p in range(current + 1, current + slop + 1) if p in later), None)
+            current = next((p for p in range(current + 1, current + slop + 1) if p in later), None)  # type: ignore[assignment]
             if current is None:
                 break
         found += current is not None
@@ -60,13 +71,13 @@ def phrase_counts(searcher, fieldname: str, words: list[str], slop: int,
     if slop == 1:
         # Each word's positions minus its place in the phrase: the phrase starts where all meet,
         # so a passage's count is the size of one intersection (C iterators, no loop here).
-        shifted = [term_positions(searcher, fieldname, w, within, shift=i) for i, w in enumerate(words)]
-        docs = list(within.intersection(*shifted))
+        shifted = [term_positions(searcher, fieldname, w, within, shift=i) for i, w in enumerate(words)]  # type: ignore[arg-type]
+        docs = list(within.intersection(*shifted))  # type: ignore[assignment,union-attr]
         found = map(len, map(frozenset.intersection, *(map(s.__getitem__, docs) for s in shifted)))
     else:
-        positions = {w: term_positions(searcher, fieldname, w, within) for w in set(words)}
-        docs = list(within.intersection(*positions.values()))
-        found = (occurrences([positions[w][d] for w in words], slop) for d in docs)
+        positions = {w: term_positions(searcher, fieldname, w, within) for w in set(words)}  # type: ignore[arg-type]
+        docs = list(within.intersection(*positions.values()))  # type: ignore[assignment,union-attr]
+        found = (occurrences([positions[w][d] for w in words], slop) for d in docs)  # type: ignore[assignment]
     return {d: n for d, n in zip(docs, found) if n}
 
 

@@ -9,10 +9,11 @@ document numbers; facets come from the per-segment integer tables (``facets``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from whoosh import query as wq
 
+from archive.article_evidence import TableEvidence
 from archive.dates import iso_day, within
 from archive.engines import base
 from archive.engines import query as q
@@ -104,7 +105,7 @@ class Reader(base.Reader):
     # -- matching -------------------------------------------------------------------------------
 
     def match(self, tree: q.Node, require: Iterable[str] = (), exclude: Iterable[str] = (),
-              dates: tuple[str | None, str | None] = (None, None)) -> "Hits":
+              dates: tuple[str | None, str | None] = (None, None)) -> Hits:
         allowed = None if dates == (None, None) else self._dated(*dates)
         for entity_id in sorted(set(require)):
             docs = self.docs("entities", entity_id)
@@ -133,6 +134,9 @@ class Reader(base.Reader):
     def all_entity_counts(self) -> Counter:
         return self.facet_index().article_counts(self.docs("kind", "passage"))
 
+    def evidence(self) -> TableEvidence:
+        return TableEvidence(self.docs, self.searcher.idf, self.facet_index().article_tables())
+
 
 class Hits(base.Hits):
     def __init__(self, reader: Reader, scores: dict[int, float], deferred: list):
@@ -148,7 +152,7 @@ class Hits(base.Hits):
         if sort == "relevance":
             return ranking.top(self.reader.searcher, self.scores, self.deferred, count)
         day_of = self.reader.facet_index().by_article(self.scores.keys(), self.reader.article_days())
-        return base.dated_order(self.scores, day_of, count, newest=sort == "date")
+        return base.dated_order(self.scores, day_of, count, newest=sort == "date")  # type: ignore[return-value]
 
     def entity_counts(self) -> Counter:
         if self._counts is None:

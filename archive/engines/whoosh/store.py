@@ -25,32 +25,32 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
 import queue
 import re
 import signal
 import traceback
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
-
-import pickle
 
 from whoosh import index as whoosh_index
 from whoosh.codec import whoosh3
-from whoosh.writing import CLEAR
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Term
+from whoosh.writing import CLEAR
 
 from archive.engines import base
 from archive.engines.base import (IndexBusy, IndexDamaged, IndexError_,  # noqa: F401
                                   ManifestEntry, PassageDoc, check_folder, damaged,
-                                  other_version, write_lock)
+                                  die_with_parent, other_version, write_lock)
 from archive.engines.whoosh.analysis import WhooshAnalyzer
+from archive.engines.whoosh.durable import TOC_FILE, DurableStorage, remove_debris
 from archive.engines.whoosh.facets import FacetIndex, encode as encode_facets, facet_column
 
 # Bump when analysis or the schema changes: an index built otherwise must be rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_NAME = "archive"
 # Separate segment files, not one compound file: Whoosh copies a compound file's parts into
 # memory when it opens them (6 s to open a 1.4 GB index), separate files it reads on demand.
@@ -146,14 +146,14 @@ class Store(base.Store):
     @classmethod
     def exists(cls, path: str | os.PathLike) -> bool:
         path = Path(path)
-        try:
-            return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+        try:  # a TOC file, readable or not: a damaged index is an index, to report or rebuild
+            return path.is_dir() and any(TOC_FILE.match(name) for name in os.listdir(path))
         except OSError:  # an unreadable folder: opening it says why
             return path.is_dir()
 
     @classmethod
     def open(cls, path: str | os.PathLike, readonly: bool = False,
-             check_version: bool = True) -> "Store":
+             check_version: bool = True) -> Store:
         """The index at ``path``. ``readonly``: never write to the folder (a server's reader).
         Without ``check_version`` (a rebuild, which replaces everything), an index of another
         format is opened with this version's schema."""
@@ -164,8 +164,9 @@ class Store(base.Store):
         try:
             # Our schema, not the one pickled in the TOC: an index of an earlier version
             # pickled classes that have moved since, and the format version says the rest.
-            ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME, readonly=readonly,
-                                       schema=make_schema())
+            # DurableStorage: Whoosh's FileStorage with fsyncs (durable.py says why).
+            ix = whoosh_index.FileIndex(DurableStorage(str(path), readonly=readonly),
+                                        schema=make_schema(), indexname=INDEX_NAME)
             store = cls(path, ix, readonly)
             version = store.settings().get("format_version") if check_version else FORMAT_VERSION
         except IndexError_:
@@ -179,12 +180,13 @@ class Store(base.Store):
         return store
 
     @classmethod
-    def create(cls, path: str | os.PathLike, settings: dict) -> "Store":
+    def create(cls, path: str | os.PathLike, settings: dict) -> Store:
         """An empty index in ``path`` (made if missing), holding only its settings."""
         path = Path(path)
         check_folder(path)
         path.mkdir(parents=True, exist_ok=True)
-        ix = whoosh_index.create_in(str(path), make_schema(), indexname=INDEX_NAME)
+        storage = DurableStorage(str(path)).create()
+        ix = whoosh_index.FileIndex.create(storage, make_schema(), indexname=INDEX_NAME)
         store = cls(path, ix)
         writer = store._writer(128)
         writer.add_document(kind="meta", pid="meta", settings=settings_json(settings))
@@ -288,16 +290,17 @@ class Store(base.Store):
         new index's settings) the commit drops every existing document instead: a rebuild. An
         exception or Ctrl-C before the commit cancels everything: the previous index stays as
         it was. The caller holds ``write_lock``."""
+        self.discard_debris()
         writer = self._writer(limitmb)
         try:
             _start(writer, delete, replace)
             for article, passages in articles:
                 add_article(writer, article, passages)
             _add_entities(writer, entities(), replace is not None)
-        except BaseException:
+            writer.commit(mergetype=CLEAR if replace is not None else None)
+        except BaseException:  # before the TOC's rename: nothing was published
             self._cancel(writer)
             raise
-        writer.commit(mergetype=CLEAR if replace is not None else None)
         self.prepare_facets()
 
     def _writer(self, limitmb: int):
@@ -307,14 +310,30 @@ class Store(base.Store):
 
     def _cancel(self, writer) -> None:
         """Cancel a writer and delete the files it had written (never referenced by a TOC, so
-        no reader has them open; the caller's lock keeps other writers out)."""
-        writer.cancel()
+        no reader has them open; the caller's lock keeps other writers out), also when it
+        failed half-way through its commit (a full disk)."""
+        if not writer.is_closed:
+            try:
+                writer.cancel()
+            except Exception:  # noqa: BLE001 - a writer broken by the error being handled
+                pass
+        self.discard_debris()
+
+    def discard_debris(self) -> None:
+        """Remove what interrupted or failed builds left in the folder: segment files and TOCs
+        of no current generation, temporary TOCs, the temporary folder's files. Only the
+        index's own names; the caller holds the write lock."""
         current = self._ix._read_toc()
         _clean_own_files(self._ix.storage, INDEX_NAME, current.generation, current.segments)
+        remove_debris(self.path)
 
     def prepare_facets(self) -> None:
-        """Write the facet files of new segments now, so the first search need not."""
-        FacetIndex(self.searcher(), self.path).prepare()
+        """Write the facet files of new segments now, so the first search need not (one that
+        cannot be written, on a full disk, is counted from memory later: nothing is left)."""
+        try:
+            FacetIndex(self.searcher(), self.path).prepare()
+        finally:
+            remove_debris(self.path)
 
     def write_parallel(self, jobs: list, delete: Iterable[str], entities: Callable[[], Iterable[dict]],
                        summaries: list, progress: Callable[[int], None] | None = None,
@@ -326,6 +345,7 @@ class Store(base.Store):
         the jobs' summaries in order before it is called) and commits every segment at once.
         Returns the summaries. ``replace``: as in ``write``. Ctrl-C, a kill or a failed job
         before the commit leaves the previous index as it was."""
+        self.discard_debris()
         context = multiprocessing.get_context("fork")
         counter = context.Value("i", 0)
         results = context.Queue()
@@ -430,6 +450,8 @@ def _segment_worker(ix, number, job, counter, results, limitmb) -> None:
         if segment is None:
             writer._close_segment()
         results.put((number, "ok", segment, summary))
+    except OSError as error:  # a full disk, a folder gone: the parent raises it as it is
+        results.put((number, "oserror", (error.errno, error.strerror, error.filename), None))
     except BaseException:  # noqa: B902 - reported to the parent, which raises
         results.put((number, "error", traceback.format_exc(), None))
 
@@ -445,25 +467,16 @@ def _collect(workers, results, counter, progress) -> list:
                 progress(counter.value)
             dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
             if dead:
-                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})")
+                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
             continue
+        if status == "oserror":
+            raise OSError(*payload)
         if status == "error":
             raise IndexError_(f"an indexing process failed:\n{payload}")
         done[number] = (payload, summary)
     if progress:
         progress(counter.value)
     return [done[i] for i in range(len(workers))]
-
-
-def die_with_parent() -> None:
-    """On Linux, ask the kernel to kill this process when its parent dies (kill -9 of the
-    indexer), so no orphan keeps running or holds the caller's pipes open."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class WhooshEngine(base.Engine):

@@ -1,0 +1,144 @@
+"""Passage ranking with its article's evidence: an engine's best scored passages in, the same
+passages re-ranked out. Engine-free: it sees passages only as opaque references, through three
+questions any engine answers cheaply (``Evidence``): which passages hold an index term, how
+much a term weighs (its idf), which passages stand around a passage in its article.
+
+An article is split into passages of a glance each, so the words of a question are often spread
+over a passage and its neighbours: the passage with the answer holds two of them, the one
+before it the name the question is about. BM25 on the passage alone misses that; BM25 on the
+whole article loses the passage. Each of the best ``DEPTH`` passages gets, on top of the
+engine's score, for each distinct query term t of weight w(t) = idf(t) (× EXACT_SHARE for an
+exact form, whose stem is counted already):
+
+    COVERAGE_WEIGHT × w(t)                      if the passage holds t
+  + ARTICLE_WEIGHT  × w(t)                      if a passage within NEIGHBOURS of it holds t
+                                                (the passage included),
+                      × REST_OF_ARTICLE           else if another passage of its article does
+
+The first is a coordination bonus (a passage with more of the distinct words asked for ranks
+higher, however often one of them repeats); the rest is the article's evidence, the nearer the
+stronger. Bonuses only add, so the re-ranked head still outranks every passage after it and
+pages stay consistent. The result unit stays the passage, with its own highlights. Weights
+chosen by measurement on ARCD (README "Quality"; ``scripts/evaluate.py``): the results are
+flat around them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Callable, Hashable, Iterable, Protocol, Sequence
+
+DEPTH = 50  # passages re-ranked (ARCD: the same results from 50 to 400)
+COVERAGE_WEIGHT = 1.0
+ARTICLE_WEIGHT = 0.5
+NEIGHBOURS = 2  # passages on each side that count fully as the passage's context
+REST_OF_ARTICLE = 0.5  # share of ARTICLE_WEIGHT for a term found farther in the article
+ARTICLE_REACH = 50  # passages on each side looked at for "the rest of the article"
+EXACT_SHARE = 0.5  # an exact form's weight beside its stem's (as EXACT_BOOST in search)
+
+Ref = Hashable  # an engine's reference to a passage
+
+
+class Evidence(Protocol):
+    """What the re-ranking asks an engine, about one index generation."""
+
+    def holding(self, field: str, term: str) -> set:
+        """The references of every passage holding an index term."""
+
+    def weight(self, field: str, term: str) -> float:
+        """The term's idf."""
+
+    def neighbours(self, ref: Ref, reach: int) -> set:
+        """``ref`` and the passages of its article at most ``reach`` places before or after."""
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    field: str  # "stem" or "exact"
+    text: str
+    share: float = 1.0  # × its idf
+
+
+def query_terms(stems: Iterable[str], exact: Iterable[str]) -> list[QueryTerm]:
+    """The distinct terms of a query: its stems, and its exact forms at EXACT_SHARE."""
+    return ([QueryTerm("stem", s) for s in sorted(set(stems))]
+            + [QueryTerm("exact", e, EXACT_SHARE) for e in sorted(set(exact))])
+
+
+def rerank(ranked: list[tuple[float, Ref]], terms: Iterable[QueryTerm],
+           evidence: Evidence | None, depth: int | None = None) -> list[tuple[float, Ref]]:
+    """``ranked`` (score, ref), best first, with the first ``depth`` (default DEPTH) re-scored
+    and re-sorted; unchanged without ``evidence`` (an engine that cannot answer) or terms."""
+    depth = DEPTH if depth is None else depth
+    head, tail = ranked[:depth], ranked[depth:]
+    if evidence is None or not head:
+        return ranked
+    holders = [(t.share * w, evidence.holding(t.field, t.text))
+               for t in terms if (w := evidence.weight(t.field, t.text)) > 0]
+    if not holders:
+        return ranked
+    rescored = []
+    for score, ref in head:
+        near = evidence.neighbours(ref, NEIGHBOURS)
+        article = evidence.neighbours(ref, ARTICLE_REACH)
+        bonus = 0.0
+        for weight, refs in holders:
+            if ref in refs:
+                bonus += COVERAGE_WEIGHT * weight
+            if not refs.isdisjoint(near):
+                bonus += ARTICLE_WEIGHT * weight
+            elif not refs.isdisjoint(article):
+                bonus += ARTICLE_WEIGHT * REST_OF_ARTICLE * weight
+        rescored.append((score + bonus, ref))
+    rescored.sort(key=_order)
+    return rescored + tail
+
+
+def _order(scored: tuple[float, Ref]):
+    score, ref = scored
+    return (-score, ref) if isinstance(ref, (int, str)) else (-score, 0)
+
+
+class TableEvidence:
+    """``Evidence`` from an engine's term → passages and idf functions and its tables of each
+    passage's article number (as engines keep them for facets: per table, its first passage
+    number and, per passage from there, its article's number). An article's passages are
+    consecutive numbers in one table, in their order: an engine writes an article's passages
+    together, and its merges keep their order."""
+
+    def __init__(self, holding: Callable[[str, str], set], weight: Callable[[str, str], float],
+                 tables: Sequence[tuple[int, Sequence[int]]]):
+        self._holding, self._weight = holding, weight
+        self._starts = [start for start, _ in tables]
+        self._tables = [articles for _, articles in tables]
+        self._memo: dict = {}
+
+    def holding(self, field: str, term: str) -> set:
+        return self._holding(field, term)
+
+    def weight(self, field: str, term: str) -> float:
+        return self._weight(field, term)
+
+    def neighbours(self, ref: Ref, reach: int) -> set:
+        key = (ref, reach)
+        if key not in self._memo:
+            self._memo[key] = self._around(int(ref), reach)  # type: ignore[call-overload]
+        return self._memo[key]
+
+    def _around(self, number: int, reach: int) -> set:
+        table = bisect_right(self._starts, number) - 1
+        if table < 0:
+            return {number}
+        start, article_of = self._starts[table], self._tables[table]
+        local = number - start
+        if not 0 <= local < len(article_of):
+            return {number}
+        article = article_of[local]
+        first = local
+        while first > 0 and local - first < reach and article_of[first - 1] == article:
+            first -= 1
+        last = local
+        while last + 1 < len(article_of) and last - local < reach and article_of[last + 1] == article:
+            last += 1
+        return set(range(start + first, start + last + 1))

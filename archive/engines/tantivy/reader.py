@@ -1,0 +1,366 @@
+"""Reading one generation of a Tantivy index: query trees in; hit counts, ranked passages, exact
+entity facets, months, stored passages and articles, term statistics out.
+
+Query trees (archive.engines.query) become Tantivy queries one to one: Or is a boolean query of
+SHOULD clauses (scores add up), And of MUST clauses, boosts are Tantivy boosts, a phrase's slop
+counts the positions a word may move (Tantivy's 0 is our 1: side by side). Entity and date
+restrictions are MUST / MUST_NOT clauses of constant score 0, so they never change a score.
+
+Facets, months and articles of the hits come from the hits' ordinals (a fast field, fetched
+for all hits at once) looked up in the generation's facet tables, which are loaded when the
+reader opens: a later commit that removes a table cannot pull it from under this reader.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections import Counter
+from typing import Iterable
+
+import tantivy
+
+from archive.engines import base
+from archive.engines import query as q
+from archive.engines.facet_tables import FacetTable, month_counts
+from archive.engines.tantivy.store import SCHEMA, day_number
+
+Occur = tantivy.Occur
+Query = tantivy.Query
+BASIC_FIELDS = {"kind", "pid", "doc_id", "entities"}  # indexed without frequencies
+MANY = 1 << 31  # "every hit" as a search limit
+
+
+def _data(doc: tantivy.Document) -> dict:
+    return json.loads(doc.get_first("data"))
+
+
+def _term(field: str, text: str) -> tantivy.Query:
+    option = "basic" if field in BASIC_FIELDS else "freq"
+    return Query.term_query(SCHEMA, field, text, index_option=option)
+
+
+def _boosted(query: tantivy.Query, boost: float) -> tantivy.Query:
+    return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+def _filter(query: tantivy.Query) -> tantivy.Query:
+    return Query.const_score_query(query, 0.0)
+
+
+RERANK_DEPTH = 200  # candidates a proximity phrase rewards, as in the Whoosh engine
+
+
+IN_ORDER_ALTERNATIVES = 27  # exact phrases a sloppy phrase may become (see _phrase)
+
+
+def _phrase(node: q.Phrase) -> tantivy.Query:
+    """Side by side (slop 1) is Tantivy's exact phrase. Our slop means "in order, each word
+    within ``slop`` positions of the one before"; Tantivy's sloppy phrases also take words out
+    of order, so a short one becomes the OR of every in-order placement (exact phrases with
+    explicit offsets), a long one Tantivy's own sloppy phrase."""
+    words, slop = list(node.words), node.slop
+    if slop <= 1:
+        return Query.phrase_query(SCHEMA, node.field, words)
+    if slop ** (len(words) - 1) > IN_ORDER_ALTERNATIVES:
+        return Query.phrase_query(SCHEMA, node.field, words, slop=slop - 1)
+    placements: list[list[tuple[int, str]]] = [[(0, words[0])]]
+    for word in words[1:]:
+        placements = [p + [(p[-1][0] + gap, word)] for p in placements for gap in range(1, slop + 1)]
+    return Query.boolean_query([(Occur.Should, Query.phrase_query(SCHEMA, node.field, p))
+                                for p in placements])
+
+
+def compile_tree(node: q.Node, deferred: list | None = None) -> tantivy.Query:
+    """A query tree as a Tantivy query. Proximity phrases (slop > 1) directly under an Or are
+    left out and appended to ``deferred``, if given: they reward the best candidates only."""
+    if isinstance(node, q.Term):
+        return _boosted(_term(node.field, node.text), node.boost)
+    if isinstance(node, q.Phrase):
+        if len(node.words) == 1:
+            return _boosted(_term(node.field, node.words[0]), node.boost)
+        return _boosted(_phrase(node), node.boost)
+    if isinstance(node, q.Or):
+        children = []
+        for child in node.children:
+            if deferred is not None and isinstance(child, q.Phrase) and child.slop > 1:
+                deferred.append(child)
+            else:
+                children.append(compile_tree(child, deferred))
+        return _boosted(Query.boolean_query([(Occur.Should, c) for c in children]), node.boost)
+    if isinstance(node, q.And):
+        return _boosted(Query.boolean_query([(Occur.Must, compile_tree(c, deferred))
+                                             for c in node.children]), node.boost)
+    if isinstance(node, q.AndNot):
+        return Query.boolean_query([(Occur.Must, compile_tree(node.positive, deferred)),
+                                    (Occur.MustNot, compile_tree(node.negative))])
+    if isinstance(node, q.AllPassages):
+        return Query.const_score_query(_term("kind", "passage"), 1.0)
+    raise TypeError(f"cannot match a {type(node).__name__}")
+
+
+def date_range(start: str | None, end: str | None) -> tantivy.Query:
+    """Passages of articles published within [start, end] (day prefixes, inclusive; an
+    article without a readable date never matches)."""
+    low = max(1, day_number(start)) if start else 1
+    high = day_number(end) + (99 if len(end) <= 7 else 0) if end else 99991299
+    if end and len(end) == 4:
+        high = int(end) * 10000 + 1299
+    return Query.range_query(SCHEMA, "day", tantivy.FieldType.Unsigned, low, high)
+
+
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit`` (a DP row at
+    a time, given up as soon as every cell of a row is over the limit)."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+class Reader(base.Reader):
+    """One generation: a Tantivy searcher, its meta document and its facet tables."""
+
+    def __init__(self, store, searcher: tantivy.Searcher, meta: dict,
+                 tables: list[tuple[int, FacetTable]]):
+        self.store = store
+        self.searcher = searcher
+        self.meta = meta
+        self._starts = [start for start, _ in tables]
+        self._tables = [table for _, table in tables]
+
+    @classmethod
+    def open(cls, store, searcher: tantivy.Searcher) -> "Reader":
+        hits = searcher.search(_term("kind", "meta"), limit=1).hits
+        if not hits:
+            raise base.IndexError_(f"the index at {store.path} has no settings document")
+        meta = _data(searcher.doc(hits[0][1]))
+        tables = []
+        for name in meta.get("tables", []):
+            table = FacetTable.load(store.folder / name)
+            if table is None:
+                if not (store.folder / name).exists():
+                    raise FileNotFoundError(name)
+                raise base.IndexError_(f"the facet table {name} of the index at {store.path} "
+                                       f"is damaged; rebuild it with `archive index --rebuild "
+                                       f"--index {store.path} PATH`")
+            tables.append((int(name.split("-")[1]), table))
+        return cls(store, searcher, meta, sorted(tables, key=lambda t: t[0]))
+
+    # -- stored documents -----------------------------------------------------------------------
+
+    def _all(self, query: tantivy.Query) -> list[dict]:
+        result = self.searcher.search(query, limit=1, count=True)
+        if not result.count:
+            return []
+        hits = self.searcher.search(query, limit=result.count, count=False).hits
+        return [_data(self.searcher.doc(address)) for _, address in hits]
+
+    def documents(self, kind: str) -> list[dict]:
+        return self._all(_term("kind", kind))
+
+    def count_kind(self, kind: str) -> int:
+        return self.searcher.search(_term("kind", kind), limit=1, count=True).count
+
+    def _one(self, field: str, value: str) -> dict | None:
+        hits = self.searcher.search(_term(field, value), limit=1).hits
+        return _data(self.searcher.doc(hits[0][1])) if hits else None
+
+    def article(self, doc_id: str) -> dict | None:
+        return self._one("pid", f"{doc_id}#article")
+
+    def passage(self, ref) -> dict:
+        return _data(self.searcher.doc(ref))
+
+    def passages_of(self, doc_id: str) -> list[dict]:
+        query = Query.boolean_query([(Occur.Must, _term("doc_id", doc_id)),
+                                     (Occur.Must, _term("kind", "passage"))])
+        return sorted(self._all(query), key=lambda p: p["position"])
+
+    def discovered_entities(self) -> list[dict]:
+        return self.documents("entity")
+
+    def discovered_entity(self, entity_id: str) -> dict | None:
+        return self._one("pid", f"entity:{entity_id}")
+
+    # -- terms ----------------------------------------------------------------------------------
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        return self.searcher.doc_freq(field, text)
+
+    def similar_terms(self, field: str, text: str, distance: int, prefix: int) -> list[str]:
+        """Terms within ``distance`` edits: the term dictionary's terms that share the first
+        ``prefix`` letters and have a length within ``distance``, checked by edit distance."""
+        if len(text) < prefix:
+            return []
+        candidates = self.searcher.terms_with_prefix(field, text[:prefix])
+        return [term for term, _ in candidates
+                if abs(len(term) - len(text)) <= distance and within_edits(text, term, distance)]
+
+    def sample_passages(self, field: str, text: str, count: int) -> list[dict]:
+        hits = self.searcher.search(_term(field, text), limit=count).hits
+        return [_data(self.searcher.doc(address)) for _, address in hits]
+
+    # -- matching -------------------------------------------------------------------------------
+
+    def match(self, tree: q.Node, require: Iterable[str] = (), exclude: Iterable[str] = (),
+              dates: tuple[str | None, str | None] = (None, None)) -> "Hits":
+        deferred: list[q.Phrase] = []
+        clauses = [(Occur.Must, compile_tree(tree, deferred))]
+        clauses += [(Occur.Must, _filter(_term("entities", e))) for e in sorted(set(require))]
+        clauses += [(Occur.MustNot, _term("entities", e)) for e in sorted(set(exclude))]
+        if dates != (None, None):
+            clauses.append((Occur.Must, _filter(date_range(*dates))))
+        return Hits(self, clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses),
+                    deferred)
+
+    # -- facet tables ---------------------------------------------------------------------------
+
+    def by_table(self, ordinals: list[int]):
+        """(table, local numbers) for each table holding some of these ordinals (ascending)."""
+        starts, tables = self._starts, self._tables
+        if not ordinals or not tables:
+            return
+        current, local = None, []
+        for ordinal in ordinals:
+            number = bisect_right(starts, ordinal) - 1
+            if number != current:
+                if local:
+                    yield tables[current], local
+                current, local = number, []
+            if number >= 0 and ordinal - starts[number] < len(tables[number]):
+                local.append(ordinal - starts[number])
+        if local:
+            yield tables[current], local
+
+    def entity_counts(self, ordinals: list[int]) -> Counter:
+        counts: Counter = Counter()
+        for table, local in self.by_table(ordinals):
+            counts.update(table.article_counts(local))
+        return counts
+
+    def articles_of(self, ordinals: list[int]) -> set[str]:
+        found: set[str] = set()
+        for table, local in self.by_table(ordinals):
+            found |= table.articles_with(local)
+        return found - {""}
+
+    def article_days(self, ordinals: list[int]) -> list[str | None]:
+        days: list[str | None] = []
+        for table, local in self.by_table(ordinals):
+            if table.days is not None:
+                days.extend(map(table.days.__getitem__, table.article_numbers(local) - {0}))
+        return days
+
+    def entity_articles(self, entity_id: str) -> list[str]:
+        return sorted(self.match(q.Term("entities", entity_id)).articles())
+
+    def article_entity_counts(self, article_ids: Iterable[str]) -> Counter:
+        ids = sorted(set(article_ids))
+        if not ids:
+            return Counter()
+        query = Query.boolean_query([(Occur.Must, Query.term_set_query(SCHEMA, "doc_id", ids)),
+                                     (Occur.Must, _term("kind", "passage"))])
+        return Hits(self, query).entity_counts()
+
+    def counts(self) -> tuple[int, int]:
+        return self.count_kind("article"), self.count_kind("passage")
+
+    def all_entity_counts(self) -> Counter:
+        return self.match(q.AllPassages()).entity_counts()
+
+
+class Hits(base.Hits):
+    """The passages one query matches in one generation."""
+
+    def __init__(self, reader: Reader, query: tantivy.Query, deferred: list | None = None):
+        self.reader, self.query, self.deferred = reader, query, deferred or []
+        self._total: int | None = None
+        self._ordinals: list[int] | None = None
+        self._counts: Counter | None = None
+
+    @property
+    def total(self) -> int:
+        if self._total is None:
+            self._total = self.reader.searcher.search(self.query, limit=1, count=True).count
+        return self._total
+
+    def ordinals(self) -> list[int]:
+        """Every hit's ordinal, ascending (one search for all of them)."""
+        if self._ordinals is None:
+            if not self.total:
+                self._ordinals = []
+            else:
+                hits = self.reader.searcher.search(self.query, limit=self.total, count=False,
+                                                   order_by_field="ordinal",
+                                                   order=tantivy.Order.Asc).hits
+                self._ordinals = [ordinal for ordinal, _ in hits]
+        return self._ordinals
+
+    def top(self, count: int, sort: str = "relevance") -> list[tuple[float, object]]:
+        if count <= 0 or not self.total:
+            return []
+        if sort == "relevance":
+            return self._by_relevance(count)
+        return self._by_date(count, newest=sort == "date")
+
+    def _by_relevance(self, count: int) -> list[tuple[float, object]]:
+        """The best ``count``, a proximity phrase's bonus (× 1 + its boost) applied to the best
+        RERANK_DEPTH only, whatever ``count`` is, so pages continue each other exactly."""
+        searcher = self.reader.searcher
+        ranked = self._scored(self.query, max(count, RERANK_DEPTH) if self.deferred else count)
+        if not self.deferred:
+            return ranked
+        head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
+        ordinals = searcher.fast_field_values("ordinal", [address for _, address in head])
+        candidates = Query.term_set_query(SCHEMA, "ordinal", ordinals)
+        for phrase in self.deferred:
+            query = Query.boolean_query([(Occur.Must, compile_tree(q.Phrase(
+                phrase.field, phrase.words, phrase.slop))), (Occur.Must, candidates)])
+            close = {ordinal for ordinal, _ in searcher.search(
+                query, limit=len(head), count=False, order_by_field="ordinal").hits}
+            head = [(s * (1 + phrase.boost) if o in close else s, a)
+                    for (s, a), o in zip(head, ordinals)]
+        order = sorted(range(len(head)), key=lambda i: -head[i][0])  # stable: ties keep order
+        return ([head[i] for i in order] + tail)[:count]
+
+    def _scored(self, query: tantivy.Query, count: int) -> list[tuple[float, object]]:
+        return list(self.reader.searcher.search(query, limit=count, count=False).hits)
+
+    def _by_date(self, count: int, newest: bool) -> list[tuple[float, object]]:
+        """By day (newest or oldest first), ties by score; undated passages last, by score.
+        Tantivy orders by the day fast field; each day among the first ``count`` is then
+        scored on its own, so ties keep relevance order."""
+        searcher = self.reader.searcher
+        dated = Query.boolean_query([(Occur.Must, self.query), (Occur.Must, _filter(
+            Query.range_query(SCHEMA, "day", tantivy.FieldType.Unsigned, 1, 99991299)))])
+        order = tantivy.Order.Desc if newest else tantivy.Order.Asc
+        firsts = searcher.search(dated, limit=count, count=False, order_by_field="day",
+                                 order=order).hits
+        per_day = Counter(day for day, _ in firsts)
+        ranked: list[tuple[float, object]] = []
+        for day in sorted(per_day, reverse=newest):
+            on_day = Query.boolean_query([(Occur.Must, self.query), (Occur.Must, _filter(
+                Query.term_query(SCHEMA, "day", day)))])
+            ranked += self._scored(on_day, per_day[day])
+        if len(ranked) < count:
+            undated = Query.boolean_query([(Occur.Must, self.query), (Occur.MustNot, Query.range_query(
+                SCHEMA, "day", tantivy.FieldType.Unsigned, 1, 99991299))])
+            ranked += self._scored(undated, count - len(ranked))
+        return ranked
+
+    def entity_counts(self) -> Counter:
+        if self._counts is None:
+            self._counts = self.reader.entity_counts(self.ordinals())
+        return self._counts
+
+    def months(self) -> list[dict]:
+        return month_counts(self.reader.article_days(self.ordinals()))
+
+    def articles(self) -> set[str]:
+        return self.reader.articles_of(self.ordinals())

@@ -1,0 +1,446 @@
+"""The Tantivy index on disk: schema, opening, one writer transaction per build, readers that
+see one generation each. Analysed passages in; stored passages, articles and statistics out.
+
+Documents are of four kinds (field ``kind``), as in the Whoosh engine: ``passage``, ``article``
+(stored fields, content hash, origin: what incremental builds diff against), ``entity`` (found
+by context rules) and one ``meta`` (settings, the next passage ordinal, the facet tables this
+generation uses). Term lists arrive analysed and are joined with spaces into fields whose
+tokenizer only splits on whitespace (7× cheaper for Tantivy than pre-tokenized strings), so a
+term's position is its index in our list, as in Whoosh.
+
+Every passage gets an **ordinal**, a number never reused, kept as a fast field; each build
+writes one facet table (``facets-<first ordinal>-<tag>.fpairs``) holding, per ordinal, its
+article and entities. Exact facet counts are then integer work over the hits' ordinals (Tantivy's
+own aggregations are approximate or bounded). The table is written and fsynced before the
+Tantivy commit that publishes the passages, and the meta document of that commit names the
+tables of the generation, so a reader loads exactly the tables of the generation it reads.
+
+Safety, as in the Whoosh engine: one build at a time (``archive.engines.base.write_lock``); a
+build's changes are one Tantivy commit (its ``meta.json`` is replaced atomically and durably),
+so readers see the old generation until it lands and an interrupted build leaves it intact;
+tables of retired generations and of failed builds are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import queue
+import re
+import secrets
+import signal
+import threading
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+import tantivy
+
+from archive.dates import iso_day
+from archive.engines import base
+from archive.engines.base import (IndexError_, ManifestEntry, PassageDoc, check_folder, damaged,
+                                  die_with_parent, other_version)
+from archive.engines.facet_tables import FacetTable
+
+if TYPE_CHECKING:
+    from archive.engines.tantivy.reader import Reader
+
+FORMAT_VERSION = 1
+# Inside the index folder: Tantivy's files and our facet tables. Hidden, so that an index kept
+# inside the corpus folder is never read as articles (Tantivy's meta.json is a .json file).
+FOLDER = ".tantivy"
+TOKENIZER = "archive_terms"  # whitespace only: our terms are analysed already
+TABLE_FILE = re.compile(r"^facets-(\d+)-([0-9a-f]{8})\.fpairs$")
+TEMPORARY_FILE = re.compile(r"^facets-.*\.tmp$")
+OPEN_ATTEMPTS = 20  # commits that may land while one reader opens before we give up
+HEAP_BYTES = 200_000_000  # the writer's indexing memory, split over its threads
+QUEUE_BATCH = 16  # articles a worker sends at once
+EMPTY_TERM = "\u2205"  # stands for an empty term, which whitespace-joining would lose
+
+
+def make_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("kind", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("pid", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("doc_id", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("stem", tokenizer_name=TOKENIZER, index_option="position")
+    builder.add_text_field("exact", tokenizer_name=TOKENIZER, index_option="position")
+    builder.add_text_field("entities", tokenizer_name=TOKENIZER, index_option="basic")
+    builder.add_unsigned_field("ordinal", indexed=True, fast=True)
+    builder.add_unsigned_field("day", indexed=True, fast=True)  # YYYYMMDD, 00 for parts missing
+    builder.add_bytes_field("data", stored=True)  # the stored fields, as JSON
+    return builder.build()
+
+
+SCHEMA = make_schema()
+
+
+def day_number(written: str | None) -> int:
+    """An article's date as YYYYMMDD (month or day 00 when the date lacks them), 0 if none."""
+    day = iso_day(written)
+    if not day:
+        return 0
+    parts = day.split("-") + ["00", "00"]
+    return int(parts[0]) * 10000 + int(parts[1]) * 100 + int(parts[2])
+
+
+def _joined(terms: list[str]) -> str:
+    return " ".join(term or EMPTY_TERM for term in terms)
+
+
+def _register(index: tantivy.Index) -> None:
+    index.register_tokenizer(TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+                             .filter(tantivy.Filter.remove_long(4000)).build())
+
+
+def _document(kind: str, data: dict, **fields) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_text("kind", kind)
+    for name, value in fields.items():
+        if isinstance(value, int):
+            doc.add_unsigned(name, value)
+        else:
+            doc.add_text(name, value)
+    doc.add_bytes("data", json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    return doc
+
+
+def prepared(passage: PassageDoc) -> tuple:
+    """What a worker sends the writer for a passage: term lists joined already."""
+    return (passage.pid, passage.doc_id, passage.position, passage.start, passage.end,
+            passage.text, _joined(passage.stems), _joined(passage.exact), passage.entities)
+
+
+class _Transaction:
+    """One build's changes, committed at once: deletions, articles (passages numbered from the
+    index's next ordinal), entities, the build's facet table and a new meta document."""
+
+    def __init__(self, store: "Store", delete: Iterable[str], replace: dict | None, limitmb: int):
+        reader = store.reader()
+        self.store, self.replace = store, replace
+        self.meta = dict(reader.meta)
+        self.first = self.next = int(self.meta.get("next_ordinal", 0))
+        self.rows: list[tuple[str, list[str]]] = []
+        self.days: dict[str, str | None] = {}
+        self.table: Path | None = None
+        self.writer = store.index.writer(heap_size=max(limitmb, 64) * 1_000_000)
+        if replace is not None:
+            self.writer.delete_documents_by_query(tantivy.Query.all_query())
+        else:
+            for doc_id in delete:
+                self.writer.delete_documents_by_term("doc_id", doc_id)
+
+    def add(self, article: dict, passages: Iterable[PassageDoc | tuple]) -> None:
+        doc_id = article["doc_id"]
+        day = day_number(article.get("date"))
+        self.days[doc_id] = iso_day(article.get("date"))
+        add = self.writer.add_document
+        add(_document("article", article, pid=f"{doc_id}#article", doc_id=doc_id))
+        for passage in passages:
+            if isinstance(passage, PassageDoc):
+                passage = prepared(passage)
+            pid, doc_id, position, start, end, text, stems, exact, entities = passage
+            ordinal, self.next = self.next, self.next + 1
+            self.rows.append((doc_id, entities))
+            data = {"pid": pid, "doc_id": doc_id, "position": position, "start": start,
+                    "end": end, "text": text, "entities": entities}
+            add(_document("passage", data, pid=pid, doc_id=doc_id, stem=stems, exact=exact,
+                          entities=" ".join(entities), ordinal=ordinal, day=day))
+
+    def entities(self, entities: Iterable[dict]) -> None:
+        for entity in entities:
+            pid = f"entity:{entity['id']}"
+            if self.replace is None:
+                self.writer.delete_documents_by_term("pid", pid)
+            self.writer.add_document(_document("entity", entity, pid=pid))
+
+    def commit(self) -> None:
+        tables = [] if self.replace is not None else list(self.meta.get("tables", []))
+        if self.rows:
+            name = f"facets-{self.first}-{secrets.token_hex(4)}.fpairs"
+            self.table = self.store.folder / name
+            FacetTable.from_passages(self.rows, self.days).save(self.table, durable=True)
+            tables.append(name)
+        settings = self.replace if self.replace is not None else self.meta.get("settings", {})
+        meta = {"settings": {**settings, "engine": "tantivy", "format_version": FORMAT_VERSION},
+                "next_ordinal": self.next, "tables": tables}
+        self.writer.delete_documents_by_term("kind", "meta")
+        self.writer.add_document(_document("meta", meta, pid="meta"))
+        self.writer.commit()
+        self.writer.wait_merging_threads()
+        self.store.remove_stale_tables(set(tables))
+
+    def cancel(self) -> None:
+        try:
+            self.writer.rollback()
+        except Exception:  # noqa: BLE001 - a writer that failed may refuse; nothing was committed
+            pass
+        if self.table is not None:
+            self.table.unlink(missing_ok=True)
+
+
+class Store(base.Store):
+    def __init__(self, path: Path, index: tantivy.Index, readonly: bool = False):
+        self.path = path
+        self.folder = path / FOLDER
+        self.index = index
+        self.readonly = readonly
+        self._reader: "Reader | None" = None
+        self._stamp: tuple | None = None
+        self._lock = threading.Lock()
+
+    # -- opening ----------------------------------------------------------------------------
+
+    @staticmethod
+    def exists(path: str | os.PathLike) -> bool:
+        try:
+            return (Path(path) / FOLDER / "meta.json").is_file()
+        except OSError:
+            return False
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, readonly: bool = False,
+             check_version: bool = True) -> "Store":
+        path = Path(path)
+        check_folder(path)
+        if not cls.exists(path):
+            raise IndexError_(f"no index at {path}")
+        try:
+            index = tantivy.Index.open(str(path / FOLDER))
+            _register(index)
+            store = cls(path, index, readonly)
+            version = store.settings().get("format_version") if check_version else FORMAT_VERSION
+        except IndexError_:
+            raise
+        except PermissionError as error:
+            raise IndexError_(f"cannot read the index at {path}: {error.strerror}") from None
+        except Exception as error:  # noqa: BLE001 - whatever a damaged file makes Tantivy raise
+            raise damaged(path, error) from None
+        if version != FORMAT_VERSION:
+            raise other_version(path, version, FORMAT_VERSION)
+        return store
+
+    @classmethod
+    def create(cls, path: str | os.PathLike, settings: dict) -> "Store":
+        """An empty index in ``path`` (made if missing), holding only its settings."""
+        path = Path(path)
+        check_folder(path)
+        (path / FOLDER).mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(SCHEMA, path=str(path / FOLDER), reuse=False)
+        _register(index)
+        store = cls(path, index)
+        writer = index.writer(heap_size=64_000_000, num_threads=1)
+        meta = {"settings": {**settings, "engine": "tantivy", "format_version": FORMAT_VERSION},
+                "next_ordinal": 0, "tables": []}
+        writer.add_document(_document("meta", meta, pid="meta"))
+        writer.commit()
+        writer.wait_merging_threads()
+        return store
+
+    @staticmethod
+    def own_files(path: Path) -> set[str]:
+        return {FOLDER} if (path / FOLDER).is_dir() else set()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _meta_stamp(self) -> tuple | None:
+        try:
+            stat = (self.folder / "meta.json").stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+    def reader(self) -> "Reader":
+        """A reader of the newest generation, reused until a build commits another."""
+        from archive.engines.tantivy.reader import Reader
+
+        with self._lock:
+            stamp = self._meta_stamp()
+            if self._reader is not None and stamp == self._stamp:
+                return self._reader
+            for _ in range(OPEN_ATTEMPTS):
+                try:
+                    self.index.reload()
+                    searcher = self.index.searcher()
+                    reader = Reader.open(self, searcher)
+                except FileNotFoundError:  # a commit retired a table we were about to load
+                    if self._meta_stamp() != stamp:
+                        stamp = self._meta_stamp()
+                        continue
+                    raise damaged(self.path, FileNotFoundError("a facet table is missing")) from None
+                except IndexError_:
+                    raise
+                except Exception as error:  # noqa: BLE001
+                    raise damaged(self.path, error) from None
+                self._reader, self._stamp = reader, stamp
+                return reader
+        raise IndexError_(f"the index at {self.path} changed {OPEN_ATTEMPTS} times while it "
+                          f"was being opened; try again")
+
+    def settings(self) -> dict:
+        return dict(self.reader().meta.get("settings", {}))
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        return {fields["doc_id"]: ManifestEntry(fields["hash"], fields["origin"])
+                for fields in self.reader().documents("article")}
+
+    def has_articles(self) -> bool:
+        return self.reader().count_kind("article") > 0
+
+    def article(self, doc_id: str) -> dict | None:
+        return self.reader().article(doc_id)
+
+    def discovered_entities(self) -> list[dict]:
+        return self.reader().discovered_entities()
+
+    def discovered_entity(self, entity_id: str) -> dict | None:
+        return self.reader().discovered_entity(entity_id)
+
+    def close(self) -> None:
+        self._reader = None
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise IndexError_(f"the index at {self.path} was opened read-only")
+
+    def write(self, articles: Iterable[tuple[dict, list[PassageDoc]]], delete: Iterable[str],
+              entities: Callable[[], Iterable[dict]] = lambda: (), limitmb: int = 256,
+              replace: dict | None = None) -> None:
+        """See ``archive.engines.base.Store.write``."""
+        self._check_writable()
+        transaction = _Transaction(self, delete, replace, limitmb)
+        try:
+            for article, passages in articles:
+                transaction.add(article, passages)
+            transaction.entities(entities())
+            transaction.commit()
+        except BaseException:
+            transaction.cancel()
+            raise
+        self._reader = None
+
+    def write_parallel(self, jobs: list, delete: Iterable[str],
+                       entities: Callable[[], Iterable[dict]], summaries: list,
+                       progress: Callable[[int], None] | None = None, limitmb: int = 256,
+                       replace: dict | None = None) -> list:
+        """``write`` with the analysis spread over forked processes: each runs a job whose
+        articles come back here in batches, and this process feeds them to Tantivy's writer
+        (which indexes on threads of its own). Ctrl-C, a kill or a failed job before the
+        commit leaves the previous index as it was."""
+        self._check_writable()
+        context = multiprocessing.get_context("fork")
+        counter = context.Value("i", 0)
+        results = context.Queue(maxsize=8 * len(jobs))
+        workers = [context.Process(target=_feed_worker, daemon=True,
+                                   args=(number, job, counter, results))
+                   for number, job in enumerate(jobs)]
+        transaction = None
+        try:
+            for worker in workers:  # forked before the writer starts its threads
+                worker.start()
+            transaction = _Transaction(self, delete, replace, limitmb)
+            done = _feed(transaction, workers, results, counter, progress)
+            summaries[:] = done
+            transaction.entities(entities())
+            transaction.commit()
+        except BaseException:
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
+            for worker in workers:
+                if worker.pid is not None:
+                    worker.join()
+            if transaction is not None:
+                transaction.cancel()
+            raise
+        for worker in workers:
+            worker.join()
+        self._reader = None
+        return done
+
+    def remove_stale_tables(self, keep: set[str]) -> None:
+        """Facet tables no generation from now on reads, and temporary files of failed
+        builds. A reader of an older generation loaded its tables when it opened."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in names:
+            if (TABLE_FILE.match(name) and name not in keep) or TEMPORARY_FILE.match(name):
+                try:
+                    (self.folder / name).unlink()
+                except OSError:
+                    pass
+
+
+def _feed_worker(number: int, job, counter, results) -> None:
+    """In a forked process: run one job, sending its articles in batches, then its summary."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    batch: list = []
+
+    def add(article: dict, passages: list[PassageDoc]) -> None:
+        batch.append((article, [prepared(p) for p in passages]))
+        if len(batch) >= QUEUE_BATCH:
+            results.put((number, "articles", list(batch)))
+            batch.clear()
+
+    def tick() -> None:
+        with counter.get_lock():
+            counter.value += 1
+
+    try:
+        summary = job(add, tick)
+        if batch:
+            results.put((number, "articles", list(batch)))
+        results.put((number, "done", summary))
+    except BaseException:  # noqa: B902 - reported to the parent, which raises
+        results.put((number, "error", traceback.format_exc()))
+
+
+def _feed(transaction: _Transaction, workers, results, counter, progress) -> list:
+    """Add every worker's articles as they come; the jobs' summaries in job order."""
+    done: dict[int, object] = {}
+    while len(done) < len(workers):
+        try:
+            number, status, payload = results.get(timeout=0.2)
+        except queue.Empty:
+            if progress:
+                progress(counter.value)
+            dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
+            if dead:
+                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})")
+            continue
+        if status == "error":
+            raise IndexError_(f"an indexing process failed:\n{payload}")
+        if status == "articles":
+            for article, passages in payload:
+                transaction.add(article, passages)
+            if progress:
+                progress(counter.value)
+        else:
+            done[number] = payload
+    if progress:
+        progress(counter.value)
+    return [done[i] for i in range(len(workers))]
+
+
+class TantivyEngine(base.Engine):
+    """Tantivy (Rust): for archives that grow."""
+
+    name = "tantivy"
+
+    def exists(self, path: Path) -> bool:
+        return Store.exists(path)
+
+    def open(self, path, readonly: bool = False, check_version: bool = True) -> Store:
+        return Store.open(path, readonly=readonly, check_version=check_version)
+
+    def create(self, path, settings: dict) -> Store:
+        return Store.create(path, settings)
+
+    def own_files(self, path: Path) -> set[str]:
+        return Store.own_files(path)
