@@ -53,6 +53,9 @@ class Evidence(Protocol):
     def neighbours(self, ref: Ref, reach: int) -> set:
         """``ref`` and the passages of its article at most ``reach`` places before or after."""
 
+    def keys(self, refs: list) -> list:
+        """The engine's hit references as the keys ``holding`` and ``neighbours`` use."""
+
 
 @dataclass(frozen=True)
 class QueryTerm:
@@ -80,12 +83,12 @@ def rerank(ranked: list[tuple[float, Ref]], terms: Iterable[QueryTerm],
     if not holders:
         return ranked
     rescored = []
-    for score, ref in head:
-        near = evidence.neighbours(ref, NEIGHBOURS)
-        article = evidence.neighbours(ref, ARTICLE_REACH)
+    for (score, ref), key in zip(head, evidence.keys([ref for _, ref in head])):
+        near = evidence.neighbours(key, NEIGHBOURS)
+        article = evidence.neighbours(key, ARTICLE_REACH)
         bonus = 0.0
         for weight, refs in holders:
-            if ref in refs:
+            if key in refs:
                 bonus += COVERAGE_WEIGHT * weight
             if not refs.isdisjoint(near):
                 bonus += ARTICLE_WEIGHT * weight
@@ -109,8 +112,9 @@ class TableEvidence:
     together, and its merges keep their order."""
 
     def __init__(self, holding: Callable[[str, str], set], weight: Callable[[str, str], float],
-                 tables: Sequence[tuple[int, Sequence[int]]]):
-        self._holding, self._weight = holding, weight
+                 tables: Sequence[tuple[int, Sequence[int]]],
+                 keys: Callable[[list], list] | None = None):
+        self._holding, self._weight, self._keys = holding, weight, keys
         self._starts = [start for start, _ in tables]
         self._tables = [articles for _, articles in tables]
         self._memo: dict = {}
@@ -120,6 +124,10 @@ class TableEvidence:
 
     def weight(self, field: str, term: str) -> float:
         return self._weight(field, term)
+
+    def keys(self, refs: list) -> list:
+        """Passage numbers (the hit references themselves unless ``keys`` maps them)."""
+        return self._keys(refs) if self._keys else refs
 
     def neighbours(self, ref: Ref, reach: int) -> set:
         key = (ref, reach)

@@ -13,6 +13,8 @@ reader opens: a later commit that removes a table cannot pull it from under this
 
 from __future__ import annotations
 
+import math
+
 import json
 from bisect import bisect_right
 from collections import Counter
@@ -22,6 +24,7 @@ import tantivy
 
 from archive.engines import base
 from archive.engines import query as q
+from archive.article_evidence import TableEvidence
 from archive.engines.facet_tables import FacetTable, month_counts
 from archive.engines.tantivy.store import SCHEMA, day_number
 
@@ -268,6 +271,20 @@ class Reader(base.Reader):
         query = Query.boolean_query([(Occur.Must, Query.term_set_query(SCHEMA, "doc_id", ids)),
                                      (Occur.Must, _term("kind", "passage"))])
         return Hits(self, query).entity_counts()
+
+    def evidence(self) -> TableEvidence:
+        """For archive.article_evidence: passages as ordinals (the facet tables' numbers)."""
+        total = max(1, self.searcher.num_docs)
+
+        def holding(field: str, text: str) -> set:
+            return set(Hits(self, _term(field, text)).ordinals())
+
+        def weight(field: str, text: str) -> float:
+            return math.log(total / (self.doc_frequency(field, text) + 1)) + 1
+
+        return TableEvidence(holding, weight, [(start, table.article_of) for start, table in
+                                               zip(self._starts, self._tables)],
+                             keys=lambda refs: list(self.searcher.fast_field_values("ordinal", refs)))
 
     def counts(self) -> tuple[int, int]:
         return self.count_kind("article"), self.count_kind("passage")
