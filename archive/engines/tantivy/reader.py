@@ -13,18 +13,19 @@ reader opens: a later commit that removes a table cannot pull it from under this
 
 from __future__ import annotations
 
-import math
-
 import json
+import math
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 
 import tantivy
+# The `type: ignore` comments below: tantivy 0.27's bundled stubs lag its runtime (SearchResult.count
+# exists; phrase_query takes list[str] and list[tuple[int, str]] alike).
 
+from archive.article_evidence import TableEvidence
 from archive.engines import base
 from archive.engines import query as q
-from archive.article_evidence import TableEvidence
 from archive.engines.facet_tables import FacetTable, month_counts
 from archive.engines.tantivy.store import SCHEMA, day_number
 
@@ -35,7 +36,7 @@ MANY = 1 << 31  # "every hit" as a search limit
 
 
 def _data(doc: tantivy.Document) -> dict:
-    return json.loads(doc.get_first("data"))
+    return json.loads(doc.get_first("data"))  # type: ignore[arg-type]
 
 
 def _term(field: str, text: str) -> tantivy.Query:
@@ -64,13 +65,13 @@ def _phrase(node: q.Phrase) -> tantivy.Query:
     explicit offsets), a long one Tantivy's own sloppy phrase."""
     words, slop = list(node.words), node.slop
     if slop <= 1:
-        return Query.phrase_query(SCHEMA, node.field, words)
+        return Query.phrase_query(SCHEMA, node.field, words)  # type: ignore[arg-type]
     if slop ** (len(words) - 1) > IN_ORDER_ALTERNATIVES:
-        return Query.phrase_query(SCHEMA, node.field, words, slop=slop - 1)
+        return Query.phrase_query(SCHEMA, node.field, words, slop=slop - 1)  # type: ignore[arg-type]
     placements: list[list[tuple[int, str]]] = [[(0, words[0])]]
     for word in words[1:]:
         placements = [p + [(p[-1][0] + gap, word)] for p in placements for gap in range(1, slop + 1)]
-    return Query.boolean_query([(Occur.Should, Query.phrase_query(SCHEMA, node.field, p))
+    return Query.boolean_query([(Occur.Should, Query.phrase_query(SCHEMA, node.field, p))  # type: ignore[arg-type]
                                 for p in placements])
 
 
@@ -159,16 +160,16 @@ class Reader(base.Reader):
 
     def _all(self, query: tantivy.Query) -> list[dict]:
         result = self.searcher.search(query, limit=1, count=True)
-        if not result.count:
+        if not result.count:  # type: ignore[attr-defined]
             return []
-        hits = self.searcher.search(query, limit=result.count, count=False).hits
+        hits = self.searcher.search(query, limit=result.count, count=False).hits  # type: ignore[attr-defined]
         return [_data(self.searcher.doc(address)) for _, address in hits]
 
     def documents(self, kind: str) -> list[dict]:
         return self._all(_term("kind", kind))
 
     def count_kind(self, kind: str) -> int:
-        return self.searcher.search(_term("kind", kind), limit=1, count=True).count
+        return self.searcher.search(_term("kind", kind), limit=1, count=True).count  # type: ignore[attr-defined]
 
     def _one(self, field: str, value: str) -> dict | None:
         hits = self.searcher.search(_term(field, value), limit=1).hits
@@ -305,7 +306,7 @@ class Hits(base.Hits):
     @property
     def total(self) -> int:
         if self._total is None:
-            self._total = self.reader.searcher.search(self.query, limit=1, count=True).count
+            self._total = self.reader.searcher.search(self.query, limit=1, count=True).count  # type: ignore[attr-defined]
         return self._total
 
     def ordinals(self) -> list[int]:
@@ -335,7 +336,7 @@ class Hits(base.Hits):
         if not self.deferred:
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
-        ordinals = searcher.fast_field_values("ordinal", [address for _, address in head])
+        ordinals = searcher.fast_field_values("ordinal", [address for _, address in head])  # type: ignore[misc]
         candidates = Query.term_set_query(SCHEMA, "ordinal", ordinals)
         for phrase in self.deferred:
             query = Query.boolean_query([(Occur.Must, compile_tree(q.Phrase(
