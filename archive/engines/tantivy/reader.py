@@ -19,9 +19,9 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 
-import tantivy
 # The `type: ignore` comments below: tantivy 0.27's bundled stubs lag its runtime (SearchResult.count
 # exists; phrase_query takes list[str] and list[tuple[int, str]] alike).
+import tantivy
 
 from archive.article_evidence import TableEvidence
 from archive.engines import base
