@@ -338,6 +338,7 @@ def _one_line_error(result, *needles: str) -> None:
 
 @pytest.mark.parametrize("damage", ["empty toc", "truncated toc", "empty segment file",
                                     "garbage segment file"])
+@pytest.mark.whoosh_only  # Whoosh's TOC and segment files
 def test_row6_a_damaged_index_is_a_one_line_error_and_rebuild_repairs_it(tmp_path, damage):
     index = _build(tmp_path)
     (toc,) = index.glob("_archive_*.toc")
@@ -357,6 +358,7 @@ def test_row6_a_damaged_index_is_a_one_line_error_and_rebuild_repairs_it(tmp_pat
     assert len(segments) == 1 and not (index / "archive.tmp").exists(), _own_files(index)
 
 
+@pytest.mark.whoosh_only  # Whoosh's TOC and segment files
 def test_row6_every_file_a_commit_publishes_is_fsynced_before_the_toc_is_renamed(tmp_path):
     """The fsync hook on Whoosh's storage: if Whoosh stopped writing segments or the TOC
     through the storage's create_file, or publishing through rename_file, this fails."""
@@ -378,6 +380,7 @@ def test_row6_every_file_a_commit_publishes_is_fsynced_before_the_toc_is_renamed
             assert new and set(new) <= synced, (segment_files, journal)
 
 
+@pytest.mark.whoosh_only  # Whoosh's TOC and segment files
 def test_row12_the_next_build_removes_what_interrupted_builds_left_and_nothing_else(tmp_path):
     index = _build(tmp_path)
     before = _own_files(index)
@@ -410,6 +413,7 @@ def test_row12_the_next_build_removes_what_interrupted_builds_left_and_nothing_e
     assert all((index / name).read_bytes() == data for name, data in users.items())
 
 
+@pytest.mark.whoosh_only  # Whoosh's TOC and segment files
 def test_row12_a_build_killed_while_writing_leaves_nothing_after_the_next_one(tmp_path):
     import signal
     import subprocess
