@@ -176,13 +176,20 @@ class _Transaction:
                 "next_ordinal": self.next, "tables": tables}
         self.writer.delete_documents_by_term("kind", "meta")
         self.writer.add_document(_document("meta", meta, pid="meta"))
-        self.writer.commit()
+        try:
+            self.writer.commit()
+        except ValueError as error:  # tantivy reports a failed write (a full disk) as ValueError
+            if "IO error" in str(error):
+                raise OSError(errno.EIO, str(error)) from None
+            raise
         self.writer.wait_merging_threads()
         self.store.remove_stale_tables(set(tables))
 
     def cancel(self) -> None:
         try:
             self.writer.rollback()
+            # the failed generation's segment files are referenced by no commit: remove them
+            self.writer.garbage_collect_files()
         except Exception:  # noqa: BLE001 - a writer that failed may refuse; nothing was committed
             pass
         if self.table is not None:
