@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from archive import Archive
 from conftest import ROOT, run_cli, write_jsonl
 
