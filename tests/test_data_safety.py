@@ -478,7 +478,8 @@ built = cli("index", corpus, "--index", index)
 free = shutil.disk_usage(mount).free
 with open(os.path.join(mount, "filler"), "wb") as filler:  # leave 150 KB: less than a rebuild needs
     filler.write(b"\0" * (free - 150 * 1024))
-listing = lambda: sorted(os.listdir(index))
+listing = lambda: sorted(os.path.relpath(os.path.join(folder, name), index)
+                         for folder, _, names in os.walk(index) for name in names)
 before, free_before = listing(), shutil.disk_usage(mount).free
 runs = []
 for workers in ("1", "2"):

@@ -65,6 +65,7 @@ TEMPORARY_FILE = re.compile(r"^facets-.*\.tmp$")
 OPEN_ATTEMPTS = 20  # commits that may land while one reader opens before we give up
 HEAP_BYTES = 200_000_000  # the writer's indexing memory, split over its threads
 QUEUE_BATCH = 16  # articles a worker sends at once
+TANTIVY_BOOKKEEPING = {"meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock"}
 EMPTY_TERM = "\u2205"  # stands for an empty term, which whitespace-joining would lose
 
 
@@ -133,6 +134,8 @@ class _Transaction:
         self.rows: list[tuple[str, list[str]]] = []
         self.days: dict[str, str | None] = {}
         self.table: Path | None = None
+        self.committed = False  # once true, a later failure must not undo the commit's files
+        self.existing = _listing(store.folder)  # what a failed build must leave, and only that
         self.writer = store.index.writer(heap_size=max(limitmb, 64) * 1_000_000)
         if replace is not None:
             self.writer.delete_documents_by_query(tantivy.Query.all_query())
@@ -182,18 +185,51 @@ class _Transaction:
             if "IO error" in str(error):
                 raise OSError(errno.EIO, str(error)) from None
             raise
+        self.committed = True
         self.writer.wait_merging_threads()
         self.store.remove_stale_tables(set(tables))
 
     def cancel(self) -> None:
+        if self.committed:
+            return
         try:
             self.writer.rollback()
             # the failed generation's segment files are referenced by no commit: remove them
             self.writer.garbage_collect_files()
         except Exception:  # noqa: BLE001 - a writer that failed may refuse; nothing was committed
             pass
+        # Tantivy's garbage collection rewrites .managed.json, which a full disk refuses, so it
+        # can leave the failed segments behind: remove by hand every file this build created
+        # that the committed generation does not name. Files that existed before it began are
+        # never touched (a reader of an older generation may hold them).
+        committed = _committed_files(self.store.folder)
+        for name in _listing(self.store.folder) - self.existing - committed:
+            try:
+                (self.store.folder / name).unlink()
+            except OSError:
+                pass
         if self.table is not None:
             self.table.unlink(missing_ok=True)
+
+
+def _listing(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
+
+
+def _committed_files(folder: Path) -> set[str]:
+    """The files the committed ``meta.json`` needs: itself, Tantivy's bookkeeping and locks,
+    and the files of the segments it lists (``<id>.<part>``, ``<id>.<opstamp>.del``). Facet
+    tables are ours and handled apart."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return _listing(folder)  # nothing is known to be unused: remove nothing
+    segments = {segment["segment_id"].replace("-", "") for segment in meta.get("segments", [])}
+    return {name for name in _listing(folder)
+            if name in TANTIVY_BOOKKEEPING or name.split(".", 1)[0] in segments}
 
 
 class Store(base.Store):
