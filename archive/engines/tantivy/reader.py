@@ -52,6 +52,7 @@ def _filter(query: tantivy.Query) -> tantivy.Query:
     return Query.const_score_query(query, 0.0)
 
 
+TIE_WINDOW = 10_000  # hits beyond the last place fetched to order a tie there; more stay as Tantivy has them
 RERANK_DEPTH = 200  # candidates a proximity phrase rewards, as in the Whoosh engine
 
 
@@ -349,7 +350,23 @@ class Hits(base.Hits):
         return ([head[i] for i in order] + tail)[:count]
 
     def _scored(self, query: tantivy.Query, count: int) -> list[tuple[float, object]]:
-        return list(self.reader.searcher.search(query, limit=count, count=False).hits)
+        """The best ``count`` by score, equal scores by ``tie_key``. Tantivy breaks ties by
+        document address, which depends on how its threads split a build into segments; so
+        when the last place is tied, the whole tie is fetched (up to TIE_WINDOW more hits) and
+        ordered by the content-derived key."""
+        searcher = self.reader.searcher
+        fetch = count
+        while True:
+            hits = list(searcher.search(query, limit=fetch + 1, count=False).hits)
+            if (len(hits) <= fetch or hits[-1][0] < hits[count - 1][0]
+                    or fetch - count >= TIE_WINDOW):
+                break
+            fetch = min(2 * fetch, count + TIE_WINDOW)
+        if not hits:
+            return hits
+        ties = searcher.fast_field_values("tie", [address for _, address in hits])  # type: ignore[misc]
+        order = sorted(range(len(hits)), key=lambda i: (-hits[i][0], ties[i]))
+        return [hits[i] for i in order[:count]]
 
     def _by_date(self, count: int, newest: bool) -> list[tuple[float, object]]:
         """By day (newest or oldest first), ties by score; undated passages last, by score.

@@ -24,6 +24,7 @@ tables of retired generations and of failed builds are removed by the next build
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import multiprocessing
 import os
@@ -55,7 +56,7 @@ from archive.engines.facet_tables import FacetTable
 if TYPE_CHECKING:
     from archive.engines.tantivy.reader import Reader
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the tie field
 # Inside the index folder: Tantivy's files and our facet tables. Hidden, so that an index kept
 # inside the corpus folder is never read as articles (Tantivy's meta.json is a .json file).
 FOLDER = ".tantivy"
@@ -79,6 +80,7 @@ def make_schema() -> tantivy.Schema:
     builder.add_text_field("entities", tokenizer_name=TOKENIZER, index_option="basic")
     builder.add_unsigned_field("ordinal", indexed=True, fast=True)
     builder.add_unsigned_field("day", indexed=True, fast=True)  # YYYYMMDD, 00 for parts missing
+    builder.add_unsigned_field("tie", fast=True)  # orders equal scores: see tie_key
     builder.add_bytes_field("data", stored=True)  # the stored fields, as JSON
     return builder.build()
 
@@ -93,6 +95,16 @@ def day_number(written: str | None) -> int:
         return 0
     parts = day.split("-") + ["00", "00"]
     return int(parts[0]) * 10000 + int(parts[1]) * 100 + int(parts[2])
+
+
+def tie_key(doc_id: str, position: int) -> int:
+    """What orders passages of equal score: a hash of the article id, then the passage's
+    position. It depends on the content only, so every build of the same articles (serial or
+    parallel, whatever segments Tantivy's threads made) ranks ties alike, and the passages of
+    one article stay in reading order."""
+    article = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"),
+                                             digest_size=6).digest(), "big")
+    return article << 16 | min(position, 0xFFFF)
 
 
 def _joined(terms: list[str]) -> str:
@@ -158,7 +170,8 @@ class _Transaction:
             data = {"pid": pid, "doc_id": doc_id, "position": position, "start": start,
                     "end": end, "text": text, "entities": entities}
             add(_document("passage", data, pid=pid, doc_id=doc_id, stem=stems, exact=exact,
-                          entities=" ".join(entities), ordinal=ordinal, day=day))
+                          entities=" ".join(entities), ordinal=ordinal, day=day,
+                          tie=tie_key(doc_id, position)))
 
     def entities(self, entities: Iterable[dict]) -> None:
         for entity in entities:
