@@ -69,6 +69,8 @@ TOKEN_RE = re.compile(rf"{_WORD}(?:[-\u2010\u2011]{_WORD})*")
 
 
 class Span(NamedTuple):
+    """One word of a text: its character offsets in the text and its letters as written."""
+
     start: int
     end: int
     surface: str
@@ -163,6 +165,7 @@ class Context:
     (normalized) form, is attested."""
 
     def count(self, stem: str) -> int:  # pragma: no cover - interface
+        """How often ``stem`` is attested as a stem term."""
         raise NotImplementedError
 
     def form_count(self, form: str) -> int:
@@ -182,7 +185,10 @@ class Context:
 
 
 class NoContext(Context):
+    """No evidence: a bare clitic that needs evidence is never stripped (the default context)."""
+
     def count(self, stem: str) -> int:
+        """Nothing is attested."""
         return 0
 
 
@@ -194,9 +200,11 @@ class CountContext(Context):
         self.forms = forms if forms is not None else Counter()
 
     def count(self, stem: str) -> int:
+        """How often ``stem`` was counted in the text."""
         return self.counts[stem]
 
     def form_count(self, form: str) -> int:
+        """How often the normalized form ``form`` was counted in the text."""
         return self.forms[form]
 
 
@@ -209,9 +217,11 @@ class LookupContext(Context):
         self._form_count = form_count
 
     def count(self, stem: str) -> int:
+        """``stem``'s count from the stem lookup (at query time, its document frequency)."""
         return self._count(stem)
 
     def form_count(self, form: str) -> int:
+        """``form``'s count from the form lookup, 0 without one."""
         return self._form_count(form) if self._form_count else 0
 
 
@@ -235,10 +245,12 @@ class Analysis:
 
     @property
     def exact(self) -> list[str]:
+        """The exact terms, one per word: a word's position is its index here."""
         return [t.exact for t in self.terms]
 
     @property
     def stems(self) -> list[str]:
+        """The stem terms in order, without the stopwords' (which have none)."""
         return [t.stem for t in self.terms if t.stem is not None]
 
 
@@ -303,6 +315,8 @@ class Analyzer:
 
     def term(self, surface: str, start: int = 0, end: int | None = None,
              context: Context = NO_CONTEXT) -> Term:
+        """One word as a Term: its span (by default the whole ``surface``), its exact term with
+        clitics resolved by ``context``'s evidence, and its stem (None for a function word)."""
         form, _ = self._word(surface)
         exact = self.resolve(surface, context)
         return Term(start, len(surface) if end is None else end, exact, self.stem(form, exact))
@@ -310,6 +324,7 @@ class Analyzer:
     # -- whole texts --------------------------------------------------------------------------
 
     def analyse(self, text: str, context: Context = NO_CONTEXT) -> Analysis:
+        """Every word of ``text`` as a Term, in order, clitics resolved with ``context``'s evidence."""
         return Analysis([self.term(s.surface, s.start, s.end, context) for s in tokenize(text)])
 
     def article_context(self, text: str) -> CountContext:
@@ -338,4 +353,5 @@ class Analyzer:
 
 
 def known_stems_of(words: Iterable[str]) -> frozenset[str]:
+    """``words`` normalized and suffix-stripped: the keys ``Analyzer`` checks known words by."""
     return frozenset(strip_suffixes(normalize(w)) for w in words)

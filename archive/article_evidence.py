@@ -59,6 +59,8 @@ class Evidence(Protocol):
 
 @dataclass(frozen=True)
 class QueryTerm:
+    """A distinct query term: its field ("stem" or "exact"), text and share of its idf."""
+
     field: str  # "stem" or "exact"
     text: str
     share: float = 1.0  # × its idf
@@ -120,9 +122,11 @@ class TableEvidence:
         self._memo: dict = {}
 
     def holding(self, field: str, term: str) -> set:
+        """See ``Evidence.holding`` (the engine's term → passages function)."""
         return self._holding(field, term)
 
     def weight(self, field: str, term: str) -> float:
+        """See ``Evidence.weight`` (the engine's idf function)."""
         return self._weight(field, term)
 
     def keys(self, refs: list) -> list:
@@ -130,6 +134,7 @@ class TableEvidence:
         return self._keys(refs) if self._keys else refs
 
     def neighbours(self, ref: Ref, reach: int) -> set:
+        """See ``Evidence.neighbours``: read from the article-number tables, remembered."""
         key = (ref, reach)
         if key not in self._memo:
             self._memo[key] = self._around(int(ref), reach)  # type: ignore[call-overload]

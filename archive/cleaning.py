@@ -29,6 +29,9 @@ CHROME_MAX_WORDS = 30  # longer lines are paragraphs, never site chrome or metad
 
 @dataclass(frozen=True)
 class Rules:
+    """The cleaning rules, compiled: patterns of lines to drop, of footer lines to cut the article
+    at, and per metadata field (date, source) the patterns that find its value in a line."""
+
     drop: tuple[re.Pattern, ...]
     cut: tuple[re.Pattern, ...]
     metadata: dict[str, tuple[re.Pattern, ...]]
@@ -36,6 +39,7 @@ class Rules:
 
 @lru_cache(maxsize=1)
 def rules() -> Rules:
+    """The rules of data/boilerplate.txt and data/metadata.json, compiled once."""
     drop: list[re.Pattern[str]] = []
     cut: list[re.Pattern[str]] = []
     for line in data_lines("boilerplate.txt"):
@@ -50,6 +54,8 @@ def rules() -> Rules:
 
 
 def fold(line: str) -> str:
+    """``line`` lowercased, with the hamza forms of alef, ta marbuta and alef maqsura folded, one
+    character for one: offsets in the fold are offsets in ``line``."""
     return line.translate(_FOLD).lower()
 
 
@@ -59,6 +65,8 @@ def tidy_line(line: str) -> str:
 
 
 def clean(article: Article) -> Article:
+    """``article`` cleaned: lines tidied, site chrome dropped, a footer cut, repeated lines removed;
+    a date or source the text states fills the field if the article has none."""
     lines = [tidy_line(line) for line in article.text.splitlines()]
     lines = [line for line in lines if line]
     found: dict[str, str] = {}

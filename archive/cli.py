@@ -169,6 +169,8 @@ class ArchiveGroup(click.Group):
     """Turns our errors into `Error: …` on stderr with exit 1, and Ctrl-C into exit 130."""
 
     def invoke(self, ctx):
+        """Run the command: an ArchiveError becomes `Error: …` on stderr with exit 1, a closed pipe
+        a quiet exit 0, Ctrl-C exit 130."""
         from archive.api import ArchiveError
 
         try:

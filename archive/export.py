@@ -40,6 +40,7 @@ def hit_record(hit: Any) -> dict[str, Any]:
 
 
 def records(hits: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Each hit as ``hit_record``, lazily."""
     return map(hit_record, hits)
 
 

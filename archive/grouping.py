@@ -21,6 +21,9 @@ SHOWN = 3  # passages shown per article
 
 @dataclass
 class ArticleGroup:
+    """One article on a results page: its rank and fields, its score (its best passage's), the
+    passages shown and how many of its passages matched."""
+
     rank: int  # the article's place in the results, from 1
     doc_id: str
     title: str
@@ -37,6 +40,7 @@ class ArticleGroup:
         return self.passages - len(self.hits)
 
     def to_dict(self) -> dict:
+        """The group as JSON: the article's fields, its rounded score, its passage count, its hits."""
         return {"rank": self.rank, "doc_id": self.doc_id, "title": self.title,
                 "date": self.date, "source": self.source, "url": self.url,
                 "score": round(self.score, 4), "passages": self.passages,
@@ -45,6 +49,9 @@ class ArticleGroup:
 
 @dataclass
 class ArticlePage:
+    """One page of articles: the page number, articles per page, the articles, and how many articles
+    have a hit (``exact``: whether that count is exact or a lower bound)."""
+
     page: int
     limit: int
     articles: list[ArticleGroup]
@@ -53,13 +60,16 @@ class ArticlePage:
 
     @property
     def last_page(self) -> int:
+        """The number of the last page (at least 1) for ``total`` articles."""
         return max(1, -(-self.total // self.limit))
 
     @property
     def has_next(self) -> bool:
+        """Whether another page follows: this one is before the last, or the total is a lower bound."""
         return self.page < self.last_page or not self.exact
 
     def to_dict(self) -> dict:
+        """The page as JSON: the articles' total, whether it is exact, and the groups."""
         return {"articles": self.total, "articles_exact": self.exact,
                 "results": [group.to_dict() for group in self.articles]}
 

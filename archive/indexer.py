@@ -191,10 +191,12 @@ PARALLEL_MIN_ARTICLES = 64  # below this, starting processes costs more than it 
 
 
 def default_workers() -> int:
+    """The processes a build uses unless told: one per CPU, at most 4."""
     return max(1, min(os.cpu_count() or 1, 4))
 
 
 def can_fork() -> bool:
+    """Whether this platform can fork worker processes (a parallel build needs it)."""
     return "fork" in multiprocessing.get_all_start_methods()
 
 

@@ -21,6 +21,8 @@ _ENDS_SENTENCE = re.compile(r"[.!…:\"'”»]$")
 
 
 def split_passages(article: Article) -> list[Passage]:
+    """The passages of ``article`` in order: its paragraphs, a short heading joined to the paragraph
+    under it, a long paragraph split (see the module docstring)."""
     spans: list[tuple[int, int]] = []
     heading: tuple[int, int] | None = None
     for start, end in _lines(article.text):

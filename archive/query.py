@@ -47,15 +47,19 @@ class Clause:
 
 @dataclass
 class ParsedQuery:
+    """A query as typed and its clauses, in order."""
+
     text: str
     clauses: list[Clause]
 
     @property
     def positive(self) -> list[Clause]:
+        """The clauses that are not negated."""
         return [c for c in self.clauses if not c.negative]
 
     @property
     def negative(self) -> list[Clause]:
+        """The negated clauses (NOT word, -word): what a hit must not match."""
         return [c for c in self.clauses if c.negative]
 
 
@@ -93,6 +97,8 @@ def _lexemes(text: str) -> list[tuple[str, Any]]:
 
 
 def parse(text: str) -> ParsedQuery:
+    """``text`` as clauses: each word or quoted phrase one, OR joining alternatives into one clause,
+    NOT or a leading - negating the next; any text parses (see the module docstring)."""
     lexemes = _lexemes(text)
     clauses: list[Clause] = []
     pending_not = pending_or = False

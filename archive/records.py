@@ -13,6 +13,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate code point (U+D800 to U+DFFF)."""
     return _SURROGATE.search(text) is not None
 
 
@@ -61,6 +62,7 @@ class Passage:
 
     @property
     def id(self) -> str:
+        """The passage's id: ``<article id>#<position>``."""
         return f"{self.article_id}#{self.position}"
 
 
@@ -80,6 +82,9 @@ class ReadError:
 
 @dataclass
 class ReadResult:
+    """What reading some paths gave: the articles, the errors, and every file looked at (read or
+    not) with its real path."""
+
     articles: list[Article] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file looked at, read or not

@@ -10,6 +10,7 @@ from typing import Any
 
 
 def data_path(name: str):
+    """The packaged data file ``name`` (archive/data/…), as an importlib resource."""
     return resources.files("archive") / "data" / name
 
 
@@ -23,4 +24,5 @@ def data_lines(name: str) -> tuple[str, ...]:
 
 
 def data_json(name: str) -> Any:
+    """A packaged JSON data file, parsed."""
     return json.loads(data_path(name).read_text(encoding="utf-8"))

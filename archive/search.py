@@ -125,6 +125,9 @@ class QueryTerms:
 
 
 class Searcher:
+    """Searches one index (a Store) with one analyzer and tagger: query text in; ranked, highlighted
+    passages, facets and suggestions out. Each operation reads one generation (``pinned``)."""
+
     def __init__(self, store: Store, analyzer: Analyzer, tagger):
         self.store = store
         self.analyzer = analyzer
@@ -171,6 +174,7 @@ class Searcher:
                       tuple(stored.get("aliases", ())), stored.get("attributes", {}))
 
     def describe(self, entity_id: str) -> Entity | None:
+        """The entity ``entity_id``, from the catalogue or discovered in this index, or None."""
         return self.describer()(entity_id)
 
     def describer(self):
@@ -225,6 +229,8 @@ class Searcher:
         return eq.Or((eq.Term("stem", term.stem), eq.Term("exact", term.exact, boost=EXACT_BOOST)))
 
     def build(self, parsed: ParsedQuery) -> tuple[eq.Node | None, QueryTerms]:
+        """The query tree of ``parsed`` (None when nothing in it can match) and the terms to
+        highlight and re-rank with."""
         context = self._context()
         terms = QueryTerms()
         clauses = self._informative(parsed)

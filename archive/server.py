@@ -115,6 +115,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        """Pass the request on; an HTTP response gets every SECURITY_HEADERS header it lacks."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
@@ -680,6 +681,7 @@ def _version() -> str:
 # -- running -------------------------------------------------------------------------------------
 
 def is_loopback(host: str) -> bool:
+    """Whether ``host`` is localhost or a loopback address."""
     if host == "localhost":
         return True
     try:

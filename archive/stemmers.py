@@ -29,6 +29,8 @@ def require(name: str) -> None:
 
 
 def stem_function(name: str, light: Callable[[str], str]) -> Callable[[str], str]:
+    """The word → stem function of the stemmer ``name`` (``light`` is the one given). ImportError if
+    its package is missing, StemmerUnavailable for an unknown name."""
     if name == "light":
         return light
     if name == "none":

@@ -22,6 +22,8 @@ from archive.dates import iso_day
 
 
 class Forms(NamedTuple):
+    """A noun's four forms, chosen by the number before it (see the module docstring)."""
+
     one: str  # 1, and 100, 101, 102, 200 … (the singular after the number)
     two: str  # 2: the dual, the number itself not written
     few: str  # 3–10 (and 103–110 …): the plural

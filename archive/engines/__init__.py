@@ -31,6 +31,7 @@ def default_name() -> str:
 
 
 def names() -> list[str]:
+    """The names of the engines this version knows, installed or not."""
     return list(ENGINES)
 
 
@@ -106,6 +107,7 @@ def own_files(path: Path) -> set[str]:
 
 
 def remove_files(path: Path, names: set[str]) -> None:
+    """Remove the files and folders ``names`` from ``path``; missing ones are skipped."""
     import shutil
 
     for name in names:

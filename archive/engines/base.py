@@ -60,12 +60,16 @@ def check_folder(path: Path) -> None:
 
 
 def damaged(path: Path, error: BaseException) -> IndexDamaged:
+    """The IndexDamaged to raise when the index at ``path`` failed to open with ``error``: the
+    reason, and how to rebuild it."""
     reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return IndexDamaged(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
                        f"`archive index --rebuild --index {path} PATH`")
 
 
 def other_version(path: Path, version: object, current: int) -> IndexError_:
+    """The IndexError_ to raise for an index of format ``version`` when this version reads
+    ``current``: how to rebuild it."""
     return IndexError_(
         f"the index at {path} was built by another version of archive (format "
         f"{version}, this one reads {current}); rebuild it with "
@@ -126,6 +130,8 @@ def write_lock(path: Path, wait: bool = False,
 
 @dataclass(frozen=True)
 class ManifestEntry:
+    """What an incremental build compares an article with: its content hash and origin file."""
+
     hash: str
     origin: str
 
@@ -225,10 +231,12 @@ class Reader(ABC):
         """How many (articles, passages) this generation of the index holds."""
 
     @abstractmethod
-    def discovered_entities(self) -> list[dict]: ...
+    def discovered_entities(self) -> list[dict]:
+        """The entities found by context rules (not in the catalogue), as the build recorded them."""
 
     @abstractmethod
-    def discovered_entity(self, entity_id: str) -> dict | None: ...
+    def discovered_entity(self, entity_id: str) -> dict | None:
+        """The recorded discovered entity ``entity_id``, or None."""
 
     def evidence(self) -> Any:
         """What archive.article_evidence asks to re-rank the best passages with their
@@ -258,13 +266,16 @@ class Store(ABC):
         """Article id → what an incremental build compares against."""
 
     @abstractmethod
-    def has_articles(self) -> bool: ...
+    def has_articles(self) -> bool:
+        """Whether the newest generation holds at least one article."""
 
     @abstractmethod
-    def discovered_entities(self) -> list[dict]: ...
+    def discovered_entities(self) -> list[dict]:
+        """The discovered entities of the newest generation, as recorded."""
 
     @abstractmethod
-    def discovered_entity(self, entity_id: str) -> dict | None: ...
+    def discovered_entity(self, entity_id: str) -> dict | None:
+        """The recorded discovered entity ``entity_id`` of the newest generation, or None."""
 
     @abstractmethod
     def write(self, articles: Iterable[tuple[dict, list[PassageDoc]]], delete: Iterable[str],
@@ -283,7 +294,8 @@ class Store(ABC):
         """``write`` with the adding spread over forked processes, one per job."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release what the store holds open (searchers, cached readers)."""
 
     def discard_debris(self) -> None:
         """Remove what interrupted or failed builds left in the folder (the engine's own

@@ -25,6 +25,9 @@ _MAGIC = b"archive-fpairs 1\n"
 
 
 class FacetTable:
+    """One table of passages' articles and (entity, article) pairs, by local passage number (see the
+    module docstring); counts are exact."""
+
     def __init__(self, entities: list[str], articles: list[str], article_of, offsets, pairs,
                  days: list[str | None] | None = None):
         self.entities, self.articles = entities, articles
@@ -107,9 +110,11 @@ class FacetTable:
         return dict(zip(map(self.entities.__getitem__, by_number), by_number.values()))
 
     def articles_with(self, local: list[int]) -> set[str]:
+        """The ids of these passages' articles (local numbers; "" for a number that is no passage)."""
         return set(map(self.articles.__getitem__, map(self.article_of.__getitem__, local)))
 
     def article_numbers(self, local: list[int]) -> set[int]:
+        """The article numbers of these passages (local numbers; 0 for a number that is no passage)."""
         return set(map(self.article_of.__getitem__, local))
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Term:
+    """The passages holding the index term ``text`` in ``field``; its score × ``boost``."""
+
     field: str
     text: str
     boost: float = 1.0
@@ -28,6 +30,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Phrase:
+    """``words`` in order in ``field``, each within ``slop`` positions of the one before."""
+
     field: str
     words: tuple[str, ...]
     slop: int = 1
@@ -36,25 +40,31 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Or:
+    """Any of ``children``: the scores of those that match add up, × ``boost``."""
+
     children: tuple[Node, ...]
     boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class And:
+    """Every one of ``children``: ``boost`` × the sum of their scores."""
+
     children: tuple[Node, ...]
     boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class AndNot:
+    """What ``positive`` matches, without what ``negative`` matches; scored as ``positive``."""
+
     positive: Node
     negative: Node
 
 
 @dataclass(frozen=True)
 class AllPassages:
-    pass
+    """Every passage, at one constant score (a query of negated words alone)."""
 
 
 Node = Term | Phrase | Or | And | AndNot | AllPassages

@@ -197,6 +197,8 @@ def _lowered_key(name: str) -> str:
 
 
 def catalogue_rows():
+    """Every entity of the packaged catalogue files, with whether it is matched tolerantly (stems,
+    skeletons): all but the generated cities of places.tsv."""
     for name in FILES:
         for line in data_lines(f"entities/{name}")[1:]:  # [1:]: the header
             entity = _parse_row(line)

@@ -46,10 +46,12 @@ def first_token(name: str) -> str:
 
 
 def exact_key(tokens: tuple[str, ...]) -> str:
+    """``tokens`` joined by spaces: the exact lookup key."""
     return " ".join(tokens)
 
 
 def stem_key(tokens: tuple[str, ...]) -> str:
+    """The exact key with each alphabetic token suffix-stripped (``strip_suffixes``)."""
     return " ".join(strip_suffixes(t) if t.isalpha() else t for t in tokens)
 
 

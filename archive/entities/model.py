@@ -28,6 +28,8 @@ WINDOW = 2  # neighbours on each side whose words are features
 
 @dataclass(frozen=True)
 class Span:
+    """An entity the model found: tokens ``first`` to ``last``, its type and the model's confidence."""
+
     first: int  # token indices, inclusive
     last: int
     type: str
@@ -72,6 +74,8 @@ def words_file(model: str | os.PathLike) -> Path:
 
 
 def read_annotated(path: str | os.PathLike) -> dict[str, tuple[str, ...]]:
+    """A words file (per line: a word, a tab, its features separated by spaces) as word → features;
+    {} if there is no such file."""
     path = Path(path)
     if not path.is_file():
         return {}
@@ -80,6 +84,7 @@ def read_annotated(path: str | os.PathLike) -> dict[str, tuple[str, ...]]:
 
 
 def write_annotated(path: str | os.PathLike, annotated: dict[str, tuple[str, ...]]) -> None:
+    """Write ``annotated`` as a words file, sorted by word (what ``read_annotated`` reads)."""
     Path(path).write_text("".join(f"{w}\t{' '.join(f)}\n" for w, f in sorted(annotated.items())),
                           "utf-8")
 
@@ -168,6 +173,8 @@ class FeatureCache:
         self._known: dict[tuple, tuple] = {}
 
     def parts(self, token) -> tuple:
+        """A token's (own features with the bias, the features it lends at each offset in OFFSETS),
+        computed once per distinct word."""
         key = (token.surface, token.broken)
         found = self._known.get(key)
         if found is None:
@@ -198,6 +205,9 @@ class FeatureCache:
 
 
 class NerModel:
+    """The trained CRF (a ``.crfsuite`` file) with the gazetteers its features ask: a sentence's
+    tokens in, entity spans out."""
+
     def __init__(self, path: str | os.PathLike, gazetteers: Gazetteers):
         import pycrfsuite
 

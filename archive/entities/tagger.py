@@ -113,6 +113,9 @@ class Rules:
 
 
 class Tagger:
+    """Finds the entities a text mentions: catalogue, context rules, the statistical model (if
+    installed) and coreference. Keeps the entities it discovers and the names it has learned."""
+
     def __init__(self, catalogue: Catalogue | None = None, model: bool = True):
         """``model``: use the statistical tagger when its file is installed (False: catalogue
         and context rules only, e.g. to measure what the model adds)."""
@@ -138,6 +141,7 @@ class Tagger:
         return other
 
     def entity(self, entity_id: str) -> Entity | None:
+        """A catalogue or discovered entity by id, or None."""
         return self.catalogue.entities.get(entity_id) or self.discovered.get(entity_id)
 
     def entity_type(self, entity_id: str) -> str | None:
@@ -251,6 +255,7 @@ class Tagger:
                 or (after is not None and _any_reading(after, self.rules.speech)))
 
     def tag_article(self, article) -> list[Mention]:
+        """The mentions of an article's text (``tag``)."""
         return self.tag(article.text)
 
     def find_names(self, text: str) -> list[Mention]:
@@ -867,11 +872,13 @@ class Lexicon:
         return bool(self.owners)
 
     def owner(self, word: str) -> tuple[str, str] | None:
+        """The one (entity id, name) ``word`` stands for, or None when it has no owner or several."""
         people = self.owners.get(word)
         return next(iter(people.items())) if people is not None and len(people) == 1 else None
 
     @classmethod
     def merged(cls, base: Lexicon, found: Iterable[dict]) -> Lexicon:
+        """``base`` with each person of ``found`` (entity id → (name, words)) owning their words."""
         owners = {word: dict(people) for word, people in base.owners.items()}
         for people in found:
             for entity_id, (name, words) in people.items():
@@ -880,6 +887,7 @@ class Lexicon:
         return cls(owners)
 
     def union(self, other: Lexicon) -> Lexicon:
+        """The owners of both lexicons; for a person in both, ``other``'s name."""
         owners = {word: dict(people) for word, people in self.owners.items()}
         for word, people in other.owners.items():
             owners.setdefault(word, {}).update(people)
@@ -903,4 +911,5 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def default_tagger() -> Tagger:
+    """A tagger with the packaged catalogue and model, made once per process."""
     return Tagger()

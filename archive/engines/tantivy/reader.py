@@ -141,6 +141,9 @@ class Reader(base.Reader):
 
     @classmethod
     def open(cls, store, searcher: tantivy.Searcher) -> Reader:
+        """The reader of ``searcher``'s generation, with its meta document and the facet tables it
+        names. FileNotFoundError if a table is gone (a commit retired it meanwhile: the store opens
+        again), IndexError_ if one is damaged."""
         hits = searcher.search(_term("kind", "meta"), limit=1).hits
         if not hits:
             raise base.IndexError_(f"the index at {store.path} has no settings document")
@@ -167,9 +170,11 @@ class Reader(base.Reader):
         return [_data(self.searcher.doc(address)) for _, address in hits]
 
     def documents(self, kind: str) -> list[dict]:
+        """The stored data of every document of one ``kind`` ("article", "entity"…)."""
         return self._all(_term("kind", kind))
 
     def count_kind(self, kind: str) -> int:
+        """How many documents of one ``kind`` this generation holds."""
         return self.searcher.search(_term("kind", kind), limit=1, count=True).count  # type: ignore[attr-defined]
 
     def _one(self, field: str, value: str) -> dict | None:
@@ -177,25 +182,31 @@ class Reader(base.Reader):
         return _data(self.searcher.doc(hits[0][1])) if hits else None
 
     def article(self, doc_id: str) -> dict | None:
+        """See ``archive.engines.base.Reader.article`` (its document's pid is ``<id>#article``)."""
         return self._one("pid", f"{doc_id}#article")
 
     def passage(self, ref) -> dict:
+        """See ``archive.engines.base.Reader.passage``; ``ref`` is a Tantivy document address."""
         return _data(self.searcher.doc(ref))
 
     def passages_of(self, doc_id: str) -> list[dict]:
+        """See ``archive.engines.base.Reader.passages_of``."""
         query = Query.boolean_query([(Occur.Must, _term("doc_id", doc_id)),
                                      (Occur.Must, _term("kind", "passage"))])
         return sorted(self._all(query), key=lambda p: p["position"])
 
     def discovered_entities(self) -> list[dict]:
+        """See ``archive.engines.base.Reader.discovered_entities`` (the ``entity`` documents)."""
         return self.documents("entity")
 
     def discovered_entity(self, entity_id: str) -> dict | None:
+        """See ``archive.engines.base.Reader.discovered_entity``."""
         return self._one("pid", f"entity:{entity_id}")
 
     # -- terms ----------------------------------------------------------------------------------
 
     def doc_frequency(self, field: str, text: str) -> int:
+        """See ``archive.engines.base.Reader.doc_frequency`` (Tantivy's ``doc_freq``)."""
         return self.searcher.doc_freq(field, text)
 
     def similar_terms(self, field: str, text: str, distance: int, prefix: int) -> list[str]:
@@ -208,6 +219,7 @@ class Reader(base.Reader):
                 if abs(len(term) - len(text)) <= distance and within_edits(text, term, distance)]
 
     def sample_passages(self, field: str, text: str, count: int) -> list[dict]:
+        """See ``archive.engines.base.Reader.sample_passages`` (the first hits of a term query)."""
         hits = self.searcher.search(_term(field, text), limit=count).hits
         return [_data(self.searcher.doc(address)) for _, address in hits]
 
@@ -215,6 +227,8 @@ class Reader(base.Reader):
 
     def match(self, tree: q.Node, require: Iterable[str] = (), exclude: Iterable[str] = (),
               dates: tuple[str | None, str | None] = (None, None)) -> Hits:
+        """See ``archive.engines.base.Reader.match``: one boolean query, restrictions as clauses
+        that score 0; proximity phrases under an Or are deferred to ``Hits.top``."""
         deferred: list[q.Phrase] = []
         clauses = [(Occur.Must, compile_tree(tree, deferred))]
         clauses += [(Occur.Must, _filter(_term("entities", e))) for e in sorted(set(require))]
@@ -245,18 +259,22 @@ class Reader(base.Reader):
             yield tables[current], local
 
     def entity_counts(self, ordinals: list[int]) -> Counter:
+        """Entity id → distinct articles of these passages (ordinals, ascending) that mention it."""
         counts: Counter = Counter()
         for table, local in self.by_table(ordinals):
             counts.update(table.article_counts(local))
         return counts
 
     def articles_of(self, ordinals: list[int]) -> set[str]:
+        """The ids of the articles of these passages (ordinals, ascending)."""
         found: set[str] = set()
         for table, local in self.by_table(ordinals):
             found |= table.articles_with(local)
         return found - {""}
 
     def article_days(self, ordinals: list[int]) -> list[str | None]:
+        """The days (archive.dates.iso_day) of the distinct articles of these passages (ordinals,
+        ascending), one per article, for ``month_counts``."""
         days: list[str | None] = []
         for table, local in self.by_table(ordinals):
             if table.days is not None:
@@ -264,9 +282,11 @@ class Reader(base.Reader):
         return days
 
     def entity_articles(self, entity_id: str) -> list[str]:
+        """See ``archive.engines.base.Reader.entity_articles``."""
         return sorted(self.match(q.Term("entities", entity_id)).articles())
 
     def article_entity_counts(self, article_ids: Iterable[str]) -> Counter:
+        """See ``archive.engines.base.Reader.article_entity_counts``."""
         ids = sorted(set(article_ids))
         if not ids:
             return Counter()
@@ -289,9 +309,11 @@ class Reader(base.Reader):
                              keys=lambda refs: list(self.searcher.fast_field_values("ordinal", refs)))
 
     def counts(self) -> tuple[int, int]:
+        """See ``archive.engines.base.Reader.counts``."""
         return self.count_kind("article"), self.count_kind("passage")
 
     def all_entity_counts(self) -> Counter:
+        """See ``archive.engines.base.Reader.all_entity_counts`` (the facets of every passage)."""
         return self.match(q.AllPassages()).entity_counts()
 
 
@@ -306,6 +328,7 @@ class Hits(base.Hits):
 
     @property
     def total(self) -> int:
+        """How many passages matched (one counting search, remembered)."""
         if self._total is None:
             self._total = self.reader.searcher.search(self.query, limit=1, count=True).count  # type: ignore[attr-defined]
         return self._total
@@ -323,6 +346,8 @@ class Hits(base.Hits):
         return self._ordinals
 
     def top(self, count: int, sort: str = "relevance") -> list[tuple[float, object]]:
+        """See ``archive.engines.base.Hits.top``: by relevance, the deferred proximity phrases
+        reward the best RERANK_DEPTH; by date, Tantivy orders by the ``day`` fast field."""
         if count <= 0 or not self.total:
             return []
         if sort == "relevance":
@@ -391,12 +416,15 @@ class Hits(base.Hits):
         return ranked
 
     def entity_counts(self) -> Counter:
+        """See ``archive.engines.base.Hits.entity_counts`` (from the hits' ordinals, counted once)."""
         if self._counts is None:
             self._counts = self.reader.entity_counts(self.ordinals())
         return self._counts
 
     def months(self) -> list[dict]:
+        """See ``archive.engines.base.Hits.months``."""
         return month_counts(self.reader.article_days(self.ordinals()))
 
     def articles(self) -> set[str]:
+        """See ``archive.engines.base.Hits.articles``."""
         return self.reader.articles_of(self.ordinals())

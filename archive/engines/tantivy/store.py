@@ -71,6 +71,8 @@ EMPTY_TERM = "\u2205"  # stands for an empty term, which whitespace-joining woul
 
 
 def make_schema() -> tantivy.Schema:
+    """The index's fields: raw ids, whitespace-split term lists with positions, entity ids, the
+    ``ordinal`` and ``day`` fast fields, and the stored fields as one JSON blob."""
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("kind", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("pid", tokenizer_name="raw", index_option="basic")
@@ -246,6 +248,9 @@ def _committed_files(folder: Path) -> set[str]:
 
 
 class Store(base.Store):
+    """One Tantivy index on disk (its files in ``<path>/.tantivy``): opening it, a reader per
+    committed generation, a build written as one commit."""
+
     def __init__(self, path: Path, index: tantivy.Index, readonly: bool = False):
         self.path = path
         self.folder = path / FOLDER
@@ -259,6 +264,7 @@ class Store(base.Store):
 
     @staticmethod
     def exists(path: str | os.PathLike) -> bool:
+        """Whether ``path`` holds a Tantivy index (a ``.tantivy/meta.json`` file)."""
         try:
             return (Path(path) / FOLDER / "meta.json").is_file()
         except OSError:
@@ -267,6 +273,8 @@ class Store(base.Store):
     @classmethod
     def open(cls, path: str | os.PathLike, readonly: bool = False,
              check_version: bool = True) -> Store:
+        """See ``archive.engines.base.Engine.open``: a file Tantivy cannot read makes IndexDamaged,
+        another format version IndexError_."""
         path = Path(path)
         check_folder(path)
         if not cls.exists(path):
@@ -305,6 +313,7 @@ class Store(base.Store):
 
     @staticmethod
     def own_files(path: Path) -> set[str]:
+        """The index's own name in ``path``: its ``.tantivy`` folder, if there is one."""
         return {FOLDER} if (path / FOLDER).is_dir() else set()
 
     # -- reading ----------------------------------------------------------------------------
@@ -344,25 +353,32 @@ class Store(base.Store):
                           f"was being opened; try again")
 
     def settings(self) -> dict:
+        """See ``archive.engines.base.Store.settings`` (from the meta document)."""
         return dict(self.reader().meta.get("settings", {}))
 
     def manifest(self) -> dict[str, ManifestEntry]:
+        """See ``archive.engines.base.Store.manifest``."""
         return {fields["doc_id"]: ManifestEntry(fields["hash"], fields["origin"])
                 for fields in self.reader().documents("article")}
 
     def has_articles(self) -> bool:
+        """See ``archive.engines.base.Store.has_articles``."""
         return self.reader().count_kind("article") > 0
 
     def article(self, doc_id: str) -> dict | None:
+        """An article's stored fields in the newest generation, or None."""
         return self.reader().article(doc_id)
 
     def discovered_entities(self) -> list[dict]:
+        """See ``archive.engines.base.Store.discovered_entities``."""
         return self.reader().discovered_entities()
 
     def discovered_entity(self, entity_id: str) -> dict | None:
+        """See ``archive.engines.base.Store.discovered_entity``."""
         return self.reader().discovered_entity(entity_id)
 
     def close(self) -> None:
+        """Forget the cached reader: the next ``reader()`` opens the newest generation."""
         self._reader = None
 
     # -- writing ----------------------------------------------------------------------------
@@ -503,13 +519,17 @@ class TantivyEngine(base.Engine):
     name = "tantivy"
 
     def exists(self, path: Path) -> bool:
+        """See ``archive.engines.base.Engine.exists``."""
         return Store.exists(path)
 
     def open(self, path, readonly: bool = False, check_version: bool = True) -> Store:
+        """See ``archive.engines.base.Engine.open``."""
         return Store.open(path, readonly=readonly, check_version=check_version)
 
     def create(self, path, settings: dict) -> Store:
+        """See ``archive.engines.base.Engine.create``."""
         return Store.create(path, settings)
 
     def own_files(self, path: Path) -> set[str]:
+        """See ``archive.engines.base.Engine.own_files``."""
         return Store.own_files(path)

@@ -24,6 +24,8 @@ class WhooshAnalyzer(WhooshAnalyzerBase):
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        """Whoosh tokens of ``value``: its stem or exact terms (as ``field`` says), with positions
+        and character offsets when Whoosh asks for them."""
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         position = start_pos
         for term in shared_analyzer(self.stemmer).analyse(value).terms:

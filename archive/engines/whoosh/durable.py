@@ -53,6 +53,7 @@ class DurableStorage(FileStorage):
         self.last_publish: list[tuple[str, str]] = []  # the journal of the last TOC rename
 
     def create_file(self, name, excl=False, mode="wb", **kwargs):
+        """Whoosh's ``create_file``, the file fsynced when it is closed (and journaled)."""
         theirs = kwargs.pop("onclose", None)
 
         def sync_on_close(structfile) -> None:
@@ -66,6 +67,8 @@ class DurableStorage(FileStorage):
         return super().create_file(name, excl=excl, mode=mode, onclose=sync_on_close, **kwargs)
 
     def rename_file(self, oldname, newname, safe=False):
+        """Whoosh's ``rename_file`` between two folder fsyncs (the new files' names before, the
+        rename after); renaming a TOC publishes a generation and ends ``last_publish``."""
         fsync_folder(self.folder)  # the new segment files' and the temporary TOC's names
         super().rename_file(oldname, newname, safe=safe)
         fsync_folder(self.folder)  # the rename: the new generation is published

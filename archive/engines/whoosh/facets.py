@@ -31,6 +31,7 @@ SIDECAR = ".fpairs"
 
 
 def encode(doc_id: str, entity_ids: Iterable[str]) -> bytes:
+    """A passage's facet column value: its article id, a tab, its entity ids joined by commas."""
     return f"{doc_id}\t{','.join(entity_ids)}".encode()
 
 
@@ -50,6 +51,8 @@ class SegmentFacets(FacetTable):
 
     @classmethod
     def from_column(cls, reader) -> SegmentFacets:
+        """One segment's table, built from its facet column (a document without a value, an article
+        for one, counts as no passage)."""
         column = facet_column(reader)
 
         def passages():

@@ -207,6 +207,7 @@ def intersected(parts: list[dict[int, float]], boost: float = 1.0) -> dict[int, 
 
 
 def restricted(scores: dict[int, float], allowed: set[int]) -> dict[int, float]:
+    """``scores`` of the documents in ``allowed`` only."""
     keep = scores.keys() & allowed
     return dict(zip(keep, map(scores.__getitem__, keep)))
 

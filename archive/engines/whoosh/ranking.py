@@ -90,12 +90,15 @@ class LengthBytes:
         self._lengths = [lengths for _, lengths in parts]
 
     def __call__(self, docnum: int) -> int:
+        """The field's length byte for ``docnum`` (0 past its segment's lengths)."""
         segment = bisect_right(self._starts, docnum) - 1
         lengths, local = self._lengths[segment], docnum - self._starts[segment]
         return lengths[local] if local < len(lengths) else 0
 
 
 def phrase_scores(searcher, phrase: wq.Phrase) -> dict[int, float]:
+    """BM25 scores of the passages holding ``phrase``: its occurrences as the term frequency, the
+    sum of its words' idf as the idf, × its boost."""
     counts = phrase_counts(searcher, phrase.fieldname, list(phrase.words), phrase.slop)
     if not counts:
         return {}

@@ -118,6 +118,8 @@ OPEN_ATTEMPTS = 20  # commits that may land while one searcher opens before we g
 
 
 def make_schema() -> Schema:
+    """The schema of every index this version writes: the fields of passages, articles, entities and
+    the meta document in one (``kind`` tells them apart)."""
     return Schema(
         kind=ID(stored=True),
         pid=ID(stored=True, unique=True),
@@ -144,6 +146,9 @@ def make_schema() -> Schema:
 
 
 class Store(base.Store):
+    """One Whoosh index on disk: opening it, a cached searcher and reader of the newest generation,
+    a build written as one commit."""
+
     def __init__(self, path: Path, ix, readonly: bool = False):
         self.path = path
         self._ix = ix
@@ -155,6 +160,8 @@ class Store(base.Store):
 
     @classmethod
     def exists(cls, path: str | os.PathLike) -> bool:
+        """Whether ``path`` is a folder holding a TOC file, readable or not (a damaged index is
+        still an index, to report or rebuild; so is an unreadable folder: opening it says why)."""
         path = Path(path)
         try:  # a TOC file, readable or not: a damaged index is an index, to report or rebuild
             return path.is_dir() and any(TOC_FILE.match(name) for name in os.listdir(path))
@@ -213,6 +220,7 @@ class Store(base.Store):
         return {name for name in os.listdir(path) if any(p.match(name) for p in patterns)}
 
     def has_articles(self) -> bool:
+        """See ``archive.engines.base.Store.has_articles``."""
         return self.searcher().document_number(kind="article") is not None
 
     # -- reading ----------------------------------------------------------------------------
@@ -252,10 +260,12 @@ class Store(base.Store):
                           f"was being opened; try again")
 
     def settings(self) -> dict:
+        """The settings in the meta document ({} if there is none)."""
         stored = self.searcher().document(kind="meta")
         return json.loads(stored["settings"]) if stored else {}
 
     def manifest(self) -> dict[str, ManifestEntry]:
+        """See ``archive.engines.base.Store.manifest``."""
         return {
             fields["doc_id"]: ManifestEntry(fields["hash"], fields["origin"])
             for fields in self.searcher().documents(kind="article")
@@ -270,6 +280,7 @@ class Store(base.Store):
         return [json.loads(f["entity"]) for f in (searcher or self.searcher()).documents(kind="entity")]
 
     def discovered_entity(self, entity_id: str, searcher=None) -> dict | None:
+        """One discovered entity's record, or None; ``searcher`` pins the generation to read."""
         stored = (searcher or self.searcher()).document(pid=f"entity:{entity_id}")
         return json.loads(stored["entity"]) if stored else None
 
@@ -285,6 +296,7 @@ class Store(base.Store):
         return reader
 
     def close(self) -> None:
+        """Close the cached searcher (its open files) and forget the reader."""
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
@@ -392,6 +404,7 @@ class Store(base.Store):
 
 
 def settings_json(settings: dict) -> str:
+    """``settings`` as the meta document stores them: JSON, with the engine and the format version."""
     return json.dumps({**settings, "engine": "whoosh", "format_version": FORMAT_VERSION})
 
 
@@ -420,10 +433,12 @@ def open_files(searcher) -> None:
 
 
 def passage_filter():
+    """The Whoosh query matching every passage document."""
     return Term("kind", "passage")
 
 
 def add_article(writer, article: dict, passages: list[PassageDoc]) -> None:
+    """Add an article's document and its passages' (with their facet values) to ``writer``."""
     writer.add_document(kind="article", pid=f"{article['doc_id']}#article", **article)
     for p in passages:
         writer.add_document(
@@ -495,13 +510,17 @@ class WhooshEngine(base.Engine):
     name = "whoosh"
 
     def exists(self, path: Path) -> bool:
+        """See ``archive.engines.base.Engine.exists``."""
         return Store.exists(path)
 
     def open(self, path, readonly: bool = False, check_version: bool = True) -> Store:
+        """See ``archive.engines.base.Engine.open``."""
         return Store.open(path, readonly=readonly, check_version=check_version)
 
     def create(self, path, settings: dict) -> Store:
+        """See ``archive.engines.base.Engine.create``; the settings record the engine's name."""
         return Store.create(path, {**settings, "engine": self.name})
 
     def own_files(self, path: Path) -> set[str]:
+        """See ``archive.engines.base.Engine.own_files``."""
         return Store.own_files(path)
