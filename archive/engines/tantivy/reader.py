@@ -382,7 +382,8 @@ class Hits(base.Hits):
         searcher = self.reader.searcher
         fetch = count
         while True:
-            hits = list(searcher.search(query, limit=fetch + 1, count=False).hits)
+            hits: list[tuple[float, object]] = list(
+                searcher.search(query, limit=fetch + 1, count=False).hits)
             if (len(hits) <= fetch or hits[-1][0] < hits[count - 1][0]
                     or fetch - count >= TIE_WINDOW):
                 break
