@@ -25,7 +25,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -135,7 +136,7 @@ def test_search_click_a_facet_and_open_an_article(server, page):
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
     box = browser.find_element(By.NAME, "q")
     box.send_keys("كورسك")
-    box.submit()
+    _follow(browser, box, submit=True)
     assert parse_qs(urlparse(browser.current_url).query)["q"] == ["كورسك"]
     before = _total(browser)
     assert browser.find_elements(By.TAG_NAME, "mark")
@@ -143,7 +144,7 @@ def test_search_click_a_facet_and_open_an_article(server, page):
     person = browser.find_element(By.CSS_SELECTOR, ".facet-person a.value")
     entity_id = person.get_attribute("data-entity")
     name = person.find_element(By.TAG_NAME, "span").text
-    person.click()
+    _follow(browser, person)
     assert parse_qs(urlparse(browser.current_url).query)["person"] == [entity_id]
     chip = browser.find_element(By.CSS_SELECTOR, "#chips .chip-person")
     assert name in chip.text
@@ -154,7 +155,7 @@ def test_search_click_a_facet_and_open_an_article(server, page):
     assert _total(browser) == before
     browser.forward()
 
-    browser.find_element(By.CSS_SELECTOR, ".card h2 a").click()
+    _follow(browser, browser.find_element(By.CSS_SELECTOR, ".card h2 a"))
     assert "/articles/" in browser.current_url
     marks = browser.find_elements(By.CSS_SELECTOR, "article a.ent")
     assert {m.get_attribute("data-entity") for m in marks} >= {entity_id}
@@ -162,6 +163,20 @@ def test_search_click_a_facet_and_open_an_article(server, page):
     assert len(kinds) >= 2  # marked in colour by type
     colour = marks[0].value_of_css_property("color")
     assert colour and colour != "rgba(0, 0, 0, 1)"
+
+
+def _follow(browser, element, submit: bool = False) -> None:
+    """Click a link or button (or submit the form of a field) that loads another page, and
+    wait for that page: a click returns once the event is dispatched, so reading the URL
+    right after it can race."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    if submit:
+        element.submit()
+    else:
+        element.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 30).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete")
 
 
 def _search(browser, url: str, q: str, **params) -> None:
@@ -183,7 +198,7 @@ def test_one_card_per_article_with_its_best_passages(server, page):
     more = first.find_element(By.CSS_SELECTOR, "a.more")
     assert more.text == "1 مقطع آخر في هذا المقال"
     assert page.find_element(By.ID, "summary").text.startswith("3 مقالات (6 مقاطع)")
-    more.click()
+    _follow(page, more)
     assert unquote(urlparse(page.current_url).path) == "/articles/" + docs[0]
 
 
@@ -204,32 +219,32 @@ def _query_of(url: str) -> dict[str, list[str]]:
 
 def test_the_entity_browser_finds_putin(server, page):
     page.get(server + "/")
-    page.find_element(By.LINK_TEXT, "الكيانات").click()
+    _follow(page, page.find_element(By.LINK_TEXT, "الكيانات"))
     assert urlparse(page.current_url).path == "/entities"
     names = [a.text for a in page.find_elements(By.CSS_SELECTOR, "table.entities a")]
     assert "فلاديمير بوتين" in names and len(names) == 50  # one page of 50
-    page.find_element(By.CSS_SELECTOR, "#types a[data-type=person]").click()
+    _follow(page, page.find_element(By.CSS_SELECTOR, "#types a[data-type=person]"))
     box = page.find_element(By.CSS_SELECTOR, "form.filter input[name=name]")
     box.send_keys("بوتين")
-    box.submit()
+    _follow(page, box, submit=True)
     assert _query(page) == {"type": ["person"], "name": ["بوتين"]}
     rows = page.find_elements(By.CSS_SELECTOR, "table.entities a")
     assert [a.text for a in rows] == ["فلاديمير بوتين"]
-    rows[0].click()
+    _follow(page, rows[0])
     assert page.find_element(By.TAG_NAME, "h1").text == "فلاديمير بوتين"
 
 
 def test_more_under_a_facet_lists_and_filters_its_values(server, page):
     _search(page, server, "كورسك")
-    page.find_element(By.CSS_SELECTOR, ".facet-place a.more").click()
+    _follow(page, page.find_element(By.CSS_SELECTOR, ".facet-place a.more"))
     assert urlparse(page.current_url).path == "/facets/place"
     listed = page.find_elements(By.CSS_SELECTOR, "#facet-more a.value")
     assert len(listed) > len(page.find_elements(By.CSS_SELECTOR, "#facet-more a.not")) - 1 > 0
     box = page.find_element(By.CSS_SELECTOR, "form.filter input[name=name]")
     box.send_keys("كييف")
-    box.submit()
+    _follow(page, box, submit=True)
     (kyiv,) = page.find_elements(By.CSS_SELECTOR, "#facet-more a.value")
-    kyiv.click()
+    _follow(page, kyiv)
     assert _query(page)["place"] == ["place:city:703448"] and _query(page)["q"] == ["كورسك"]
     assert page.find_element(By.CSS_SELECTOR, "#chips .chip-place").text.startswith("كييف")
 
@@ -243,7 +258,7 @@ def test_the_co_mention_graph_links_to_entity_pages(server, page):
     assert {m.text for m in marks} >= {"بوتين", "فلاديمير بوتين"}  # the entity, any spelling
     assert marks[0].value_of_css_property("background-color") != "rgba(0, 0, 0, 0)"
     target = nodes[0].get_attribute("data-entity")
-    nodes[0].click()
+    _follow(page, nodes[0])
     assert unquote(urlparse(page.current_url).path) == "/entities/" + target
 
 
@@ -256,12 +271,12 @@ def test_the_timeline_reads_right_to_left_with_every_month(dated_server, page):
     assert "فبراير" in months[1].text
     Select(page.find_element(By.NAME, "from")).select_by_value("2024-02")
     Select(page.find_element(By.NAME, "to")).select_by_value("2024-03")
-    page.find_element(By.CSS_SELECTOR, "form.range button").click()
+    _follow(page, page.find_element(By.CSS_SELECTOR, "form.range button"))
     query = _query(page)
     assert query["from"] == ["2024-02"] and query["to"] == ["2024-03"] and query["q"] == ["صواريخ"]
     titles = [a.text for a in page.find_elements(By.CSS_SELECTOR, ".card h2 a")]
     assert set(titles) == {"قصف في مارس", "صواريخ آخر مارس"}
-    page.find_element(By.CSS_SELECTOR, "#timeline li[data-month='2024-03'] a").click()
+    _follow(page, page.find_element(By.CSS_SELECTOR, "#timeline li[data-month='2024-03'] a"))
     assert _query(page)["from"] == ["2024-03"] == _query(page)["to"]
 
 
@@ -288,7 +303,7 @@ def test_on_a_phone_the_facets_come_before_the_results(server, page):
     toggle.click()
     assert facet.is_displayed() and facet.location["y"] < first_card.location["y"]
     entity_id = facet.get_attribute("data-entity")
-    facet.click()
+    _follow(page, facet)
     assert _query(page)["person"] == [entity_id]
 
 
@@ -342,15 +357,15 @@ def test_screenshots_of_every_page(server, page, tmp_path):
 
 def test_sort_newest_and_oldest_first(dated_server, page):
     _search(page, dated_server, "صواريخ")
-    page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=date]").click()
+    _follow(page, page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=date]"))
     assert _query(page)["sort"] == ["date"]
     newest = [t.get_attribute("datetime")[:10] for t in page.find_elements(By.CSS_SELECTOR, ".card time")]
     assert newest == sorted(newest, reverse=True) and len(newest) == 3
     assert page.find_elements(By.CSS_SELECTOR, ".card h2")[-1].text == "خبر بلا تاريخ"
-    page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=oldest]").click()
+    _follow(page, page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=oldest]"))
     oldest = [t.get_attribute("datetime")[:10] for t in page.find_elements(By.CSS_SELECTOR, ".card time")]
     assert oldest == sorted(oldest) == sorted(newest)
-    page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=relevance]").click()
+    _follow(page, page.find_element(By.CSS_SELECTOR, "#sort a[data-sort=relevance]"))
     assert "sort" not in _query(page)
 
 
@@ -359,7 +374,7 @@ def test_not_excludes_a_facet_value_shown_struck_through(server, page):
     before = _total(page)
     control = page.find_element(By.CSS_SELECTOR, ".facet-person a.not")
     entity_id = control.get_attribute("data-entity")
-    control.click()
+    _follow(page, control)
     assert _query(page)["exclude_person"] == [entity_id]
     chip = page.find_element(By.CSS_SELECTOR, "#chips .chip.excluded")
     assert "line-through" in chip.find_element(By.CLASS_NAME, "label").value_of_css_property(
@@ -367,5 +382,5 @@ def test_not_excludes_a_facet_value_shown_struck_through(server, page):
     assert 0 < _total(page) < before
     listed = {a.get_attribute("data-entity") for a in page.find_elements(By.CSS_SELECTOR, ".facet-person a.value")}
     assert entity_id not in listed
-    chip.click()
+    _follow(page, chip)
     assert "exclude_person" not in _query(page) and _total(page) == before
