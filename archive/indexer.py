@@ -373,7 +373,8 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
         _build_serial(store, plan, analyzer, tagger, phases.tick, report, replace,
                       before_commit=phases.committing)
     if tagger is not None and (plan.todo or replace is not None):
-        retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger, report)
+        retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger,
+                     report, pool_size)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -401,7 +402,8 @@ def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:
         into[record["id"]] = record
 
 
-def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report: IndexReport) -> None:
+def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report: IndexReport,
+                 workers: int = 1) -> None:
     """After a build's commit: the words whose person the build's new names changed (a new
     surname, or one now shared by two people) are looked for in every indexed article this
     build can read again (``inputs``: its files, or the articles it was given), old or new; the
@@ -429,8 +431,13 @@ def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report:
     if not inputs.todo and not complete:
         return
     applied = [{**e, "attributes": {**e["attributes"], "applied": True}} for e in pending]
-    _build_serial(store, inputs, analyzer, retagger, None, IndexReport(), None,
-                  applied=applied if complete else None)
+    if workers > 1 and len(inputs.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
+        # often most of the archive (a surname learned late is in many earlier articles)
+        _build_parallel(store, inputs, analyzer, retagger, workers, None, IndexReport(), None,
+                        applied=applied if complete else None)
+    else:
+        _build_serial(store, inputs, analyzer, retagger, None, IndexReport(), None,
+                      applied=applied if complete else None)
     report.retagged = len(inputs.todo)
 
 
@@ -473,6 +480,7 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
     established one it finds applied. ``before_commit`` is called right before the commit."""
     discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
     skipped: list[tuple[str, ReadError]] = []
+    mark_applied = partial(_marked_applied, applied)
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, result in enumerate(plan.analysed(analyzer, tagger, skipped=skipped), start=1):
@@ -484,13 +492,19 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
 
     def entities() -> list[dict]:  # asked for right before the commit
         before_commit()
-        if applied is None:
-            return list(discovered.values())
-        return [{**e, "attributes": {**e["attributes"], "applied": True}}
-                if e.get("attributes", {}).get("established") else e for e in discovered.values()]
+        return mark_applied(discovered)
 
     store.write(analysed(), delete=plan.delete, entities=entities, replace=replace)
     _count_skipped(plan, skipped, report)
+
+
+def _marked_applied(applied: list[dict] | None, discovered: dict[str, dict]) -> list[dict]:
+    """The entity records a commit writes: as found, or (the re-tagging pass, ``applied``
+    given) every established one marked applied."""
+    if applied is None:
+        return list(discovered.values())
+    return [{**e, "attributes": {**e["attributes"], "applied": True}}
+            if e.get("attributes", {}).get("established") else e for e in discovered.values()]
 
 
 def _count_skipped(plan: Plan, skipped: list[tuple[str, ReadError]], report: IndexReport) -> None:
@@ -507,20 +521,21 @@ def _count_skipped(plan: Plan, skipped: list[tuple[str, ReadError]], report: Ind
 
 
 def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
-                    replace, before_commit: Callable[[], None] = lambda: None) -> None:
+                    replace, before_commit: Callable[[], None] = lambda: None,
+                    applied: list[dict] | None = None) -> None:
     """Segment per worker: each forked process reads, analyses, tags and writes a contiguous
     share of the planned articles into a segment of its own; the commit takes them all at
-    once."""
+    once. ``applied``: as in ``_build_serial``."""
     jobs = [partial(_index_share, plan, share, analyzer, tagger)
             for share in _chunks(plan.todo, workers) if share]
     summaries: list = []
 
     def entities() -> list[dict]:  # asked for right before the commit
         before_commit()
-        merged: dict[str, dict] = {}
+        merged: dict[str, dict] = {e["id"]: e for e in applied or ()}
         for _, found, _ in summaries:
             merge_entities(merged, found)
-        return list(merged.values())
+        return _marked_applied(applied, merged)
 
     def on_progress(done: int) -> None:
         if progress:

@@ -4,6 +4,7 @@ the tagger with scripts/evaluate_ner.py."""
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -180,3 +181,28 @@ def test_an_incremental_build_retags_older_articles_a_later_one_teaches(tmp_path
 
         again = archive.index([docs])  # nothing new to learn: nothing tagged again
         assert (again.added, again.unchanged, again.retagged) == (0, 2, 0)
+
+
+def test_a_parallel_build_retags_as_one_process_does(tmp_path):
+    """The re-tagging pass of a large build runs on the build's workers: 80 articles with the
+    bare surname come first, the full name last; with one worker or two, every one of them is
+    tagged again with the person the last one taught, and the indexes agree."""
+    from archive import Archive
+
+    docs = [{"id": f"bare{i:02d}", "text": f"خبر رقم {i}\n" + BARE} for i in range(80)]
+    docs.append({"id": "full", "text": "خبر أخير\n" + FULL_NAME})
+    found = {}
+    for workers in (1, 2):
+        feed = tmp_path / f"feed{workers}.jsonl"
+        feed.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs) + "\n", "utf-8")
+        with Archive.open(tmp_path / f"ix{workers}", create=True) as archive:
+            report = archive.index([feed], workers=workers)
+            assert (report.added, report.retagged) == (81, 81)
+            ((_, hansen, _),) = _people(archive.tag(FULL_NAME))
+            hits = archive.search("", filters={"person": [hansen]}, limit=1000).hits
+            found[workers] = sorted(h.doc_id for h in hits)
+            with feed.open("a", encoding="utf-8") as more:  # one more article, of nothing else
+                more.write(json.dumps({"id": "other", "text": "خبر عن الطقس اليوم."}) + "\n")
+            again = archive.index([feed], workers=workers)  # the names were applied: no retag
+            assert (again.added, again.retagged) == (1, 0)
+    assert found[1] == found[2] == sorted(d["id"] for d in docs)
