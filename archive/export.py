@@ -18,7 +18,9 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-EXPORT_FIELDS: tuple[str, ...] = ("doc_id", "title", "date", "source", "url", "rank", "score",
+from archive.dates import iso_day
+
+EXPORT_FIELDS: tuple[str, ...] = ("doc_id", "title", "date", "day", "source", "url", "rank", "score",
                                   "position", "text", "entities")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENTITY_SEPARATOR = "; "
@@ -31,6 +33,7 @@ def hit_record(hit: Any) -> dict[str, Any]:
     score = get("score")
     return {
         "doc_id": get("doc_id"), "title": get("title") or "", "date": get("date"),
+        "day": iso_day(get("date")),
         "source": get("source"), "url": get("url"), "rank": get("rank"),
         "score": round(float(score), 4) if score is not None else None,
         "position": get("position"), "text": get("text") or "",

@@ -21,6 +21,7 @@ from typing import Any
 
 from archive import article_evidence
 from archive.arabic import Analyzer, LookupContext, tokenize
+from archive.dates import iso_day
 from archive.engines import query as eq
 from archive.engines.base import Hits, Reader, Store
 from archive.entities.catalogue import TYPES, Entity
@@ -61,11 +62,19 @@ class Hit:
     entities: list[dict] = field(default_factory=list)
     url: str | None = None  # the article's link, as indexed
 
+    @property
+    def day(self) -> str | None:
+        """The date as ISO 8601 (``2024-11-02``; ``2024-11`` or ``2024`` when the article gives
+        no more), read from the date as written; None when it cannot be read. For machines:
+        ``date`` mixes whatever the sources wrote (RFC 2822, «2 نوفمبر 2024», …)."""
+        return iso_day(self.date)
+
     def to_dict(self) -> dict:
         """The JSON of one result of ``archive search --json``."""
         return {
             "rank": self.rank, "score": round(self.score, 4), "doc_id": self.doc_id,
-            "title": self.title, "date": self.date, "source": self.source, "url": self.url,
+            "title": self.title, "date": self.date, "day": self.day, "source": self.source,
+            "url": self.url,
             "position": self.position,
             "text": self.text, "highlights": self.highlights, "entities": self.entities,
         }

@@ -5,6 +5,8 @@ the real CLI."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -157,3 +159,12 @@ def test_feeds_pages_and_csv_index_and_filter_by_date_and_unreadable_dates_are_r
     assert november["months"] == [{"month": "2024-11", "count": 5}]
     hits = run_json("search", "كورسك", "--index", tmp_path / "ix")["results"]
     assert {"kursk", "csv-3", "news-1003"} <= {h["doc_id"] for h in hits}
+    # each source writes its dates its own way; `day` gives them all as ISO 8601
+    rows = list(csv.DictReader(io.StringIO(run_cli(
+        "search", "", "--index", tmp_path / "ix", "--from", "2024-11", "--to", "2024-11",
+        "--format", "csv", check=0).stdout)))
+    assert {row["doc_id"]: row["day"][:7] for row in rows} == dict.fromkeys(
+        {h["doc_id"] for h in november["results"]}, "2024-11")
+    assert any(not row["date"].startswith("2024-11") for row in rows)  # as written, kept
+    undated = {h["doc_id"]: (h["date"], h["day"]) for h in hits}
+    assert undated["csv-3"] == ("قريبا", None)
