@@ -66,6 +66,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limit", type=int, default=100)
     args = parser.parse_args(argv)
+    args.benchmark = args.benchmark.resolve()  # each version's build runs in its own checkout
     judged = [json.loads(line) for line in
               (args.benchmark / "judgements.jsonl").read_text("utf-8").splitlines() if line.strip()]
     queries = [j["query"] for j in judged]
