@@ -271,6 +271,8 @@ class Analyzer:
         self._stem = stem_function(stemmer, strip_suffixes)
         self._word = lru_cache(maxsize=200_000)(self._analyse_word)
         self._function = lru_cache(maxsize=200_000)(self.is_function_word)
+        # highlighting asks this for every word of every passage shown: the same words again
+        self._candidates_memo = lru_cache(maxsize=200_000)(self._candidates)
 
     # -- one word, context-free (cached) ------------------------------------------------------
 
@@ -343,12 +345,15 @@ class Analyzer:
             forms[settled] += 1
         return CountContext(counts, forms)
 
-    def candidates(self, surface: str) -> tuple[set[str], set[str]]:
+    def candidates(self, surface: str) -> tuple[frozenset[str], frozenset[str]]:
         """Every exact and stem term this word could have been indexed under, whatever the
-        context; used to highlight a passage without re-reading its article."""
+        context; used to highlight a passage without re-reading its article. Memoized."""
+        return self._candidates_memo(surface)
+
+    def _candidates(self, surface: str) -> tuple[frozenset[str], frozenset[str]]:
         form, readings = self._word(surface)
-        exacts = {r.form for r in readings} | {form}
-        stems = {s for s in (self.stem(form, e) for e in exacts) if s}
+        exacts = frozenset({r.form for r in readings} | {form})
+        stems = frozenset(s for s in (self.stem(form, e) for e in exacts) if s)
         return exacts, stems
 
 

@@ -345,7 +345,8 @@ class Searcher:
                                            reader.evidence())[:limit * page]
         else:
             best = found.top(limit * page, sort)
-        hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref, terms)
+        articles: dict[str, dict] = {}  # an article's fields, read once for all its passages
+        hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref, terms, articles)
                 for i, (score, ref) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, found.total, page, limit, hits, notices=notices)
         if not found.total and not restricted:
@@ -386,12 +387,16 @@ class Searcher:
             self._recent.pop(next(iter(self._recent)))
         return found
 
-    def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms) -> Hit:
+    def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms,
+             articles: dict[str, dict] | None = None) -> Hit:
         stored = reader.passage(ref)
-        article = reader.article(stored["doc_id"]) or {}
+        articles = {} if articles is None else articles
+        article = articles.get(stored["doc_id"])
+        if article is None:
+            article = articles[stored["doc_id"]] = reader.article(stored["doc_id"]) or {}
         entities = [e for e in map(self._known, stored.get("entities", ())) if e]
         spans = highlight(stored["text"], terms, self.analyzer)
-        if terms.entities:
+        if not terms.entities.isdisjoint(stored.get("entities", ())):  # marks only what it holds
             spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(stored["text"])
                                     if m.entity_id in terms.entities])
         return Hit(

@@ -28,9 +28,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from heapq import nlargest, nsmallest
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from archive.engines.query import Node
+
+StoreT = TypeVar("StoreT", bound="Store")
 
 LOCK_FILE = "archive_WRITELOCK"
 LOCK_POLL = 0.2  # seconds between two tries for the write lock when waiting for it
@@ -65,6 +67,27 @@ def damaged(path: Path, error: BaseException) -> IndexDamaged:
     reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return IndexDamaged(f"the index at {path} is damaged or unreadable ({reason}); rebuild it with "
                        f"`archive index --rebuild --index {path} PATH`")
+
+
+def opened(path: Path, exists: bool, open_store: Callable[[], StoreT], current: int,
+           check_version: bool = True) -> StoreT:
+    """What every engine's ``Store.open`` does around its own opening (``open_store``): a
+    missing index, an unreadable folder, a damaged file (whatever the engine raises for it)
+    and an index of another format version become one-line IndexError_s that say the fix."""
+    if not exists:
+        raise IndexError_(f"no index at {path}")
+    try:
+        store = open_store()
+        version = store.settings().get("format_version") if check_version else current
+    except IndexError_:
+        raise
+    except PermissionError as error:
+        raise IndexError_(f"cannot read the index at {path}: {error.strerror}") from None
+    except Exception as error:  # noqa: BLE001 - whatever a damaged file makes the engine raise
+        raise damaged(path, error) from None
+    if version != current:
+        raise other_version(path, version, current)
+    return store
 
 
 def other_version(path: Path, version: object, current: int) -> IndexError_:

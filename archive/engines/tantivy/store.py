@@ -49,7 +49,7 @@ from archive.engines.base import (
     check_folder,
     damaged,
     die_with_parent,
-    other_version,
+    opened,
 )
 from archive.engines.facet_tables import FacetTable
 
@@ -277,22 +277,13 @@ class Store(base.Store):
         another format version IndexError_."""
         path = Path(path)
         check_folder(path)
-        if not cls.exists(path):
-            raise IndexError_(f"no index at {path}")
-        try:
+
+        def open_store() -> Store:
             index = tantivy.Index.open(str(path / FOLDER))
             _register(index)
-            store = cls(path, index, readonly)
-            version = store.settings().get("format_version") if check_version else FORMAT_VERSION
-        except IndexError_:
-            raise
-        except PermissionError as error:
-            raise IndexError_(f"cannot read the index at {path}: {error.strerror}") from None
-        except Exception as error:  # noqa: BLE001 - whatever a damaged file makes Tantivy raise
-            raise damaged(path, error) from None
-        if version != FORMAT_VERSION:
-            raise other_version(path, version, FORMAT_VERSION)
-        return store
+            return cls(path, index, readonly)
+
+        return opened(path, cls.exists(path), open_store, FORMAT_VERSION, check_version)
 
     @classmethod
     def create(cls, path: str | os.PathLike, settings: dict) -> Store:

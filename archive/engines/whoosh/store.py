@@ -51,6 +51,7 @@ from archive.engines.base import (  # noqa: F401
     check_folder,
     damaged,
     die_with_parent,
+    opened,
     other_version,
     write_lock,
 )
@@ -176,25 +177,16 @@ class Store(base.Store):
         format is opened with this version's schema."""
         path = Path(path)
         check_folder(path)
-        if not cls.exists(path):
-            raise IndexError_(f"no index at {path}")
-        try:
+
+        def open_store() -> Store:
             # Our schema, not the one pickled in the TOC: an index of an earlier version
             # pickled classes that have moved since, and the format version says the rest.
             # DurableStorage: Whoosh's FileStorage with fsyncs (durable.py says why).
             ix = whoosh_index.FileIndex(DurableStorage(str(path), readonly=readonly),
                                         schema=make_schema(), indexname=INDEX_NAME)
-            store = cls(path, ix, readonly)
-            version = store.settings().get("format_version") if check_version else FORMAT_VERSION
-        except IndexError_:
-            raise
-        except PermissionError as error:
-            raise IndexError_(f"cannot read the index at {path}: {error.strerror}") from None
-        except Exception as error:  # noqa: BLE001 - whatever a damaged file makes Whoosh raise
-            raise damaged(path, error) from None
-        if version != FORMAT_VERSION:
-            raise other_version(path, version, FORMAT_VERSION)
-        return store
+            return cls(path, ix, readonly)
+
+        return opened(path, cls.exists(path), open_store, FORMAT_VERSION, check_version)
 
     @classmethod
     def create(cls, path: str | os.PathLike, settings: dict) -> Store:
