@@ -193,7 +193,7 @@ class Archive:
                filters: Mapping[str, str | Iterable[str]] | None = None, facets: int = 10,
                date_from: str | None = None, date_to: str | None = None,
                months: bool = False, exclude: Mapping[str, Iterable[str]] | None = None,
-               sort: str = "relevance") -> SearchResults:
+               sort: str = "relevance", highlight: bool = True) -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
         syntax. ``filters`` maps a type (``person``, ``place``, ``organization`` or ``org``,
         ``weapon``) to an entity name or a list of names (any spelling, or ids), all required;
@@ -204,7 +204,8 @@ class Archive:
         passage that mentions one of those entities (facets count what is left). ``sort``:
         "relevance" (default), "date" (newest first) or "oldest"; passages of articles without
         a readable date come last in both date orders, ties go by relevance. ``limit`` (≥ 1)
-        hits per ``page`` (≥ 1).
+        hits per ``page`` (≥ 1). ``highlight=False`` leaves every hit's ``highlights`` empty,
+        which is faster when most hits are not shown (``highlight_hits`` fills in the others).
 
         Raises ValueError for an argument out of range, an unknown filter type or sort,
         NotFound for a name that resolves to no entity, AmbiguousName for one several entities
@@ -220,18 +221,29 @@ class Archive:
             dates = (date_bound(date_from, "from"), date_bound(date_to, "to"))
         except ValueError as error:
             raise ArchiveError(str(error)) from None
-        named = self._latin_entities(query)
-        # A Latin name is searched as the entity's Arabic name: ranked and highlighted like any
-        # word, and (a word naming an entity) also finding it under other spellings.
-        searched = " ".join(f'"{e.name}"' if " " in e.name else e.name for e in named) or query
+        named, searched = self._as_searched(query)
         results = self._searcher.search(searched, limit=limit, page=page, entity_ids=entity_ids,
                                         facets=facets, dates=dates, months=bool(months),
-                                        exclude_ids=exclude_ids, sort=sort)
+                                        exclude_ids=exclude_ids, sort=sort,
+                                        highlight=bool(highlight))
         if named:
             results.query = query
             results.notices.append(f"{query.strip()!r} is searched as {searched} (" + ", ".join(
                 e.id for e in named) + ")")
         return results
+
+    def highlight_hits(self, query: str, hits: Iterable[Hit]) -> None:
+        """Fill in the ``highlights`` of hits a ``search(query, highlight=False)`` (or
+        ``iter_hits``) gave, as a search with highlights would have: for the few of many hits
+        that are shown."""
+        self._searcher.highlight_hits(self._as_searched(_text("query", query))[1], list(hits))
+
+    def _as_searched(self, query: str) -> tuple[list[Entity], str]:
+        """The entities a Latin query names, and the text searched for it. A Latin name is
+        searched as the entity's Arabic name: ranked and highlighted like any word, and (a
+        word naming an entity) also finding it under other spellings."""
+        named = self._latin_entities(query)
+        return named, " ".join(f'"{e.name}"' if " " in e.name else e.name for e in named) or query
 
     def _latin_entities(self, query: str) -> list[Entity]:
         """The entities a query in Latin letters names (``Kursk``, ``Kim Jong Un``, ``Putin

@@ -357,7 +357,7 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
     if sort != "relevance":
         options["sort"] = sort
     if output in ("jsonl", "csv"):
-        _stream_hits(archive.iter_hits(query, **options), output)
+        _stream_hits(archive.iter_hits(query, highlight=False, **options), output)  # no highlights exported
         return
     results = archive.search(query, limit=limit, page=page, facets=facets, months=months,
                              **options)
@@ -498,7 +498,7 @@ def entity_command(name, index_path, kind, output, as_json):
     archive = _open_for_search(index_path)
     if output in ("jsonl", "csv"):
         entity = archive.resolve_entity(name, kind)
-        _stream_hits(archive.iter_hits("", filters={entity.type: [entity.id]}), output)
+        _stream_hits(archive.iter_hits("", filters={entity.type: [entity.id]}, highlight=False), output)
         return
     page = archive.entity(name, kind=kind)
     if output == "json":

@@ -312,27 +312,44 @@ class Searcher:
 
     def search(self, text: str, limit: int = 10, page: int = 1, entity_ids=(),
                facets: int = 10, dates: tuple[str | None, str | None] = (None, None),
-               months: bool = False, exclude_ids=(), sort: str = "relevance") -> SearchResults:
+               months: bool = False, exclude_ids=(), sort: str = "relevance",
+               highlight: bool = True) -> SearchResults:
         """Ranked passages for ``text``, restricted to passages tagged with every entity of
         ``entity_ids`` and with none of ``exclude_ids``, and to articles published within
         ``dates`` (day prefixes, inclusive), in ``sort`` order (SORTS);
         with ``facets``, the top that many entities of each type over all hits; with
         ``months``, the hits' articles by month (the first time per index generation, it reads
         every article's date). An empty query with entities or dates lists the passages that
-        match them."""
+        match them. Without ``highlight``, hits come without highlights (``highlight_hits``
+        adds them to the few that will be shown)."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         with self.pinned() as reader:
             return self._search(reader, text, max(1, int(limit)), max(1, int(page)),
-                                entity_ids, facets, tuple(dates), months, exclude_ids, sort)
+                                entity_ids, facets, tuple(dates), months, exclude_ids, sort,
+                                highlight)
 
-    def _search(self, reader: Reader, text: str, limit: int, page: int, entity_ids,
-                facets: int, dates: tuple, months: bool, exclude_ids=(),
-                sort: str = "relevance") -> SearchResults:
+    def highlight_hits(self, text: str, hits: list[Hit]) -> None:
+        """Fill in the highlights of ``hits`` (of a search for ``text`` made without them), as
+        that search would have computed them."""
+        with self.pinned() as reader:
+            _, terms, _, _ = self._understood(reader, text)
+        for hit in hits:
+            hit.highlights = self._spans(hit.text, [e["id"] for e in hit.entities], terms)
+
+    def _understood(self, reader: Reader, text: str):
+        """A query's text as searched (bounded), its parse, the engine query tree and the terms
+        it matches, and the notices saying what was done to it."""
         text, notices = bounded_query(text)
         parsed, loosened = loosen_phrases(parse(text), lambda unit: self._phrase_matches(reader, unit))
         notices += [phrase_notice(unit) for unit in loosened]
         tree, terms = self.build(parsed)
+        return tree, terms, notices, (text, parsed)
+
+    def _search(self, reader: Reader, text: str, limit: int, page: int, entity_ids,
+                facets: int, dates: tuple, months: bool, exclude_ids=(),
+                sort: str = "relevance", highlight: bool = True) -> SearchResults:
+        tree, terms, notices, (text, parsed) = self._understood(reader, text)
         restricted = bool(entity_ids) or bool(exclude_ids) or dates != (None, None)
         if tree is None and not restricted:
             return SearchResults(text, 0, page, limit, [], notices=notices)
@@ -346,7 +363,8 @@ class Searcher:
         else:
             best = found.top(limit * page, sort)
         articles: dict[str, dict] = {}  # an article's fields, read once for all its passages
-        hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref, terms, articles)
+        hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref,
+                          terms if highlight else None, articles)
                 for i, (score, ref) in enumerate(best[(page - 1) * limit:])]
         results = SearchResults(text, found.total, page, limit, hits, notices=notices)
         if not found.total and not restricted:
@@ -387,24 +405,31 @@ class Searcher:
             self._recent.pop(next(iter(self._recent)))
         return found
 
-    def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms,
+    def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms | None,
              articles: dict[str, dict] | None = None) -> Hit:
+        """One hit; ``terms`` None: without highlights."""
         stored = reader.passage(ref)
         articles = {} if articles is None else articles
         article = articles.get(stored["doc_id"])
         if article is None:
             article = articles[stored["doc_id"]] = reader.article(stored["doc_id"]) or {}
         entities = [e for e in map(self._known, stored.get("entities", ())) if e]
-        spans = highlight(stored["text"], terms, self.analyzer)
-        if not terms.entities.isdisjoint(stored.get("entities", ())):  # marks only what it holds
-            spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(stored["text"])
-                                    if m.entity_id in terms.entities])
+        spans = [] if terms is None else self._spans(stored["text"], stored.get("entities", ()), terms)
         return Hit(
             rank=rank, score=float(score), doc_id=stored["doc_id"],
             title=article.get("title", ""), date=article.get("date"),
             source=article.get("source"), text=stored["text"], highlights=spans,
             position=stored["position"], url=article.get("url"),
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
+
+    def _spans(self, text: str, entity_ids, terms: QueryTerms) -> list[list[int]]:
+        """A passage's highlights: the query's words and phrases, and, in a passage tagged
+        with an entity a query word names, that entity's names as written there."""
+        spans = highlight(text, terms, self.analyzer)
+        if not terms.entities.isdisjoint(entity_ids):
+            spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(text)
+                                    if m.entity_id in terms.entities])
+        return spans
 
 
 def top_by_type(counts: Counter, type_of, describe, limit: int = 10,

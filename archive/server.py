@@ -259,7 +259,11 @@ def _slug(text: str) -> str:
 
 def _grouped(archive: Archive, request: SearchRequest, page: int, limit: int) -> ArticlePage:
     """A page of articles, each with its best passages (call under the archive lock)."""
-    return group_by_article(archive.iter_hits(request.q, **request.arguments()), page, limit)
+    # highlighting is most of a hit's cost: only the passages shown get it
+    grouped = group_by_article(archive.iter_hits(request.q, highlight=False, **request.arguments()),
+                               page, limit)
+    archive.highlight_hits(request.q, [hit for group in grouped.articles for hit in group.hits])
+    return grouped
 
 
 def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None:
@@ -275,7 +279,7 @@ def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None
                        description="csv or jsonl: every hit of the search (limit, page, "
                                    "facets and months do not apply), streamed")] = "json"):
         if format != "json":
-            return _export(format, archive.iter_hits(search.q, **search.arguments()), lock,
+            return _export(format, archive.iter_hits(search.q, highlight=False, **search.arguments()), lock,
                            search.q)
         if group == "article":
             results = call(archive.search, search.q, limit=1, facets=facets, months=months,

@@ -188,3 +188,16 @@ def test_the_public_names_are_importable_typed_and_documented():
                 if not inspect.getdoc(function):
                     undocumented.append(f"{name}.{member}")
     assert undocumented == []
+
+
+@pytest.mark.parametrize("query", ["كورسك", "روته", "Kursk", '"كوريا الشمالية"'])
+def test_hits_searched_without_highlights_get_the_same_ones_afterwards(seed_archive, query):
+    """What the web page's grouping does: rank many hits without highlights, then highlight
+    the few shown. ``روته`` names an entity (its other spellings are marked too); ``Kursk`` is
+    searched as the entity's Arabic name."""
+    full = seed_archive.search(query, limit=20)
+    bare = seed_archive.search(query, limit=20, highlight=False)
+    assert full.hits and [h.highlights for h in bare.hits] == [[] for _ in full.hits]
+    assert any(h.highlights for h in full.hits)
+    seed_archive.highlight_hits(query, bare.hits)
+    assert [h.to_dict() for h in bare.hits] == [h.to_dict() for h in full.hits]

@@ -31,7 +31,7 @@ def test_search_as_csv_is_every_hit_under_a_header(seed_index):
     out = run_cli("search", "كورسك", "--format", "csv", "--limit", "2", "--index", seed_index,
                   check=0).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert out.splitlines()[0].startswith("doc_id,title,date,source,url,rank,score,position,text")
+    assert out.splitlines()[0].startswith("doc_id,title,date,day,source,url,rank,score,position,text")
     assert len(rows) == expected["total"] > 2  # every hit, not the page of 2
     assert [(r["doc_id"], r["text"]) for r in rows] == [
         (h["doc_id"], h["text"]) for h in expected["results"]]
