@@ -32,7 +32,7 @@ from pathlib import Path
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
-from archive.engines.base import ManifestEntry, PassageDoc, Store
+from archive.engines.base import ManifestEntry, PassageDoc, Store, die_with_parent
 from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
@@ -44,7 +44,7 @@ Progress = Callable[[int, int], None]  # (articles done, articles to do)
 # as each begins (``total``: the articles to analyse): "reading" (the first pass, hashing every
 # article), "analysing" (the second pass: clean, split, analyse, tag; the (done, total) calls
 # come then), "writing" (the last segments written), "committing" (the one commit).
-PHASES = ("reading", "analysing", "writing", "committing")
+PHASES = ("reading", "learning", "analysing", "writing", "committing")  # learning: new indexes
 GIVEN_ORIGIN = "archive.add"  # the origin of articles given in Python: no file; kept until deleted
 log = logging.getLogger("archive")
 
@@ -248,12 +248,12 @@ class Plan:
             return iter(self.given)
         return iter_articles(self.paths, result, self.options)
 
-    def analysed(self, analyzer: Analyzer, tagger, share: list[Planned] | None = None,
-                 skipped: list[tuple[str, ReadError]] | None = None) -> Iterator[Analysed]:
-        """Second pass: the planned articles of ``share`` (default: all), read again, cleaned
-        and analysed one at a time. An article is taken only with the id and content hash
-        planned, once; one that is found changed, or not at all, is added to ``skipped`` with
-        the reason."""
+    def articles(self, share: list[Planned] | None = None,
+                 skipped: list[tuple[str, ReadError]] | None = None) -> Iterator[tuple[Article, str]]:
+        """Second pass: the planned articles of ``share`` (default: all), read again and
+        cleaned one at a time, each with its planned hash. An article is taken only with the id
+        and content hash planned, once; one that is found changed, or not at all, is added to
+        ``skipped`` with the reason."""
         wanted = {p.id: p for p in (self.todo if share is None else share)}
         changed: dict[str, str] = {}  # id -> the file where it was found with other content
         if wanted:
@@ -269,7 +269,7 @@ class Plan:
                 if len(raw.text) >= LARGE_ARTICLE_CHARS:
                     log.info("a large article: %s (%s, %.1f million characters); about %d s",
                              raw.id, raw.origin, len(raw.text) / 1e6, len(raw.text) * 8 // 10**6)
-                yield analyse_article(clean(raw), analyzer, tagger, planned.hash)
+                yield clean(raw), planned.hash
                 if not wanted:
                     break
         for planned in wanted.values():
@@ -279,6 +279,12 @@ class Plan:
                               f"it is left for the next `archive index`")
             if skipped is not None:
                 skipped.append((planned.id, error))
+
+    def analysed(self, analyzer: Analyzer, tagger, share: list[Planned] | None = None,
+                 skipped: list[tuple[str, ReadError]] | None = None) -> Iterator[Analysed]:
+        """The planned articles of ``share`` (``articles``), analysed and tagged."""
+        for article, planned_hash in self.articles(share, skipped):
+            yield analyse_article(article, analyzer, tagger, planned_hash)
 
 
 def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
@@ -360,13 +366,18 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     phases.enter("reading")
     manifest = {} if replace is not None else store.manifest()
     plan = plan_build([str(p) for p in paths], manifest, report, options, given)
+    pool_size = default_workers() if workers is None else workers
+    parallel = pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork()
     if tagger is not None:  # new articles resolve bare surnames through the names known so far
         tagger = tagger.fresh()
-        tagger.learn(applied_lexicon(store, tagger) if replace is None else Lexicon())
+        if manifest or not plan.todo:
+            tagger.learn(applied_lexicon(store, tagger))
+        else:  # a new index or a rebuild: learn its names first, tag every article once
+            phases.enter("learning", len(plan.todo))
+            tagger.learn(collect_names(plan, tagger, pool_size if parallel else 1))
     if plan.todo:
         phases.enter("analysing", len(plan.todo))
-    pool_size = default_workers() if workers is None else workers
-    if pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork():
+    if parallel:
         _build_parallel(store, plan, analyzer, tagger, pool_size, phases.tick, report, replace,
                         phases.committing)
     elif plan.todo or plan.delete or replace is not None:
@@ -388,6 +399,56 @@ def applied_lexicon(store: Store, tagger, applied_only: bool = True) -> Lexicon:
     records = [e for e in store.discovered_entities()
                if not applied_only or e.get("attributes", {}).get("applied")]
     return Lexicon.from_entities(records, tagger)
+
+
+def collect_names(plan: Plan, tagger, workers: int = 1) -> Lexicon:
+    """The names a new index's articles establish (what its re-tagging pass would learn from
+    them after a first commit): read and tagged once more before the build, so that the build
+    tags every article with all of them and has (almost) nothing to tag again. Costs a tagging
+    of each article, which the re-tagging of most of them would cost anyway, and saves their
+    second analysis and write. ``workers`` > 1: that many forked processes."""
+    global _LEARNING
+    shares = [share for share in _chunks(plan.todo, workers) if share]
+    if len(shares) > 1:
+        # forked workers inherit the job (a tagger holds its model, which does not pickle)
+        _LEARNING = (plan, tagger, shares)
+        try:
+            with multiprocessing.get_context("fork").Pool(len(shares), die_with_parent) as pool:
+                found = pool.map(_learn_share, range(len(shares)))
+        finally:
+            _LEARNING = None
+    else:
+        found = [_established_records(plan, tagger, share) for share in shares]
+    records: dict[str, dict] = {}
+    for part in found:
+        merge_entities(records, part)
+    return Lexicon.from_entities(records.values(), tagger)
+
+
+_LEARNING: tuple | None = None  # (plan, tagger, shares) of collect_names, for its workers
+
+
+def _learn_share(number: int) -> list[dict]:
+    """In a forked worker of ``collect_names``: the records of share ``number``."""
+    assert _LEARNING is not None
+    plan, tagger, shares = _LEARNING
+    return _established_records(plan, tagger, shares[number])
+
+
+def _established_records(plan: Plan, tagger, share: list[Planned]) -> list[dict]:
+    """The discovered people a share of the planned articles establishes, as entity records
+    (what ``analyse_article`` would store for them)."""
+    tagger = tagger.fresh()
+    records: dict[str, dict] = {}
+    for article, _ in plan.articles(share):
+        mentions = tagger.tag_article(article)
+        discovered = {m.entity_id for m in mentions if m.rule in ("context", "model")}
+        for entity_id in established(mentions, tagger):
+            if entity_id in discovered:
+                record = tagger.entity(entity_id).to_dict()
+                record["attributes"] = {**record["attributes"], "established": True}
+                records[entity_id] = record
+    return list(records.values())
 
 
 def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:

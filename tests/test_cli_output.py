@@ -179,7 +179,7 @@ def test_progress_in_a_log_is_one_line_per_phase(tmp_path):
     assert len(lines) == len(set(lines)), "a progress line printed twice"
     phases = [line.split(": ", 1)[1].split()[0] for line in lines if line.startswith("indexing: ")
               and not line.startswith("indexing: analysed")]
-    assert phases == ["reading", "analysing", "writing", "committing"]
+    assert phases == ["reading", "learning", "analysing", "writing", "committing"]
     assert "indexing: analysing 120 articles" in lines
     assert len([line for line in lines if "analysed" in line]) <= 11
     quiet = run_cli("index", feed, "--index", tmp_path / "ix2", check=0)

@@ -183,26 +183,38 @@ def test_an_incremental_build_retags_older_articles_a_later_one_teaches(tmp_path
         assert (again.added, again.unchanged, again.retagged) == (0, 2, 0)
 
 
-def test_a_parallel_build_retags_as_one_process_does(tmp_path):
-    """The re-tagging pass of a large build runs on the build's workers: 80 articles with the
-    bare surname come first, the full name last; with one worker or two, every one of them is
-    tagged again with the person the last one taught, and the indexes agree."""
+def test_a_new_index_learns_its_names_before_tagging_and_a_later_build_retags_on_workers(tmp_path):
+    """A new index learns the names its articles establish first, so a surname in an article
+    read before the full name is tagged with the person in one pass. A later build that
+    teaches a name tags the older articles again, on the build's workers when there are many
+    (80 here); one worker or two, the indexes agree."""
     from archive import Archive
 
-    docs = [{"id": f"bare{i:02d}", "text": f"خبر رقم {i}\n" + BARE} for i in range(80)]
-    docs.append({"id": "full", "text": "خبر أخير\n" + FULL_NAME})
+    bare = [{"id": f"bare{i:02d}", "text": f"خبر رقم {i}\n" + BARE} for i in range(80)]
+    full = {"id": "full", "text": "خبر أخير\n" + FULL_NAME}
     found = {}
     for workers in (1, 2):
-        feed = tmp_path / f"feed{workers}.jsonl"
-        feed.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs) + "\n", "utf-8")
-        with Archive.open(tmp_path / f"ix{workers}", create=True) as archive:
-            report = archive.index([feed], workers=workers)
-            assert (report.added, report.retagged) == (81, 81)
+        new = tmp_path / f"new{workers}.jsonl"
+        new.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in [*bare, full]) + "\n", "utf-8")
+        with Archive.open(tmp_path / f"new{workers}", create=True) as archive:
+            report = archive.index([new], workers=workers)
+            assert (report.added, report.retagged) == (81, 0)  # learned first: tagged once
             ((_, hansen, _),) = _people(archive.tag(FULL_NAME))
+            hits = archive.search("", filters={"person": [hansen]}, limit=1000).hits
+            assert sorted(h.doc_id for h in hits) == sorted(d["id"] for d in [*bare, full])
+
+        feed = tmp_path / f"feed{workers}.jsonl"
+        feed.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in bare) + "\n", "utf-8")
+        with Archive.open(tmp_path / f"ix{workers}", create=True) as archive:
+            assert archive.index([feed], workers=workers).added == 80  # nobody named yet
+            with feed.open("a", encoding="utf-8") as more:
+                more.write(json.dumps(full, ensure_ascii=False) + "\n")
+            report = archive.index([feed], workers=workers)
+            assert (report.added, report.retagged) == (1, 81)
             hits = archive.search("", filters={"person": [hansen]}, limit=1000).hits
             found[workers] = sorted(h.doc_id for h in hits)
             with feed.open("a", encoding="utf-8") as more:  # one more article, of nothing else
                 more.write(json.dumps({"id": "other", "text": "خبر عن الطقس اليوم."}) + "\n")
             again = archive.index([feed], workers=workers)  # the names were applied: no retag
             assert (again.added, again.retagged) == (1, 0)
-    assert found[1] == found[2] == sorted(d["id"] for d in docs)
+    assert found[1] == found[2] == sorted(d["id"] for d in [*bare, full])
