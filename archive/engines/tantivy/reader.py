@@ -378,7 +378,7 @@ class Hits(base.Hits):
         """The best ``count`` by score, equal scores by ``tie_key``. Tantivy breaks ties by
         document address, which depends on how its threads split a build into segments; so
         when the last place is tied, the whole tie is fetched (up to TIE_WINDOW more hits) and
-        ordered by the content-derived key."""
+        ordered by that key (build, then plan order, then position)."""
         searcher = self.reader.searcher
         fetch = count
         while True:

@@ -24,7 +24,6 @@ tables of retired generations and of failed builds are removed by the next build
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import multiprocessing
 import os
@@ -99,14 +98,15 @@ def day_number(written: str | None) -> int:
     return int(parts[0]) * 10000 + int(parts[1]) * 100 + int(parts[2])
 
 
-def tie_key(doc_id: str, position: int) -> int:
-    """What orders passages of equal score: a hash of the article id, then the passage's
-    position. It depends on the content only, so every build of the same articles (serial or
-    parallel, whatever segments Tantivy's threads made) ranks ties alike, and the passages of
-    one article stay in reading order."""
-    article = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"),
-                                             digest_size=6).digest(), "big")
-    return article << 16 | min(position, 0xFFFF)
+def tie_key(build: int, worker: int, index: int, position: int) -> int:
+    """What orders passages of equal score: the build that added the article, then its place
+    in that build's plan (the worker whose contiguous share held it, and its place in that
+    share), then the passage's position: older articles first, then reading order, as Whoosh's
+    document numbers give. It does not depend on how Tantivy's threads split the build into
+    segments, so a serial and a parallel build rank ties alike. Fields are clamped to their
+    bits (24 build, 4 worker, 20 article, 16 position); beyond, ties keep Tantivy's order."""
+    return (min(build, 0xFFFFFF) << 40 | min(worker, 0xF) << 36 | min(index, 0xFFFFF) << 16
+            | min(position, 0xFFFF))
 
 
 def _joined(terms: list[str]) -> str:
@@ -145,6 +145,8 @@ class _Transaction:
         self.store, self.replace = store, replace
         self.meta = dict(reader.meta)
         self.first = self.next = int(self.meta.get("next_ordinal", 0))
+        self.build = int(self.meta.get("builds", 0)) + 1  # numbers the builds, for tie_key
+        self.added: dict[int, int] = {}  # per worker, the articles added so far
         self.rows: list[tuple[str, list[str]]] = []
         self.days: dict[str, str | None] = {}
         self.table: Path | None = None
@@ -157,7 +159,11 @@ class _Transaction:
             for doc_id in delete:
                 self.writer.delete_documents_by_term("doc_id", doc_id)
 
-    def add(self, article: dict, passages: Iterable[PassageDoc | tuple]) -> None:
+    def add(self, article: dict, passages: Iterable[PassageDoc | tuple], worker: int = 0) -> None:
+        """One article and its passages (``worker``: whose share of the plan it is from; a
+        serial build has one)."""
+        index = self.added.get(worker, 0)
+        self.added[worker] = index + 1
         doc_id = article["doc_id"]
         day = day_number(article.get("date"))
         self.days[doc_id] = iso_day(article.get("date"))
@@ -173,7 +179,7 @@ class _Transaction:
                     "end": end, "text": text, "entities": entities}
             add(_document("passage", data, pid=pid, doc_id=doc_id, stem=stems, exact=exact,
                           entities=" ".join(entities), ordinal=ordinal, day=day,
-                          tie=tie_key(doc_id, position)))
+                          tie=tie_key(self.build, worker, index, position)))
 
     def entities(self, entities: Iterable[dict]) -> None:
         for entity in entities:
@@ -191,7 +197,7 @@ class _Transaction:
             tables.append(name)
         settings = self.replace if self.replace is not None else self.meta.get("settings", {})
         meta = {"settings": {**settings, "engine": "tantivy", "format_version": FORMAT_VERSION},
-                "next_ordinal": self.next, "tables": tables}
+                "next_ordinal": self.next, "tables": tables, "builds": self.build}
         self.writer.delete_documents_by_term("kind", "meta")
         self.writer.add_document(_document("meta", meta, pid="meta"))
         try:
@@ -494,7 +500,7 @@ def _feed(transaction: _Transaction, workers, results, counter, progress) -> lis
             raise IndexError_(f"an indexing process failed:\n{payload}")
         if status == "articles":
             for article, passages in payload:
-                transaction.add(article, passages)
+                transaction.add(article, passages, worker=number)
             if progress:
                 progress(counter.value)
         else:
