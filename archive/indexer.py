@@ -541,7 +541,6 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
     established one it finds applied. ``before_commit`` is called right before the commit."""
     discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
     skipped: list[tuple[str, ReadError]] = []
-    mark_applied = partial(_marked_applied, applied)
 
     def analysed() -> Iterator[tuple[dict, list[PassageDoc]]]:
         for done, result in enumerate(plan.analysed(analyzer, tagger, skipped=skipped), start=1):
@@ -553,7 +552,7 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
 
     def entities() -> list[dict]:  # asked for right before the commit
         before_commit()
-        return mark_applied(discovered)
+        return _marked_applied(applied, discovered)
 
     store.write(analysed(), delete=plan.delete, entities=entities, replace=replace)
     _count_skipped(plan, skipped, report)

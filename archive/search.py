@@ -333,23 +333,23 @@ class Searcher:
         """Fill in the highlights of ``hits`` (of a search for ``text`` made without them), as
         that search would have computed them."""
         with self.pinned() as reader:
-            _, terms, _, _ = self._understood(reader, text)
+            _, _, _, terms, _ = self._understood(reader, text)
         for hit in hits:
             hit.highlights = self._spans(hit.text, [e["id"] for e in hit.entities], terms)
 
     def _understood(self, reader: Reader, text: str):
-        """A query's text as searched (bounded), its parse, the engine query tree and the terms
-        it matches, and the notices saying what was done to it."""
+        """A query's text as searched (bounded), its parse, the engine query tree, the terms it
+        matches, and the notices saying what was done to it."""
         text, notices = bounded_query(text)
         parsed, loosened = loosen_phrases(parse(text), lambda unit: self._phrase_matches(reader, unit))
         notices += [phrase_notice(unit) for unit in loosened]
         tree, terms = self.build(parsed)
-        return tree, terms, notices, (text, parsed)
+        return text, parsed, tree, terms, notices
 
     def _search(self, reader: Reader, text: str, limit: int, page: int, entity_ids,
                 facets: int, dates: tuple, months: bool, exclude_ids=(),
                 sort: str = "relevance", highlight: bool = True) -> SearchResults:
-        tree, terms, notices, (text, parsed) = self._understood(reader, text)
+        text, parsed, tree, terms, notices = self._understood(reader, text)
         restricted = bool(entity_ids) or bool(exclude_ids) or dates != (None, None)
         if tree is None and not restricted:
             return SearchResults(text, 0, page, limit, [], notices=notices)
@@ -406,10 +406,10 @@ class Searcher:
         return found
 
     def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms | None,
-             articles: dict[str, dict] | None = None) -> Hit:
-        """One hit; ``terms`` None: without highlights."""
+             articles: dict[str, dict]) -> Hit:
+        """One hit; ``terms`` None: without highlights. ``articles``: the fields of the
+        articles read so far for this page, filled in as they are read."""
         stored = reader.passage(ref)
-        articles = {} if articles is None else articles
         article = articles.get(stored["doc_id"])
         if article is None:
             article = articles[stored["doc_id"]] = reader.article(stored["doc_id"]) or {}
