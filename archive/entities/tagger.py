@@ -30,6 +30,7 @@ from typing import Any
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
+from archive.entities.spans import SpanRepair
 from archive.resources import data_json, data_lines
 
 MAX_NAME_WORDS = 3
@@ -121,6 +122,7 @@ class Tagger:
         and context rules only, e.g. to measure what the model adds)."""
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
+        self.spans = SpanRepair(self.rules)  # where a context or model name ends (spans.py)
         self.model = _load_model(self.catalogue, self.rules) if model else None
         self.discovered: dict[str, Entity] = {}  # entities found by context rules
         self.person_words = frozenset(word for e in self.catalogue.entities.values()
@@ -377,8 +379,12 @@ class Tagger:
             self._veto_places(tokens, covered, mentions, first, last)
             for span in spans:
                 a, b = first + span.first, first + span.last
-                if span.confidence < MIN_CONFIDENCE or any(covered[k] is not None for k in range(a, b + 1)):
+                if span.confidence < MIN_CONFIDENCE:
                     continue
+                repaired = self.spans.repair(self, tokens, a, b, span.type, "model", covered)
+                if repaired is None or any(covered[k] is not None for k in range(repaired[0], repaired[1] + 1)):
+                    continue  # span repair (spans.py): where the name begins and ends
+                a, b = repaired
                 if forms is None:
                     forms = {t.form for t in tokens}
                 skip = _model_clitics(tokens[a], forms)
@@ -463,6 +469,9 @@ class Tagger:
                      or self._organization_after_head(tokens, covered, i, mentions)
                      or self._place_after_head(tokens, covered, i)
                      or self._weapon_model(tokens, covered, i))
+            if found:  # span repair (spans.py): where the name begins and ends
+                repaired = self.spans.repair(self, tokens, found[0], found[1], found[2], "context")
+                found = repaired and (*repaired, found[2], found[3] if repaired[0] == found[0] else 0)
             if found and self._ordinary_words(found[2], tokens[found[0]:found[1] + 1]):
                 found = None
             if found:

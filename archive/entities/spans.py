@@ -1,0 +1,142 @@
+"""Span repair: where a name found by a context rule or the model begins and ends.
+
+A context rule or the model may run a person's name on into the words after it (كوفي انان
+اعتبر "Kofi Annan considered", ستيفن جيرارد ضربة, ديفيد كولتارد سائق ماكلارين) or take a phrase
+of ordinary words after a speech verb for a name (مصدر امني "a security source", بيان صادر).
+Since a discovered entity's id comes from its span, one word too many splits one person into
+several facet values, so the span is repaired before the entity is made:
+
+- a person's name ends before the first ordinary word after its first (a word the training
+  sets use often and never inside a person's name, ``data/ner/ordinary_words.txt``, and no
+  known name word: a given name, a catalogued or learned person's word); ordinary words before
+  the name are dropped (الملك عبد الله → عبد الله); nothing left, no person;
+- a one-word person that is a given name takes the name word that follows it when that word
+  is unknown but name-like (يوري إهنات), the full name the article gives;
+- an organization the model found that starts with a proper name, not a head word, loses the
+  nationality adjectives after it (هيونداي روتم الكورية الجنوبية → هيونداي روتم);
+- a one-word place the model found that the training sets never use in a place name and no
+  place context introduces (a preposition or place head word before it, a clitic on it) is no
+  place (بندًا "an item").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from archive.arabic import normalize
+from archive.entities.keys import article_core
+from archive.resources import data_lines
+
+ORDINARY_FILE = "ner/ordinary_words.txt"
+# Words before a place that say a place follows (في بيروت، الى دمشق، قرب حلب).
+PLACE_CONTEXT = frozenset(normalize(w) for w in (
+    "في", "إلى", "الى", "من", "عن", "نحو", "قرب", "داخل", "خارج", "شمال", "جنوب", "شرق", "غرب",
+    "شمالي", "جنوبي", "شرقي", "غربي", "وسط", "عاصمة", "عاصمتها", "حدود", "أنحاء", "زيارة",
+    "بين", "مع"))
+NISBA_ENDINGS = ("ي", "يه")
+
+
+class SpanRepair:
+    """The repairs of this module, with their word lists loaded once."""
+
+    def __init__(self, rules: Any):
+        """``rules``: the tagger's ``Rules`` (given names, place heads, stopwords)."""
+        self.rules = rules
+        self.never: dict[str, frozenset[str]] = {}  # word core → the types it is never part of
+        for line in data_lines(ORDINARY_FILE):
+            word, _, types = line.partition("\t")
+            self.never[word] = frozenset(types.split())
+        self.place_context = PLACE_CONTEXT | frozenset(rules.place_heads)
+
+    def repair(self, tagger: Any, tokens: Sequence[Any], first: int, last: int, kind: str,
+               rule: str, covered: Sequence[int | None] = ()) -> tuple[int, int] | None:
+        """The repaired (first, last) token range of a ``kind`` span found by ``rule``
+        ("context" or "model"), or None when it names nothing of that kind."""
+        if kind == "person":
+            return self._person(tagger, tokens, first, last, rule, covered)
+        if kind == "organization" and rule == "model":
+            return first, self._organization_end(tokens, first, last)
+        if kind == "place" and rule == "model" and first == last and self._common_place(tokens, first):
+            return None
+        return first, last
+
+    # -- people -----------------------------------------------------------------------------
+
+    def _person(self, tagger, tokens, first: int, last: int, rule: str, covered):
+        while first <= last and self._ordinary_for_person(tagger, tokens[first]):
+            first += 1  # مصدر امني، الملك عبد الله
+        if first > last:
+            return None
+        for k in range(first + 1, last + 1):
+            if self._trailing(tagger, tokens[k]):
+                last = k - 1  # كوفي انان اعتبر، ديفيد كولتارد سائق ماكلارين
+                break
+        if first == last and rule == "model":
+            last = self._full_name_end(tagger, tokens, first, covered)
+        elif first == last and not self._known_name_word(tagger, tokens[first].core):
+            return None  # a context rule's name needs two words, or one known name (هيلاري)
+        return first, last
+
+    def _ordinary_for_person(self, tagger, token) -> bool:
+        """A word that is no part of a person's name here: ordinary, no known name word."""
+        return "PER" in self.never.get(token.core, ()) and not self._known_name_word(tagger, token.core)
+
+    def _trailing(self, tagger, token) -> bool:
+        """A word after a name's first that ends it: an ordinary word as written (a verb, a
+        role or sports noun: اعتبر، حارس، ضربة), or "and" before one (والسفير). A definite
+        word (القحطاني، المصري) may be a family name of origin, and a person-name word
+        (arabnamer's) a surname: not cut."""
+        if token.form.startswith("ال") or token.core in self.rules.name_words:
+            return False  # عائشة عيد: عيد is "feast", and a name
+        if self._ordinary_for_person(tagger, token):
+            return True
+        if token.form.startswith("و") and len(token.form) > 3:
+            rest = article_core(token.form[1:])
+            return "PER" in self.never.get(rest, ()) or rest in self.rules.given
+        return False
+
+    def _known_name_word(self, tagger, core: str) -> bool:
+        return (core in self.rules.given or core in tagger.person_words
+                or core in tagger.learned_words)
+
+    def _full_name_end(self, tagger, tokens, i: int, covered) -> int:
+        """A lone given name (or arabnamer's name word) followed by an unknown name-like word
+        that is no "and" (يوري إهنات, not جاك وفاخر) ends after it."""
+        token = tokens[i]
+        j = i + 1
+        if ((token.core not in self.rules.given and token.core not in self.rules.name_words)
+                or j >= len(tokens) or tokens[j].broken
+                or (covered and covered[j] is not None)):
+            return i
+        word = tokens[j]
+        if (not word.form.isalpha() or len(word.form) < 3 or word.form.startswith(("ال", "و"))
+                or word.form in self.rules.not_names or word.core in self.never
+                or word.core in self.rules.common or word.core in self.rules.given):
+            return i
+        return j
+
+    # -- organizations and places -------------------------------------------------------------
+
+    def _organization_end(self, tokens, first: int, last: int) -> int:
+        """A proper-name organization ends before the nationality adjectives after it."""
+        heads = self.rules.org_heads | self.rules.media_heads | self.rules.proper_heads
+        if not tokens[first].cores.isdisjoint(heads) or tokens[first].form.startswith("ال"):
+            return last  # وزارة الداخلية الأردنية: the adjective is part of the name
+        while last > first and self._nisba(tokens[last]):
+            last -= 1
+        return last
+
+    def _nisba(self, token) -> bool:
+        return (token.form.startswith("ال") and token.core.endswith(NISBA_ENDINGS)
+                and "ORG" in self.never.get(token.core, ()))
+
+    def _common_place(self, tokens, i: int) -> bool:
+        """A word never part of a place name in the training sets, with no place context."""
+        token = tokens[i]
+        if "LOC" not in self.never.get(token.core, ()) and token.core not in self.rules.common:
+            return False
+        if len(token.readings) > 1 and not token.form.startswith("ال"):
+            return False  # بموسكو، وبغداد: a clitic, as place names take
+        before = tokens[i - 1] if i and not token.broken else None
+        return before is None or before.cores.isdisjoint(self.place_context)
