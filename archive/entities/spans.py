@@ -35,6 +35,8 @@ PLACE_CONTEXT = frozenset(normalize(w) for w in (
     "شمالي", "جنوبي", "شرقي", "غربي", "وسط", "عاصمة", "عاصمتها", "حدود", "أنحاء", "زيارة",
     "بين", "مع"))
 NISBA_ENDINGS = ("ي", "يه")
+# Name words after which the next word belongs to the name (أبي قبيل، سريع بن ماتع).
+LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "ابو", "ابي"))
 
 
 class SpanRepair:
@@ -50,11 +52,15 @@ class SpanRepair:
         self.place_context = PLACE_CONTEXT | frozenset(rules.place_heads)
 
     def repair(self, tagger: Any, tokens: Sequence[Any], first: int, last: int, kind: str,
-               rule: str, covered: Sequence[int | None] = ()) -> tuple[int, int] | None:
+               rule: str, covered: Sequence[int | None] = (),
+               end: int | None = None) -> tuple[int, int] | None:
         """The repaired (first, last) token range of a ``kind`` span found by ``rule``
-        ("context" or "model"), or None when it names nothing of that kind."""
+        ("context" or "model"), or None when it names nothing of that kind. ``covered``: the
+        mention covering each token, if any; ``end``: the sentence's end (a span never grows
+        past it)."""
         if kind == "person":
-            return self._person(tagger, tokens, first, last, rule, covered)
+            end = len(tokens) if end is None else end
+            return self._person(tagger, tokens, first, last, rule, covered, end)
         if kind == "organization" and rule == "model":
             return first, self._organization_end(tokens, first, last)
         if kind == "place" and rule == "model" and first == last and self._common_place(tokens, first):
@@ -63,17 +69,18 @@ class SpanRepair:
 
     # -- people -----------------------------------------------------------------------------
 
-    def _person(self, tagger, tokens, first: int, last: int, rule: str, covered):
-        while first <= last and self._ordinary_for_person(tagger, tokens[first]):
-            first += 1  # مصدر امني، الملك عبد الله
+    def _person(self, tagger, tokens, first: int, last: int, rule: str, covered, end: int):
+        while (first <= last and self._ordinary_for_person(tagger, tokens[first])
+               and not (first < last and tokens[first + 1].core in LINKS)):
+            first += 1  # مصدر امني، الملك عبد الله; but سريع بن ماتع
         if first > last:
             return None
         for k in range(first + 1, last + 1):
-            if self._trailing(tagger, tokens[k]):
+            if tokens[k - 1].core not in LINKS and self._trailing(tagger, tokens[k]):
                 last = k - 1  # كوفي انان اعتبر، ديفيد كولتارد سائق ماكلارين
                 break
         if first == last and rule == "model":
-            last = self._full_name_end(tagger, tokens, first, covered)
+            last = self._full_name_end(tagger, tokens, first, covered, end)
         elif first == last and not self._known_name_word(tagger, tokens[first].core):
             return None  # a context rule's name needs two words, or one known name (هيلاري)
         return first, last
@@ -84,29 +91,30 @@ class SpanRepair:
 
     def _trailing(self, tagger, token) -> bool:
         """A word after a name's first that ends it: an ordinary word as written (a verb, a
-        role or sports noun: اعتبر، حارس، ضربة), or "and" before one (والسفير). A definite
+        role or sports noun: اعتبر، حارس، ضربة), or a word that starts with "and" and is no
+        name of its own (والسفير، وجواو; وليد is a name). A definite
         word (القحطاني، المصري) may be a family name of origin, and a person-name word
         (arabnamer's) a surname: not cut."""
         if token.form.startswith("ال") or token.core in self.rules.name_words:
             return False  # عائشة عيد: عيد is "feast", and a name
         if self._ordinary_for_person(tagger, token):
             return True
-        if token.form.startswith("و") and len(token.form) > 3:
-            rest = article_core(token.form[1:])
-            return "PER" in self.never.get(rest, ()) or rest in self.rules.given
+        if token.form.startswith("و") and len(token.form) > 3:  # "and": the next name begins
+            return token.core not in self.rules.given and not self._known_name_word(tagger, token.core)
         return False
 
     def _known_name_word(self, tagger, core: str) -> bool:
         return (core in self.rules.given or core in tagger.person_words
                 or core in tagger.learned_words)
 
-    def _full_name_end(self, tagger, tokens, i: int, covered) -> int:
-        """A lone given name (or arabnamer's name word) followed by an unknown name-like word
-        that is no "and" (يوري إهنات, not جاك وفاخر) ends after it."""
+    def _full_name_end(self, tagger, tokens, i: int, covered, end: int) -> int:
+        """A lone given name followed, in its sentence, by an unknown name-like word that
+        carries no clitic or pronoun (يوري إهنات, not جاك وفاخر) ends after it."""
         token = tokens[i]
         j = i + 1
-        if ((token.core not in self.rules.given and token.core not in self.rules.name_words)
-                or j >= len(tokens) or tokens[j].broken
+        if (token.core not in self.rules.given or token.form.startswith("ال")
+                or j >= end or tokens[j].broken or len(tokens[j].readings) > 1
+                or tokens[j].form.endswith(("ه", *self.rules.name_suffixes))
                 or (covered and covered[j] is not None)):
             return i
         word = tokens[j]

@@ -381,7 +381,7 @@ class Tagger:
                 a, b = first + span.first, first + span.last
                 if span.confidence < MIN_CONFIDENCE:
                     continue
-                repaired = self.spans.repair(self, tokens, a, b, span.type, "model", covered)
+                repaired = self.spans.repair(self, tokens, a, b, span.type, "model", covered, last)
                 if repaired is None or any(covered[k] is not None for k in range(repaired[0], repaired[1] + 1)):
                     continue  # span repair (spans.py): where the name begins and ends
                 a, b = repaired
