@@ -34,7 +34,8 @@ PLACE_CONTEXT = frozenset(normalize(w) for w in (
     "في", "إلى", "الى", "من", "عن", "نحو", "قرب", "داخل", "خارج", "شمال", "جنوب", "شرق", "غرب",
     "شمالي", "جنوبي", "شرقي", "غربي", "وسط", "عاصمة", "عاصمتها", "حدود", "أنحاء", "زيارة",
     "بين", "مع"))
-NISBA_ENDINGS = ("ي", "يه")
+NISBA = ("ي", "يه")  # adjective endings (الروسية، العسكري): an organization's complement may be
+# made of them alone (المجلة العسكرية الروسية)
 # Name words after which the next word belongs to the name (أبي قبيل، سريع بن ماتع).
 LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "ابو", "ابي"))
 
@@ -61,9 +62,9 @@ class SpanRepair:
         if kind == "person":
             end = len(tokens) if end is None else end
             return self._person(tagger, tokens, first, last, rule, covered, end)
-        if kind == "organization" and rule == "model":
-            return first, self._organization_end(tokens, first, last)
-        if kind == "place" and rule == "model" and first == last and self._common_place(tokens, first):
+        if kind == "organization":
+            return self._organization(tokens, first, last)
+        if kind == "place" and rule == "model" and first == last and self.common_place(tokens, first):
             return None
         return first, last
 
@@ -126,21 +127,34 @@ class SpanRepair:
 
     # -- organizations and places -------------------------------------------------------------
 
-    def _organization_end(self, tokens, first: int, last: int) -> int:
-        """A proper-name organization ends before the nationality adjectives after it."""
+    def _organization(self, tokens, first: int, last: int) -> tuple[int, int] | None:
+        """An organization named by a head word (وزارة، وكالة) names none when every word
+        after the head is one the training sets never use in an organization's name (إدارة
+        المطعم الصغير الواقع), and ends before such a word without the article (مجلس الوزراء
+        التزام); its nationality stays (وكالة الأنباء القطرية). One that starts with a proper
+        name ends before the first such word, article or not (هيونداي روتم الكورية
+        الجنوبية → هيونداي روتم)."""
+        headed = self._head(tokens[first])  # nisba adjectives alone may still name one
+        words = range(first + 1, last + 1)
+        if headed and words and all(self._never_org(tokens[k]) and not tokens[k].core.endswith(NISBA)
+                                    for k in words):
+            return None
+        for k in words:
+            if self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل"))):
+                return first, k - 1
+        return first, last
+
+    def _never_org(self, token) -> bool:
+        return "ORG" in self.never.get(token.core, ())
+
+    def _head(self, token) -> bool:
         heads = self.rules.org_heads | self.rules.media_heads | self.rules.proper_heads
-        if not tokens[first].cores.isdisjoint(heads) or tokens[first].form.startswith("ال"):
-            return last  # وزارة الداخلية الأردنية: the adjective is part of the name
-        while last > first and self._nisba(tokens[last]):
-            last -= 1
-        return last
+        return not token.cores.isdisjoint(heads)
 
-    def _nisba(self, token) -> bool:
-        return (token.form.startswith("ال") and token.core.endswith(NISBA_ENDINGS)
-                and "ORG" in self.never.get(token.core, ()))
-
-    def _common_place(self, tokens, i: int) -> bool:
-        """A word never part of a place name in the training sets, with no place context."""
+    def common_place(self, tokens: Sequence[Any], i: int) -> bool:
+        """Whether token i, taken for a place, is rather a word the training sets never use in
+        a place name (or a common word), with no place context: no clitic on it (بموسكو), no
+        preposition or place head word before it (في، الى، مدينة)."""
         token = tokens[i]
         if "LOC" not in self.never.get(token.core, ()) and token.core not in self.rules.common:
             return False
