@@ -1,0 +1,100 @@
+"""Span repair (archive/entities/spans.py): a name found by a context rule or the model ends
+where the name ends, ordinary words after a speech verb are nobody, one person is one entity
+however far a span ran, and scripts/facet_quality.py measures the facets a user sees."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.entities.tagger import Tagger
+from conftest import run_json
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return Tagger()
+
+
+def people(tagger, text):
+    return [m.text for m in tagger.tag(text) if m.type == "person"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("وقال الأمين العام للأمم المتحدة كوفي انان اعتبر ان الوضع خطير", "كوفي انان"),  # a verb
+    ("وسجل ستيفن جيرارد ضربة رأسية", "ستيفن جيرارد"),  # a sports noun
+    ("وفاز ديفيد كولتارد سائق ماكلارين بالسباق", "ديفيد كولتارد"),  # a role noun
+    ("وقال لويس فيغو وجواو بينتو ان", "لويس فيغو"),  # "and" another name
+])
+def test_a_person_found_by_context_ends_where_the_name_ends(tagger, text, name):
+    assert people(tagger, text)[0] == name
+
+
+@pytest.mark.parametrize("text", [
+    "اكد مصدر امني ان الهجوم وقع",
+    "وقال بيان صادر عن الوزارة ان",
+    "قال مصدر مطلع ان المفاوضات توقفت",
+])
+def test_ordinary_words_after_a_speech_verb_are_nobody(tagger, text):
+    assert people(tagger, text) == []
+
+
+def test_a_name_word_that_is_also_a_common_word_stays_in_the_name(tagger):
+    assert people(tagger, "وقالت عائشة عيد ان") == ["عائشة عيد"]  # عيد: "feast", and a surname
+    assert people(tagger, "وقال سريع بن ماتع ان") == ["سريع بن ماتع"]  # after بن, a name word
+
+
+def test_one_person_is_one_entity_however_far_a_span_ran(tagger):
+    first, second, third = tagger.fresh().tag_many([
+        "وقال الأمين العام للأمم المتحدة كوفي انان اعتبر ان الوضع خطير.",
+        "وقال الأمين العام كوفي انان إن المفاوضات مستمرة.",
+        "ورحب انان بالاتفاق.",
+    ])
+    ids = {m.entity_id for m in first + second + third if m.type == "person"}
+    assert len(ids) == 1
+    assert [(m.text, m.rule) for m in third] == [("انان", "collection")]  # the bare surname follows
+
+
+def test_a_lone_given_name_takes_the_name_after_it(tagger):
+    mentions = [m for m in tagger.fresh().tag("وقال يوري إهنات المتحدث باسم القوات الجوية إن يوري لم يعلق")
+                if m.type == "person"]
+    assert [m.text for m in mentions] == ["يوري إهنات", "يوري"]
+    assert len({m.entity_id for m in mentions}) == 1
+    assert [m.text for m in tagger.tag("وقال جاك وفاخر ان") if m.type == "person"][0] == "جاك"
+
+
+def test_a_head_word_before_ordinary_words_is_no_organization(tagger):
+    assert [m for m in tagger.tag("ورفضت إدارة المطعم الواقع في المدينة") if m.type == "organization"] == []
+    found = [m.text for m in tagger.tag("ذكرت وكالة الأنباء القطرية ان") if m.type == "organization"]
+    assert found == ["وكالة الأنباء القطرية"]  # the nationality of a head-word name stays
+
+
+def test_archive_tag_reports_the_repaired_span():
+    out = run_json("tag", "-", input="وقال الأمين العام للأمم المتحدة كوفي انان اعتبر ان الوضع خطير")
+    assert [(e["text"], e["rule"]) for e in out["entities"] if e["type"] == "person"] == [
+        ("كوفي انان", "context")]
+
+
+def test_facet_quality_counts_marked_names_among_the_top_values(tmp_path):
+    sentences = [
+        [("وقال", "O"), ("كوفي", "B-PER"), ("انان", "I-PER"), ("اعتبر", "O"), ("ان", "O"),
+         ("الوضع", "O"), ("في", "O"), ("لبنان", "B-LOC"), ("خطير", "O")],
+        [("وقال", "O"), ("مصدر", "O"), ("امني", "O"), ("ان", "O"), ("الهجوم", "O"), ("وقع", "O"),
+         ("في", "O"), ("بيروت", "B-LOC")],
+    ] * 15
+    conll = tmp_path / "set.conll"
+    conll.write_text("\n\n".join("\n".join(f"{w}\t{t}" for w, t in s) for s in sentences) + "\n", "utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "facet_quality.py"), str(conll), "--split", "all", "--json"],
+        capture_output=True, text=True, encoding="utf-8", timeout=300, check=True)
+    (measured,) = json.loads(result.stdout)
+    assert measured["articles"] == 2
+    person = measured["facets"]["person"]
+    assert [(v["name"], v["marked"]) for v in person["values"]] == [("كوفي انان", True)]
+    assert measured["facets"]["place"]["marked"] == measured["facets"]["place"]["of"] == 2
+    assert measured["split_people"] == []
+    assert measured["mentions"]["person"]["exact"][2] == 1.0
