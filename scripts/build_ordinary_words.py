@@ -53,6 +53,7 @@ def counts(sentences: list, tagger: Tagger) -> dict[str, list[int]]:
 
 
 def main(argv=None) -> int:
+    """The command line (see the module docstring)."""
     from train_ner import load
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

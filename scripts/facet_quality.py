@@ -151,6 +151,7 @@ def report(result: dict, show: bool) -> None:
 
 
 def main(argv=None) -> int:
+    """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sets", nargs="+")
     parser.add_argument("--split", choices=["dev", "all"], default="dev")

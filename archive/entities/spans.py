@@ -12,8 +12,11 @@ several facet values, so the span is repaired before the entity is made:
   the name are dropped (الملك عبد الله → عبد الله); nothing left, no person;
 - a one-word person that is a given name takes the name word that follows it when that word
   is unknown but name-like (يوري إهنات), the full name the article gives;
-- an organization the model found that starts with a proper name, not a head word, loses the
-  nationality adjectives after it (هيونداي روتم الكورية الجنوبية → هيونداي روتم);
+- an organization ends before a word the training sets never use in an organization's name:
+  one that starts with a proper name loses the nationality after it (هيونداي روتم الكورية
+  الجنوبية → هيونداي روتم), one named by a head word only such words without the article (its
+  nationality stays: وكالة الأنباء القطرية), and a head word left alone, or followed only by
+  such words (إدارة المطعم الواقع), is none;
 - a one-word place the model found that the training sets never use in a place name and no
   place context introduces (a preposition or place head word before it, a clitic on it) is no
   place (بندًا "an item").
@@ -25,7 +28,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from archive.arabic import normalize
-from archive.entities.keys import article_core
 from archive.resources import data_lines
 
 ORDINARY_FILE = "ner/ordinary_words.txt"
@@ -93,9 +95,9 @@ class SpanRepair:
     def _trailing(self, tagger, token) -> bool:
         """A word after a name's first that ends it: an ordinary word as written (a verb, a
         role or sports noun: اعتبر، حارس، ضربة), or a word that starts with "and" and is no
-        name of its own (والسفير، وجواو; وليد is a name). A definite
-        word (القحطاني، المصري) may be a family name of origin, and a person-name word
-        (arabnamer's) a surname: not cut."""
+        name of its own (والسفير، وجواو; وليد is a name). A definite word (القحطاني، المصري)
+        may be a family name of origin, and a person-name word (arabnamer's) a surname: not
+        cut."""
         if token.form.startswith("ال") or token.core in self.rules.name_words:
             return False  # عائشة عيد: عيد is "feast", and a name
         if self._ordinary_for_person(tagger, token):
@@ -130,8 +132,9 @@ class SpanRepair:
     def _organization(self, tokens, first: int, last: int) -> tuple[int, int] | None:
         """An organization named by a head word (وزارة، وكالة) names none when every word
         after the head is one the training sets never use in an organization's name (إدارة
-        المطعم الصغير الواقع), and ends before such a word without the article (مجلس الوزراء
-        التزام); its nationality stays (وكالة الأنباء القطرية). One that starts with a proper
+        المطعم الواقع), and ends before such a word without the article (المركز تمليه
+        المصالح: a head alone is none); its nationality stays (وكالة الأنباء القطرية). One that
+        starts with a proper
         name ends before the first such word, article or not (هيونداي روتم الكورية
         الجنوبية → هيونداي روتم)."""
         headed = self._head(tokens[first])  # nisba adjectives alone may still name one
@@ -141,8 +144,9 @@ class SpanRepair:
             return None
         for k in words:
             if self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل"))):
-                return first, k - 1
-        return first, last
+                last = k - 1
+                break
+        return None if headed and first == last else (first, last)
 
     def _never_org(self, token) -> bool:
         return "ORG" in self.never.get(token.core, ())
