@@ -98,3 +98,8 @@ def test_facet_quality_counts_marked_names_among_the_top_values(tmp_path):
     assert measured["facets"]["place"]["marked"] == measured["facets"]["place"]["of"] == 2
     assert measured["split_people"] == []
     assert measured["mentions"]["person"]["exact"][2] == 1.0
+
+
+def test_a_name_that_ends_on_a_link_takes_the_word_it_links(tagger):
+    text = "كان يؤدى إلى دار الإمارة التي أنشأها أحمد بن طولون شرق الجامع ."
+    assert people(tagger, text) == ["أحمد بن طولون"]  # not أحمد بن, and طولون no place

@@ -11,7 +11,8 @@ several facet values, so the span is repaired before the entity is made:
   known name word: a given name, a catalogued or learned person's word); ordinary words before
   the name are dropped (الملك عبد الله → عبد الله); nothing left, no person;
 - a one-word person that is a given name takes the name word that follows it when that word
-  is unknown but name-like (يوري إهنات), the full name the article gives;
+  is unknown but name-like (يوري إهنات), the full name the article gives, and a name that
+  ends on a link (أحمد بن، أبو عبد) takes the word it links;
 - an organization ends before a word the training sets never use in an organization's name:
   one that starts with a proper name loses the nationality after it (هيونداي روتم الكورية
   الجنوبية → هيونداي روتم), one named by a head word only such words without the article (its
@@ -82,11 +83,21 @@ class SpanRepair:
             if tokens[k - 1].core not in LINKS and self._trailing(tagger, tokens[k]):
                 last = k - 1  # كوفي انان اعتبر، ديفيد كولتارد سائق ماكلارين
                 break
+        last = self._link_end(tokens, last, covered, end)
         if first == last and rule == "model":
             last = self._full_name_end(tagger, tokens, first, covered, end)
         elif first == last and not self._known_name_word(tagger, tokens[first].core):
             return None  # a context rule's name needs two words, or one known name (هيلاري)
         return first, last
+
+    def _link_end(self, tokens, last: int, covered, end: int) -> int:
+        """A name that ends on a link (أحمد بن، أبو عبد) ends on the word it links, in its
+        sentence (أحمد بن حنبل، أبو عبد الله)."""
+        while (tokens[last].core in LINKS and last + 1 < end and not tokens[last + 1].broken
+               and not (covered and covered[last + 1] is not None) and tokens[last + 1].form.isalpha()
+               and tokens[last + 1].form not in self.rules.stopwords):
+            last += 1
+        return last
 
     def _ordinary_for_person(self, tagger, token) -> bool:
         """A word that is no part of a person's name here: ordinary, no known name word."""
