@@ -103,3 +103,12 @@ def test_facet_quality_counts_marked_names_among_the_top_values(tmp_path):
 def test_a_name_that_ends_on_a_link_takes_the_word_it_links(tagger):
     text = "كان يؤدى إلى دار الإمارة التي أنشأها أحمد بن طولون شرق الجامع ."
     assert people(tagger, text) == ["أحمد بن طولون"]  # not أحمد بن, and طولون no place
+
+
+@pytest.mark.parametrize("text, name", [
+    ("وإنضم منذ يناير إلى نادي تشيلسي الإنجليزي من دون أن يحصل على مركز أساسي", "نادي تشيلسي"),
+    ("وتضم المحادثات جماعات تتراوح بين حركة فتح بزعامة الرئيس الفلسطيني", "حركة فتح"),
+])
+def test_a_head_word_and_a_proper_name_before_a_nationality_or_a_phrase_name_an_organization(
+        tagger, text, name):
+    assert [m.text for m in tagger.tag(text) if m.type == "organization"] == [name]

@@ -159,6 +159,19 @@ class SpanRepair:
                 break
         return None if headed and first == last else (first, last)
 
+    def closes_organization(self, tokens: Sequence[Any], run: Sequence[int]) -> bool:
+        """Whether the proper name ``run`` after an organization's head word ends there though
+        no punctuation or function word follows: its words are no ordinary words and a
+        nationality or a phrase with ب comes next (نادي تشيلسي الإنجليزي، حركة فتح بزعامة)."""
+        k = run[-1] + 1
+        if k >= len(tokens) or any(self._never_org(tokens[j]) for j in run):
+            return False
+        after = tokens[k]
+        nationality = after.form.startswith("ال") and after.core.endswith(NISBA)
+        phrase = after.form[0] == "ب" and len(after.readings) > 1  # ل often belongs to it:
+        # شركة القدس للمستحضرات الطبية
+        return nationality or phrase
+
     def _never_org(self, token) -> bool:
         return "ORG" in self.never.get(token.core, ())
 

@@ -651,7 +651,8 @@ class Tagger:
                 break
             run.append(j)
             j += 1
-        return run if run and self._closes_name(tokens, run[-1] + 1) else []
+        return run if run and (self._closes_name(tokens, run[-1] + 1)
+                               or self.spans.closes_organization(tokens, run)) else []
 
     # place: a head word and a proper name (ميناء ناجين → ناجين)
     def _place_after_head(self, tokens, covered, i):
