@@ -112,3 +112,12 @@ def test_a_name_that_ends_on_a_link_takes_the_word_it_links(tagger):
 def test_a_head_word_and_a_proper_name_before_a_nationality_or_a_phrase_name_an_organization(
         tagger, text, name):
     assert [m.text for m in tagger.tag(text) if m.type == "organization"] == [name]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("وقال الرئيس السوداني عمر حسن البشير ان", "عمر حسن البشير"),  # a family name with the article
+    ("وقال حمد بن جاسم بن جبر آل ثاني ان", "حمد بن جاسم بن جبر آل ثاني"),  # links and names
+    ("وكتب أليكس فيشمان المعلق العسكري", "أليكس فيشمان"),  # a role with the article does not join
+])
+def test_a_name_takes_its_links_and_family_name(tagger, text, name):
+    assert people(tagger, text) == [name]

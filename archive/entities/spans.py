@@ -40,7 +40,7 @@ PLACE_CONTEXT = frozenset(normalize(w) for w in (
 NISBA = ("ي", "يه")  # adjective endings (الروسية، العسكري): an organization's complement may be
 # made of them alone (المجلة العسكرية الروسية)
 # Name words after which the next word belongs to the name (أبي قبيل، سريع بن ماتع).
-LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "ابو", "ابي"))
+LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "آل"))
 
 
 class SpanRepair:
@@ -83,21 +83,48 @@ class SpanRepair:
             if tokens[k - 1].core not in LINKS and self._trailing(tagger, tokens[k]):
                 last = k - 1  # كوفي انان اعتبر، ديفيد كولتارد سائق ماكلارين
                 break
-        last = self._link_end(tokens, last, covered, end)
+        first, last = self._linked(tokens, first, last, covered, end)
         if first == last and rule == "model":
             last = self._full_name_end(tagger, tokens, first, covered, end)
         elif first == last and not self._known_name_word(tagger, tokens[first].core):
             return None  # a context rule's name needs two words, or one known name (هيلاري)
         return first, last
 
-    def _link_end(self, tokens, last: int, covered, end: int) -> int:
-        """A name that ends on a link (أحمد بن، أبو عبد) ends on the word it links, in its
-        sentence (أحمد بن حنبل، أبو عبد الله)."""
-        while (tokens[last].core in LINKS and last + 1 < end and not tokens[last + 1].broken
-               and not (covered and covered[last + 1] is not None) and tokens[last + 1].form.isalpha()
-               and tokens[last + 1].form not in self.rules.stopwords):
+    def _linked(self, tokens, first: int, last: int, covered, end: int) -> tuple[int, int]:
+        """A name takes the link before it (أبو before عبد الله), the word a link at its end
+        links (أحمد بن → أحمد بن طولون), the links and names after it (حمد بن جاسم بن جبر آل
+        ثاني) and a family name with the article (عمر حسن البشير), all in its sentence."""
+        if first and not tokens[first].broken and self._free(tokens, first - 1, covered) and (
+                not tokens[first - 1].cores.isdisjoint(LINKS)):
+            first -= 1
+        while True:
+            if tokens[last].core in LINKS and self._free(tokens, last + 1, covered, end):
+                last += 1
+            elif (tokens[min(last + 1, len(tokens) - 1)].core in LINKS
+                  and self._free(tokens, last + 1, covered, end)
+                  and self._free(tokens, last + 2, covered, end)):
+                last += 2
+            else:
+                break
+        if (not tokens[last].form.startswith("ال") and self._free(tokens, last + 1, covered, end)
+                and self._family_name(tokens[last + 1])):
             last += 1
-        return last
+        return first, last
+
+    def _free(self, tokens, k: int, covered, end: int | None = None) -> bool:
+        """Token k exists in the sentence, joins the previous one, is a word and is no one's."""
+        end = len(tokens) if end is None else end
+        return (0 <= k < end and (k == 0 or not tokens[k].broken) and tokens[k].form.isalpha()
+                and tokens[k].form not in self.rules.stopwords
+                and not (covered and covered[k] is not None))
+
+    def _family_name(self, token) -> bool:
+        """A word with the article that may end a name: no ordinary or common word, and a
+        person-name word (البشير، الخطيب) or a nisba of a family (الخطابي، الأغبش is neither:
+        المعلق "the commentator" must not join)."""
+        return (token.form.startswith("ال") and len(token.core) >= 3 and token.core not in self.never
+                and token.core not in self.rules.common
+                and (token.core in self.rules.name_words or (token.core.endswith("ي") and len(token.core) >= 5)))
 
     def _ordinary_for_person(self, tagger, token) -> bool:
         """A word that is no part of a person's name here: ordinary, no known name word."""
