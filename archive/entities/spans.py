@@ -106,7 +106,8 @@ class SpanRepair:
                 last += 2
             else:
                 break
-        if (not tokens[last].form.startswith("ال") and self._free(tokens, last + 1, covered, end)
+        ends_given = not tokens[last].form.startswith("ال") or (last and tokens[last - 1].core in LINKS)
+        if (ends_given and self._free(tokens, last + 1, covered, end)  # عبد الكريم الخطابي
                 and self._family_name(tokens[last + 1])):
             last += 1
         return first, last
