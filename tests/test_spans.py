@@ -121,3 +121,13 @@ def test_a_head_word_and_a_proper_name_before_a_nationality_or_a_phrase_name_an_
 ])
 def test_a_name_takes_its_links_and_family_name(tagger, text, name):
     assert people(tagger, text) == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "وقال الرئيس السوداني عمر حسن البشير ان الحكم ظالم. وأضاف عمر حسن أنه سيستأنف.",
+    "وأضاف عمر حسن أنه سيستأنف. وقال الرئيس عمر حسن البشير ان الحكم ظالم.",  # shorter first
+])
+def test_a_shorter_name_inside_the_full_name_of_the_article_is_the_same_person(tagger, text):
+    mentions = [m for m in tagger.fresh().tag(text) if m.type == "person"]
+    assert sorted(m.text for m in mentions) == ["عمر حسن", "عمر حسن البشير"]
+    assert len({m.entity_id for m in mentions}) == 1

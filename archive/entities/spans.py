@@ -18,6 +18,8 @@ several facet values, so the span is repaired before the entity is made:
   الجنوبية → هيونداي روتم), one named by a head word only such words without the article (its
   nationality stays: وكالة الأنباء القطرية), and a head word left alone, or followed only by
   such words (إدارة المطعم الواقع), is none;
+- in an article, a discovered person whose words stand inside the longer name of exactly one
+  other person there is that person (ابو حمزة, ابو حمزة المصري: one facet value);
 - a one-word place the model found that the training sets never use in a place name and no
   place context introduces (a preposition or place head word before it, a clitic on it) is no
   place (بندًا "an item").
@@ -26,9 +28,11 @@ several facet values, so the span is repaired before the entity is made:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from archive.arabic import normalize
+from archive.arabic import normalize, tokenize
+from archive.entities.keys import article_core
 from archive.resources import data_lines
 
 ORDINARY_FILE = "ner/ordinary_words.txt"
@@ -166,6 +170,23 @@ class SpanRepair:
             return i
         return j
 
+    def unify_people(self, mentions: list, tagger: Any) -> None:
+        """One person, one entity in an article: a discovered person of two or more words
+        that stand, in order, inside the longer name of exactly one other person of the
+        article (ابو حمزة in ابو حمزة المصري) is that person. In place, over ``mentions``
+        (``None`` for a dropped one); catalogue mentions are left as they are."""
+        people = [(k, m, _words(m.text)) for k, m in enumerate(mentions)
+                  if m is not None and m.type == "person"]
+        for k, mention, words in people:
+            if len(words) < 2 or ":~" not in mention.entity_id:
+                continue
+            owners = {other.entity_id for _, other, longer in people
+                      if len(longer) > len(words) and _inside(words, longer)}
+            if len(owners) == 1:
+                owner = tagger.entity(next(iter(owners)))
+                if owner is not None and owner.id != mention.entity_id:
+                    mentions[k] = replace(mention, entity_id=owner.id, name=owner.name)
+
     # -- organizations and places -------------------------------------------------------------
 
     def _organization(self, tokens, first: int, last: int) -> tuple[int, int] | None:
@@ -218,3 +239,14 @@ class SpanRepair:
             return False  # بموسكو، وبغداد: a clitic, as place names take
         before = tokens[i - 1] if i and not token.broken else None
         return before is None or before.cores.isdisjoint(self.place_context)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(article_core(normalize(span.surface)) for span in tokenize(text))
+
+
+def _inside(words: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+    """Whether ``words`` stand, in order and together, inside ``longer``."""
+    n = len(words)
+    return any(longer[i:i + n] == words for i in range(len(longer) - n + 1))
+

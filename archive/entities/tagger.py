@@ -212,6 +212,7 @@ class Tagger:
         if self.model is not None:  # what the rules left: the model's, then their other mentions
             self._model_pass(text, tokens, covered, add, mentions)
             self._coreference_pass(tokens, covered, mentions, add)
+        self.spans.unify_people(mentions, self)  # spans.py: one person of the article, one entity
         return tagging
 
     def _collection_pass(self, tagging: _Tagging, lexicon: Lexicon) -> None:
