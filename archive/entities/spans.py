@@ -58,6 +58,7 @@ class SpanRepair:
             word, _, types = line.partition("\t")
             self.never[word] = frozenset(types.split())
         self.place_context = PLACE_CONTEXT | frozenset(rules.place_heads)
+        self.org_heads = frozenset(rules.org_heads | rules.media_heads | rules.proper_heads)
 
     def repair(self, tagger: Any, tokens: Sequence[Any], first: int, last: int, kind: str,
                rule: str, covered: Sequence[int | None] = (),
@@ -225,8 +226,7 @@ class SpanRepair:
         return "ORG" in self.never.get(token.core, ())
 
     def _head(self, token) -> bool:
-        heads = self.rules.org_heads | self.rules.media_heads | self.rules.proper_heads
-        return not token.cores.isdisjoint(heads)
+        return not token.cores.isdisjoint(self.org_heads)
 
     def common_place(self, tokens: Sequence[Any], i: int) -> bool:
         """Whether token i, taken for a place, is rather a word the training sets never use in
