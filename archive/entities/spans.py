@@ -102,12 +102,11 @@ class SpanRepair:
         if first and not tokens[first].broken and self._free(tokens, first - 1, covered) and (
                 not tokens[first - 1].cores.isdisjoint(LINKS)):
             first -= 1
-        while True:
-            if tokens[last].core in LINKS and self._free(tokens, last + 1, covered, end):
+        while True:  # a linked word is part of the name even where taken for a place (طولون)
+            if tokens[last].core in LINKS and self._free(tokens, last + 1, (), end):
                 last += 1
             elif (tokens[min(last + 1, len(tokens) - 1)].core in LINKS
-                  and self._free(tokens, last + 1, covered, end)
-                  and self._free(tokens, last + 2, covered, end)):
+                  and self._free(tokens, last + 1, (), end) and self._free(tokens, last + 2, (), end)):
                 last += 2
             else:
                 break
