@@ -131,3 +131,12 @@ def test_a_shorter_name_inside_the_full_name_of_the_article_is_the_same_person(t
     mentions = [m for m in tagger.fresh().tag(text) if m.type == "person"]
     assert sorted(m.text for m in mentions) == ["عمر حسن", "عمر حسن البشير"]
     assert len({m.entity_id for m in mentions}) == 1
+
+
+@pytest.mark.parametrize("text, name", [
+    ("وأعلنت جمعية الهلال الأحمر الفلسطيني ان", "جمعية الهلال الأحمر الفلسطيني"),
+    ("وقالت سلطة النقد الفلسطينية ان", "سلطة النقد الفلسطينية"),
+])
+def test_new_organization_head_words(text, name):
+    rules_only = Tagger(model=False)  # the context rule alone, not the model
+    assert [m.text for m in rules_only.tag(text) if m.type == "organization"] == [name]
