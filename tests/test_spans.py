@@ -140,3 +140,9 @@ def test_a_shorter_name_inside_the_full_name_of_the_article_is_the_same_person(t
 def test_new_organization_head_words(text, name):
     rules_only = Tagger(model=False)  # the context rule alone, not the model
     assert [m.text for m in rules_only.tag(text) if m.type == "organization"] == [name]
+
+
+def test_a_head_word_keeps_its_first_letter_in_a_model_span(tagger):
+    found = [m for m in tagger.fresh().tag("وقال لديه كتاب. وأعلنت بلدية مدينة البيرة ان")
+             if m.type == "organization"]
+    assert [m.text for m in found] == ["بلدية مدينة البيرة"]  # not ب + لدية ("he has")

@@ -221,6 +221,11 @@ class SpanRepair:
         # شركة القدس للمستحضرات الطبية
         return nationality or phrase
 
+    def head_as_written(self, token: Any) -> bool:
+        """Whether a word is an organization head word as written, with no clitic taken off
+        (بلدية is "municipality", not ب + لدية)."""
+        return token.form in self.org_heads
+
     def _never_org(self, token) -> bool:
         return "ORG" in self.never.get(token.core, ())
 

@@ -388,7 +388,7 @@ class Tagger:
                 a, b = repaired
                 if forms is None:
                     forms = {t.form for t in tokens}
-                skip = _model_clitics(tokens[a], forms)
+                skip = _model_clitics(tokens[a], forms) if not self.spans.head_as_written(tokens[a]) else 0
                 if not self._plausible(span.type, tokens[a:b + 1], span.confidence):
                     continue
                 cores = (article_core(tokens[a].form[skip:]), *(t.core for t in tokens[a + 1:b + 1]))
