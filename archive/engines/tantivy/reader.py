@@ -7,26 +7,33 @@ counts the positions a word may move (Tantivy's 0 is our 1: side by side). Entit
 restrictions are MUST / MUST_NOT clauses of constant score 0, so they never change a score.
 
 Facets, months and articles of the hits come from the hits' ordinals (a fast field, fetched
-for all hits at once) looked up in the generation's facet tables, which are loaded when the
-reader opens: a later commit that removes a table cannot pull it from under this reader.
+for all hits at once, in ordinal order, by Tantivy) looked up in the generation's facet tables
+with array operations (archive.engines.tantivy.counting); the tables are loaded when the reader
+opens: a later commit that removes a table cannot pull it from under this reader. The article
+evidence of the re-ranking asks Tantivy about the candidates' articles only. No per-query
+Python loop grows with the number of hits.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
+
+import numpy as np
 
 # The `type: ignore` comments below: tantivy 0.27's bundled stubs lag its runtime (SearchResult.count
 # exists; phrase_query takes list[str] and list[tuple[int, str]] alike).
 import tantivy
 
-from archive.article_evidence import TableEvidence
+from archive.article_evidence import ARTICLE_REACH, NEIGHBOURS, Gathered, QueryTerm
 from archive.engines import base
 from archive.engines import query as q
-from archive.engines.facet_tables import FacetTable, month_counts
+from archive.engines.facet_tables import FacetTable
+from archive.engines.tantivy.counting import TableCounts
 from archive.engines.tantivy.store import SCHEMA, day_number
 
 Occur = tantivy.Occur
@@ -138,6 +145,7 @@ class Reader(base.Reader):
         self.meta = meta
         self._starts = [start for start, _ in tables]
         self._tables = [table for _, table in tables]
+        self._counting: TableCounts | None = None
 
     @classmethod
     def open(cls, store, searcher: tantivy.Searcher) -> Reader:
@@ -240,46 +248,12 @@ class Reader(base.Reader):
 
     # -- facet tables ---------------------------------------------------------------------------
 
-    def by_table(self, ordinals: list[int]):
-        """(table, local numbers) for each table holding some of these ordinals (ascending)."""
-        starts, tables = self._starts, self._tables
-        if not ordinals or not tables:
-            return
-        current: int = -1
-        local: list[int] = []
-        for ordinal in ordinals:
-            number = bisect_right(starts, ordinal) - 1
-            if number != current:
-                if local:
-                    yield tables[current], local
-                current, local = number, []
-            if number >= 0 and ordinal - starts[number] < len(tables[number]):
-                local.append(ordinal - starts[number])
-        if local:
-            yield tables[current], local
-
-    def entity_counts(self, ordinals: list[int]) -> Counter:
-        """Entity id → distinct articles of these passages (ordinals, ascending) that mention it."""
-        counts: Counter = Counter()
-        for table, local in self.by_table(ordinals):
-            counts.update(table.article_counts(local))
-        return counts
-
-    def articles_of(self, ordinals: list[int]) -> set[str]:
-        """The ids of the articles of these passages (ordinals, ascending)."""
-        found: set[str] = set()
-        for table, local in self.by_table(ordinals):
-            found |= table.articles_with(local)
-        return found - {""}
-
-    def article_days(self, ordinals: list[int]) -> list[str | None]:
-        """The days (archive.dates.iso_day) of the distinct articles of these passages (ordinals,
-        ascending), one per article, for ``month_counts``."""
-        days: list[str | None] = []
-        for table, local in self.by_table(ordinals):
-            if table.days is not None:
-                days.extend(map(table.days.__getitem__, table.article_numbers(local) - {0}))
-        return days
+    def counting(self) -> TableCounts:
+        """This generation's facet tables as arrays (archive.engines.tantivy.counting), made on
+        first use."""
+        if self._counting is None:
+            self._counting = TableCounts(list(zip(self._starts, self._tables)))
+        return self._counting
 
     def entity_articles(self, entity_id: str) -> list[str]:
         """See ``archive.engines.base.Reader.entity_articles``."""
@@ -294,19 +268,37 @@ class Reader(base.Reader):
                                      (Occur.Must, _term("kind", "passage"))])
         return Hits(self, query).entity_counts()
 
-    def evidence(self) -> TableEvidence:
-        """For archive.article_evidence: passages as ordinals (the facet tables' numbers)."""
+    def article_evidence(self, refs: list, terms: Sequence[QueryTerm]) -> Gathered | None:
+        """See ``archive.engines.base.Reader.article_evidence``: one Tantivy search per term,
+        restricted to the ordinal ranges of the candidates' articles (ARTICLE_REACH around
+        each), so its cost is the candidates' neighbourhoods, never the term's postings."""
+        if not refs:
+            return Gathered([], [])
+        counting = self.counting()
+        ordinals = [int(o) for o in self.searcher.fast_field_values("ordinal", refs)]  # type: ignore[arg-type]
+        near = [counting.around(o, NEIGHBOURS) for o in ordinals]
+        wide = [counting.around(o, ARTICLE_REACH) for o in ordinals]
+        spans = sorted(set(wide))
+        around = Query.boolean_query([(Occur.Should, Query.range_query(
+            SCHEMA, "ordinal", tantivy.FieldType.Unsigned, low, high)) for low, high in spans])
+        size = sum(high - low + 1 for low, high in spans)
         total = max(1, self.searcher.num_docs)
-
-        def holding(field: str, text: str) -> set:
-            return set(Hits(self, _term(field, text)).ordinals())
-
-        def weight(field: str, text: str) -> float:
-            return math.log(total / (self.doc_frequency(field, text) + 1)) + 1
-
-        return TableEvidence(holding, weight, [(start, table.article_of) for start, table in
-                                               zip(self._starts, self._tables)],
-                             keys=lambda refs: list(self.searcher.fast_field_values("ordinal", refs)))
+        weights: list[float] = []
+        holders: list[list[int]] = []
+        for term in terms:
+            frequency = self.doc_frequency(term.field, term.text)
+            weights.append(math.log(total / (frequency + 1)) + 1)
+            if not frequency:
+                holders.append([])
+                continue
+            query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
+                                         (Occur.Must, around)])
+            holders.append([ordinal for ordinal, _ in self.searcher.search(
+                query, limit=size, count=False, order_by_field="ordinal",
+                order=tantivy.Order.Asc).hits])
+        rows = [(_holding(holders, (o, o)), _holding(holders, n), _holding(holders, w))
+                for o, n, w in zip(ordinals, near, wide)]
+        return Gathered(weights, rows)
 
     def counts(self) -> tuple[int, int]:
         """See ``archive.engines.base.Reader.counts``."""
@@ -317,14 +309,21 @@ class Reader(base.Reader):
         return self.match(q.AllPassages()).entity_counts()
 
 
+def _holding(holders: list[list[int]], span: tuple[int, int]) -> frozenset[int]:
+    """The indexes of the terms with a holder (sorted ordinals) within ``span`` (inclusive)."""
+    low, high = span
+    return frozenset(i for i, held in enumerate(holders)
+                     if bisect_left(held, low) < bisect_right(held, high))
+
+
 class Hits(base.Hits):
     """The passages one query matches in one generation."""
 
     def __init__(self, reader: Reader, query: tantivy.Query, deferred: list | None = None):
         self.reader, self.query, self.deferred = reader, query, deferred or []
         self._total: int | None = None
-        self._ordinals: list[int] | None = None
-        self._counts: Counter | None = None
+        self._ordinals: np.ndarray | None = None
+        self._counts: np.ndarray | None = None
 
     @property
     def total(self) -> int:
@@ -333,16 +332,18 @@ class Hits(base.Hits):
             self._total = self.reader.searcher.search(self.query, limit=1, count=True).count  # type: ignore[attr-defined]
         return self._total
 
-    def ordinals(self) -> list[int]:
-        """Every hit's ordinal, ascending (one search for all of them)."""
+    def ordinals(self) -> np.ndarray:
+        """Every hit's ordinal, ascending, as one array (one search for all of them, ordered by
+        the fast field in Tantivy)."""
         if self._ordinals is None:
             if not self.total:
-                self._ordinals = []
+                self._ordinals = np.zeros(0, dtype=np.int64)
             else:
                 hits = self.reader.searcher.search(self.query, limit=self.total, count=False,
                                                    order_by_field="ordinal",
                                                    order=tantivy.Order.Asc).hits
-                self._ordinals = [ordinal for ordinal, _ in hits]
+                self._ordinals = np.fromiter(map(itemgetter(0), hits), dtype=np.int64,
+                                             count=len(hits))
         return self._ordinals
 
     def top(self, count: int, sort: str = "relevance") -> list[tuple[float, object]]:
@@ -416,16 +417,26 @@ class Hits(base.Hits):
             ranked += self._scored(undated, count - len(ranked))
         return ranked
 
-    def entity_counts(self) -> Counter:
-        """See ``archive.engines.base.Hits.entity_counts`` (from the hits' ordinals, counted once)."""
+    def counted(self) -> np.ndarray:
+        """Per entity of the generation (``TableCounts.entities``), its article count over the
+        hits (counted once)."""
         if self._counts is None:
-            self._counts = self.reader.entity_counts(self.ordinals())
+            self._counts = self.reader.counting().entity_counts(self.ordinals())
         return self._counts
+
+    def entity_counts(self) -> Counter:
+        """See ``archive.engines.base.Hits.entity_counts``."""
+        return self.reader.counting().as_counter(self.counted())
+
+    def facets(self, limit: int, type_of: Callable[[str], str | None],
+               types: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        """See ``archive.engines.base.Hits.facets``: counted and cut with array operations."""
+        return self.reader.counting().top(self.counted(), limit, type_of, types)
 
     def months(self) -> list[dict]:
         """See ``archive.engines.base.Hits.months``."""
-        return month_counts(self.reader.article_days(self.ordinals()))
+        return self.reader.counting().months(self.ordinals())
 
     def articles(self) -> set[str]:
         """See ``archive.engines.base.Hits.articles``."""
-        return self.reader.articles_of(self.ordinals())
+        return self.reader.counting().articles(self.ordinals())
