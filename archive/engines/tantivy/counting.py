@@ -33,11 +33,25 @@ class _Part:
     pairs: np.ndarray  # entity number × width + article number
     width: int  # len(table.articles)
     global_entity: np.ndarray  # per table entity number, its number in ``TableCounts.entities``
+    distinct: tuple[np.ndarray, np.ndarray] | None = None  # see _distinct_pairs
 
 
 def _numbers(buffer, dtype=np.uint64) -> np.ndarray:
     array = np.frombuffer(buffer, dtype=np.uint64) if len(buffer) else np.zeros(0, np.uint64)
     return array if dtype == np.uint64 else array.astype(dtype)
+
+
+DENSE_SHARE = 8  # hits' pairs × this ≥ a table's distinct pairs: a bitmap beats sorting
+
+
+def _distinct_pairs(part: _Part) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of ``part``, the number of its distinct (entity, article) pair, and per such
+    number its entity: made once per table and generation."""
+    if part.distinct is None:
+        values, inverse = np.unique(part.pairs, return_inverse=True)
+        part.distinct = (inverse.astype(np.int64),
+                         (values // np.uint64(max(1, part.width))).astype(np.int64))
+    return part.distinct
 
 
 class TableCounts:
@@ -76,8 +90,14 @@ class TableCounts:
                 continue
             # every pair of every passage: begin[i] .. end[i] - 1 for each passage i, in one array
             shift = np.repeat(begin - (np.cumsum(lengths) - lengths), lengths)
-            pairs = np.unique(part.pairs[shift + np.arange(size)])
-            entity = (pairs // np.uint64(part.width)).astype(np.int64)
+            pair_of, entity_of = _distinct_pairs(part)
+            numbers = pair_of[shift + np.arange(size)]
+            if size * DENSE_SHARE >= len(entity_of):  # many hits: mark the distinct pairs seen
+                seen = np.zeros(len(entity_of), dtype=bool)
+                seen[numbers] = True
+                entity = entity_of[seen]
+            else:
+                entity = entity_of[np.unique(numbers)]
             counts[part.global_entity] += np.bincount(entity, minlength=len(part.global_entity))
         return counts
 
@@ -151,17 +171,21 @@ class TableCounts:
                             for p in self.parts]
         return self._months
 
-    def around(self, ordinal: int, reach: int) -> tuple[int, int]:
-        """The first and last ordinal of the passages of ``ordinal``'s article at most
-        ``reach`` places from it (an article's passages are consecutive in its table)."""
-        table = int(np.searchsorted(self._starts, ordinal, side="right")) - 1
-        if table < 0:
-            return ordinal, ordinal
-        part = self.parts[table]
-        local = ordinal - part.start
-        if not 0 <= local < len(part.article_of):
-            return ordinal, ordinal
-        low = max(0, local - reach)
-        window = part.article_of[low:local + reach + 1]
-        same = np.flatnonzero(window == part.article_of[local])
-        return part.start + low + int(same[0]), part.start + low + int(same[-1])
+    def article_spans(self, ordinals: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """For each passage of ``ordinals``: its article's id and the first and last ordinal of
+        that article's passages ("" and the ordinal alone for a number no table holds). A table
+        numbers its articles as it meets them and holds an article's passages together, so its
+        article numbers never decrease: the spans are binary searches, one array per table."""
+        ids = [""] * len(ordinals)
+        first, last = ordinals.copy(), ordinals.copy()
+        tables = np.searchsorted(self._starts, ordinals, side="right") - 1
+        for number in np.unique(tables[tables >= 0]).tolist():
+            part = self.parts[number]
+            chosen = np.flatnonzero((tables == number)
+                                    & (ordinals - part.start < len(part.article_of)))
+            article = part.article_of[ordinals[chosen] - part.start]
+            first[chosen] = part.start + np.searchsorted(part.article_of, article)
+            last[chosen] = part.start + np.searchsorted(part.article_of, article + 1) - 1
+            for index, doc in zip(chosen.tolist(), article.tolist()):
+                ids[index] = part.table.articles[doc]
+        return ids, first, last

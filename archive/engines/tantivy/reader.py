@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
@@ -270,34 +269,36 @@ class Reader(base.Reader):
 
     def article_evidence(self, refs: list, terms: Sequence[QueryTerm]) -> Gathered | None:
         """See ``archive.engines.base.Reader.article_evidence``: one Tantivy search per term,
-        restricted to the ordinal ranges of the candidates' articles (ARTICLE_REACH around
-        each), so its cost is the candidates' neighbourhoods, never the term's postings."""
+        restricted to the candidates' articles (their ``doc_id`` terms), whose hits' ordinals
+        are then placed around each candidate: the Python work is the candidates' articles'
+        passages holding a term, never the term's postings."""
         if not refs:
             return Gathered([], [])
-        counting = self.counting()
-        ordinals = [int(o) for o in self.searcher.fast_field_values("ordinal", refs)]  # type: ignore[arg-type]
-        near = [counting.around(o, NEIGHBOURS) for o in ordinals]
-        wide = [counting.around(o, ARTICLE_REACH) for o in ordinals]
-        spans = sorted(set(wide))
-        around = Query.boolean_query([(Occur.Should, Query.range_query(
-            SCHEMA, "ordinal", tantivy.FieldType.Unsigned, low, high)) for low, high in spans])
-        size = sum(high - low + 1 for low, high in spans)
+        ordinals = np.array(self.searcher.fast_field_values("ordinal", refs), dtype=np.int64)
+        doc_ids, first, last = self.counting().article_spans(ordinals)
+        size = sum(dict(zip(doc_ids, (last - first + 1).tolist())).values())
+        around = Query.boolean_query([(Occur.Should, _term("doc_id", doc_id))  # 4× a term set's speed here
+                                      for doc_id in sorted(set(doc_ids))])
         total = max(1, self.searcher.num_docs)
         weights: list[float] = []
-        holders: list[list[int]] = []
+        reached = []  # per term: held by the passage, within NEIGHBOURS, within ARTICLE_REACH
         for term in terms:
             frequency = self.doc_frequency(term.field, term.text)
             weights.append(math.log(total / (frequency + 1)) + 1)
-            if not frequency:
-                holders.append([])
-                continue
-            query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
-                                         (Occur.Must, around)])
-            holders.append([ordinal for ordinal, _ in self.searcher.search(
-                query, limit=size, count=False, order_by_field="ordinal",
-                order=tantivy.Order.Asc).hits])
-        rows = [(_holding(holders, (o, o)), _holding(holders, n), _holding(holders, w))
-                for o, n, w in zip(ordinals, near, wide)]
+            held = np.zeros(0, dtype=np.int64)
+            if frequency:
+                query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
+                                             (Occur.Must, around)])
+                hits = self.searcher.search(query, limit=size, count=False,
+                                            order_by_field="ordinal", order=tantivy.Order.Asc).hits
+                held = np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+            reached.append([_any_within(held, np.maximum(first, ordinals - reach),
+                                        np.minimum(last, ordinals + reach)).tolist()
+                            for reach in (0, NEIGHBOURS, ARTICLE_REACH)])
+        def terms_at(level: int, candidate: int) -> frozenset[int]:
+            return frozenset(t for t, per_term in enumerate(reached) if per_term[level][candidate])
+
+        rows = [(terms_at(0, i), terms_at(1, i), terms_at(2, i)) for i in range(len(refs))]
         return Gathered(weights, rows)
 
     def counts(self) -> tuple[int, int]:
@@ -309,11 +310,9 @@ class Reader(base.Reader):
         return self.match(q.AllPassages()).entity_counts()
 
 
-def _holding(holders: list[list[int]], span: tuple[int, int]) -> frozenset[int]:
-    """The indexes of the terms with a holder (sorted ordinals) within ``span`` (inclusive)."""
-    low, high = span
-    return frozenset(i for i, held in enumerate(holders)
-                     if bisect_left(held, low) < bisect_right(held, high))
+def _any_within(held: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """For each [low, high] (inclusive), whether some ordinal of ``held`` (ascending) is in it."""
+    return np.searchsorted(held, low) < np.searchsorted(held, high, side="right")
 
 
 class Hits(base.Hits):
@@ -349,10 +348,12 @@ class Hits(base.Hits):
     def top(self, count: int, sort: str = "relevance") -> list[tuple[float, object]]:
         """See ``archive.engines.base.Hits.top``: by relevance, the deferred proximity phrases
         reward the best RERANK_DEPTH; by date, Tantivy orders by the ``day`` fast field."""
-        if count <= 0 or not self.total:
+        if count <= 0:
             return []
-        if sort == "relevance":
+        if sort == "relevance":  # its first search counts the hits too
             return self._by_relevance(count)
+        if not self.total:
+            return []
         return self._by_date(count, newest=sort == "date")
 
     def _by_relevance(self, count: int) -> list[tuple[float, object]]:
@@ -360,7 +361,7 @@ class Hits(base.Hits):
         RERANK_DEPTH only, whatever ``count`` is, so pages continue each other exactly."""
         searcher = self.reader.searcher
         ranked = self._scored(self.query, max(count, RERANK_DEPTH) if self.deferred else count)
-        if not self.deferred:
+        if not self.deferred or not ranked:
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         ordinals = searcher.fast_field_values("ordinal", [address for _, address in head])  # type: ignore[misc]
@@ -383,8 +384,11 @@ class Hits(base.Hits):
         searcher = self.reader.searcher
         fetch = count
         while True:
-            hits: list[tuple[float, object]] = list(
-                searcher.search(query, limit=fetch + 1, count=False).hits)
+            counting = self._total is None and query is self.query  # the total in the same pass
+            result = searcher.search(query, limit=fetch + 1, count=counting)
+            if counting:
+                self._total = result.count  # type: ignore[attr-defined]
+            hits: list[tuple[float, object]] = list(result.hits)
             if (len(hits) <= fetch or hits[-1][0] < hits[count - 1][0]
                     or fetch - count >= TIE_WINDOW):
                 break
