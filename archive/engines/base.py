@@ -43,8 +43,9 @@ default built on them, which an engine overrides when it can do better):
 ``Hits.articles()`` → set of article ids of the hits.
 ``Reader.article_evidence(refs, terms)`` → archive.article_evidence.Gathered or None
     for the candidates ``refs`` (the best ~50 hits) and the query's distinct terms
-    (``QueryTerm``: field "stem"/"exact", text): each term's idf ``ln(N / (df + 1)) + 1``
-    (N passages, df passages holding it; 0 when df is 0), and per candidate three sets of
+    (``QueryTerm``: field "stem"/"exact", text): each term's idf (both engines here:
+    ``ln(N / (df + 1)) + 1``, N the index's documents, df the passages holding the term; a
+    term no passage holds adds nothing whatever its weight), and per candidate three sets of
     term indexes: held by the passage itself, by a passage of its article at most
     ``NEIGHBOURS`` positions away (itself included), by one at most ``ARTICLE_REACH`` away.
     Asked about the candidates and their neighbours only; None: keep the engine's ranking.
