@@ -295,6 +295,7 @@ class Reader(base.Reader):
             reached.append([_any_within(held, np.maximum(first, ordinals - reach),
                                         np.minimum(last, ordinals + reach)).tolist()
                             for reach in (0, NEIGHBOURS, ARTICLE_REACH)])
+
         def terms_at(level: int, candidate: int) -> frozenset[int]:
             return frozenset(t for t, per_term in enumerate(reached) if per_term[level][candidate])
 
