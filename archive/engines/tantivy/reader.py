@@ -293,13 +293,11 @@ class Reader(base.Reader):
                                             order_by_field="ordinal", order=tantivy.Order.Asc).hits
                 held = np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
             reached.append([_any_within(held, np.maximum(first, ordinals - reach),
-                                        np.minimum(last, ordinals + reach)).tolist()
+                                        np.minimum(last, ordinals + reach))
                             for reach in (0, NEIGHBOURS, ARTICLE_REACH)])
-
-        def terms_at(level: int, candidate: int) -> frozenset[int]:
-            return frozenset(t for t, per_term in enumerate(reached) if per_term[level][candidate])
-
-        rows = [(terms_at(0, i), terms_at(1, i), terms_at(2, i)) for i in range(len(refs))]
+        levels = [_per_candidate([per_term[level] for per_term in reached], len(refs))
+                  for level in range(3)]
+        rows = list(zip(*levels))
         return Gathered(weights, rows)
 
     def counts(self) -> tuple[int, int]:
@@ -309,6 +307,15 @@ class Reader(base.Reader):
     def all_entity_counts(self) -> Counter:
         """See ``archive.engines.base.Reader.all_entity_counts`` (the facets of every passage)."""
         return self.match(q.AllPassages()).entity_counts()
+
+
+def _per_candidate(flags: list[np.ndarray], candidates: int) -> list[frozenset[int]]:
+    """Per candidate, the indexes of the terms whose flag (one boolean array per term) is set."""
+    found: list[list[int]] = [[] for _ in range(candidates)]
+    for term, flagged in enumerate(flags):
+        for candidate in np.flatnonzero(flagged).tolist():
+            found[candidate].append(term)
+    return [frozenset(terms) for terms in found]
 
 
 def _any_within(held: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
