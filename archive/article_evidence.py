@@ -1,7 +1,11 @@
 """Passage ranking with its article's evidence: an engine's best scored passages in, the same
-passages re-ranked out. Engine-free: it sees passages only as opaque references, through three
-questions any engine answers cheaply (``Evidence``): which passages hold an index term, how
-much a term weighs (its idf), which passages stand around a passage in its article.
+passages re-ranked out. Engine-free: it sees passages only as opaque references and asks the
+engine one question about the candidates (``Reader.article_evidence``, answered as a
+``Gathered``): each query term's idf, and which of the terms each candidate, its neighbours and
+the rest of its article hold. ``gather`` answers it for any engine from three simpler ones
+(``Evidence``: which passages hold a term, its idf, a passage's neighbours); an engine that
+can restrict a term query to the candidates' articles answers it at a cost that does not grow
+with the passages holding a term.
 
 An article is split into passages of a glance each, so the words of a question are often spread
 over a passage and its neighbours: the passage with the answer holds two of them, the one
@@ -72,31 +76,73 @@ def query_terms(stems: Iterable[str], exact: Iterable[str]) -> list[QueryTerm]:
             + [QueryTerm("exact", e, EXACT_SHARE) for e in sorted(set(exact))])
 
 
-def rerank(ranked: list[tuple[float, Ref]], terms: Iterable[QueryTerm],
-           evidence: Evidence | None, depth: int | None = None) -> list[tuple[float, Ref]]:
-    """``ranked`` (score, ref), best first, with the first ``depth`` (default DEPTH) re-scored
-    and re-sorted; unchanged without ``evidence`` (an engine that cannot answer) or terms."""
-    depth = DEPTH if depth is None else depth
-    head, tail = ranked[:depth], ranked[depth:]
-    if evidence is None or not head:
-        return ranked
-    holders = [(t.share * w, evidence.holding(t.field, t.text))
-               for t in terms if (w := evidence.weight(t.field, t.text)) > 0]
-    if not holders:
-        return ranked
-    rescored = []
-    for (score, ref), key in zip(head, evidence.keys([ref for _, ref in head])):
+@dataclass
+class Gathered:
+    """What the re-ranking needs to know about some candidate passages and the query's terms,
+    as ``Reader.article_evidence`` answers it: per term its idf (``weights``; 0 for a term no
+    passage holds), and per candidate, in order, three sets of term indexes (into the terms
+    asked): the terms the passage itself holds, those some passage within NEIGHBOURS of it in
+    its article holds (itself included), and those some passage within ARTICLE_REACH holds."""
+
+    weights: list[float]
+    rows: list[tuple[frozenset[int], frozenset[int], frozenset[int]]]
+
+
+def gather(evidence: Evidence, refs: list, terms: Sequence[QueryTerm]) -> Gathered:
+    """``Gathered`` from an engine's ``Evidence`` (its term → every passage holding it): the
+    general answer, whose cost grows with the passages holding a term; an engine that can ask
+    about the candidates' neighbourhoods alone answers ``Reader.article_evidence`` itself."""
+    weights = [evidence.weight(t.field, t.text) for t in terms]
+    holders = [evidence.holding(t.field, t.text) if w > 0 else set()
+               for t, w in zip(terms, weights)]
+    rows = []
+    for key in evidence.keys(refs):
         near = evidence.neighbours(key, NEIGHBOURS)
         article = evidence.neighbours(key, ARTICLE_REACH)
-        bonus = 0.0
-        for weight, refs in holders:
-            if key in refs:
-                bonus += COVERAGE_WEIGHT * weight
-            if not refs.isdisjoint(near):
-                bonus += ARTICLE_WEIGHT * weight
-            elif not refs.isdisjoint(article):
-                bonus += ARTICLE_WEIGHT * REST_OF_ARTICLE * weight
-        rescored.append((score + bonus, ref))
+        rows.append((frozenset(i for i, h in enumerate(holders) if key in h),
+                     frozenset(i for i, h in enumerate(holders) if not h.isdisjoint(near)),
+                     frozenset(i for i, h in enumerate(holders) if not h.isdisjoint(article))))
+    return Gathered(weights, rows)
+
+
+def bonus(weights: Sequence[float], held: frozenset[int], near: frozenset[int],
+          article: frozenset[int]) -> float:
+    """A candidate's bonus (see the module docstring) from the terms it, its neighbours and
+    its article hold, each term's weight being its share × its idf."""
+    total = 0.0
+    for index, weight in enumerate(weights):
+        if weight <= 0:
+            continue
+        if index in held:
+            total += COVERAGE_WEIGHT * weight
+        if index in near:
+            total += ARTICLE_WEIGHT * weight
+        elif index in article:
+            total += ARTICLE_WEIGHT * REST_OF_ARTICLE * weight
+    return total
+
+
+Ask = Callable[[list, Sequence[QueryTerm]], "Gathered | None"]
+
+
+def rerank(ranked: list[tuple[float, Ref]], terms: Iterable[QueryTerm], ask: Ask | None,
+           depth: int | None = None) -> list[tuple[float, Ref]]:
+    """``ranked`` (score, ref), best first, with the first ``depth`` (default DEPTH) re-scored
+    and re-sorted; ``ask``: the engine's ``Reader.article_evidence``. Unchanged when the engine
+    cannot answer (``ask`` None or answering None) or without terms."""
+    depth = DEPTH if depth is None else depth
+    head, tail = ranked[:depth], ranked[depth:]
+    terms = list(terms)
+    if ask is None or not head or not terms:
+        return ranked
+    gathered = ask([ref for _, ref in head], terms)
+    if gathered is None:
+        return ranked
+    weights = [t.share * w for t, w in zip(terms, gathered.weights)]
+    if not any(w > 0 for w in weights):
+        return ranked
+    rescored = [(score + bonus(weights, *row), ref)
+                for (score, ref), row in zip(head, gathered.rows)]
     rescored.sort(key=_order)
     return rescored + tail
 

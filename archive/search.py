@@ -23,7 +23,7 @@ from archive import article_evidence
 from archive.arabic import Analyzer, LookupContext, tokenize
 from archive.dates import iso_day
 from archive.engines import query as eq
-from archive.engines.base import Hits, Reader, Store
+from archive.engines.base import Hits, Reader, Store, top_counts
 from archive.entities.catalogue import TYPES, Entity
 from archive.query import Clause, ParsedQuery, Unit, loosen_phrases, parse, phrase_notice
 from archive.records import scrub_surrogates
@@ -197,6 +197,13 @@ class Searcher:
         return EntityCounts.from_rows(
             top_by_type(counts, self.tagger.entity_type, self.describer(), limit, types))
 
+    def described(self, cut: dict[str, list[tuple[str, int]]], limit: int = 10) -> EntityCounts:
+        """An engine's facets (``Hits.facets``: per type, the top (entity id, articles) and
+        their ties) described, ``limit`` per type, ties by name."""
+        describe = self.describer()
+        return EntityCounts.from_rows({kind: described_rows(rows, describe, limit)
+                                       for kind, rows in cut.items()})
+
     def _known(self, entity_id: str) -> Entity | None:
         known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)
         if known is None and not self._all_discovered:
@@ -359,7 +366,7 @@ class Searcher:
         if sort == "relevance":  # the passages re-ranked with their articles (archive.article_evidence)
             best = article_evidence.rerank(found.top(max(limit * page, article_evidence.DEPTH), sort),
                                            article_evidence.query_terms(terms.stems, terms.exact),
-                                           reader.evidence())[:limit * page]
+                                           reader.article_evidence)[:limit * page]
         else:
             best = found.top(limit * page, sort)
         articles: dict[str, dict] = {}  # an article's fields, read once for all its passages
@@ -370,7 +377,8 @@ class Searcher:
         if not found.total and not restricted:
             results.suggestions = self.suggest(reader, parsed)
         if facets:
-            results.facets = self.top_entities(found.entity_counts(), limit=facets)
+            results.facets = self.described(found.facets(facets, self.tagger.entity_type, TYPES),
+                                            limit=facets)
         if months:
             results.months = found.months()
         return results
@@ -436,22 +444,19 @@ def top_by_type(counts: Counter, type_of, describe, limit: int = 10,
                 types=TYPES) -> dict[str, list[dict]]:
     """{type: [{"id", "name", "count"}, …]} most mentioned first (ties by name).
 
-    ``type_of`` must be cheap (a common word counts thousands of entities); only the
-    entities that can make the top ``limit`` of their type (ties included) are described."""
-    by_type: dict[str, list[tuple[int, str]]] = {t: [] for t in types}
-    for entity_id, count in counts.items():
-        rows = by_type.get(type_of(entity_id))
-        if rows is not None:
-            rows.append((count, entity_id))
-    top = {}
-    for kind, rows in by_type.items():
-        rows.sort(reverse=True)
-        cutoff = rows[limit - 1][0] if len(rows) >= limit else 0
-        described = ((count, describe(entity_id)) for count, entity_id in rows if count >= cutoff)
-        top[kind] = sorted(({"id": entity.id, "name": entity.name, "count": count}
-                            for count, entity in described if entity is not None),
-                           key=lambda r: (-r["count"], r["name"]))[:limit]
-    return top
+    Only the entities that can make the top ``limit`` of their type (ties included) are
+    described."""
+    cut = top_counts(counts, limit, type_of, types)
+    return {kind: described_rows(rows, describe, limit) for kind, rows in cut.items()}
+
+
+def described_rows(rows: list[tuple[str, int]], describe, limit: int) -> list[dict]:
+    """[{"id", "name", "count"}] of (entity id, count) rows, most counted first, ties by name,
+    at most ``limit``; an id ``describe`` does not know is left out."""
+    described = ((count, describe(entity_id)) for entity_id, count in rows)
+    return sorted(({"id": entity.id, "name": entity.name, "count": count}
+                   for count, entity in described if entity is not None),
+                  key=lambda r: (-r["count"], r["name"]))[:limit]
 
 
 SORTS = ("relevance", "date", "oldest")  # relevance; newest first; oldest first

@@ -10,10 +10,52 @@ never analyses text, tags entities, parses queries or highlights. In:
   ``write_parallel``);
 * a query tree, entity ids to require or exclude, a date range, a sort order.
 
-Out: a ``Reader`` over one generation: the matched passages' count, the best of them in the
-asked order, exact per-entity article counts over all hits, the hits' articles by month, stored
-passages and articles, term statistics and the term dictionary (suggestions). The level is what
-a search server offers, so an engine may as well be a remote one.
+Out: a ``Reader`` over one generation. The level is what a search server offers (so an
+engine may as well be a remote one), and a query's cost should be its page, not its matches.
+What each operation must return (an engine implements the abstract ones; the others have a
+default built on them, which an engine overrides when it can do better):
+
+``Reader.match(tree, require, exclude, dates)`` → ``Hits``
+    the passages ``tree`` matches, tagged with **every** entity id of ``require`` and **none**
+    of ``exclude``, of articles whose day (archive.dates.iso_day of the article's date) lies
+    within ``dates`` (inclusive day prefixes "YYYY", "YYYY-MM" or "YYYY-MM-DD", either bound
+    None; with any bound, undated articles are out). Restrictions never change a score.
+``Hits.total`` → int
+    how many passages matched (exact).
+``Hits.top(count, sort)`` → [(score, ref)]
+    the first ``count`` hits: "relevance" (BM25 score, best first; equal scores in build
+    order, then position), "date" (article day, newest first) or "oldest"; in both date orders
+    ties by score, and passages of undated articles after every dated one, by score. ``ref``
+    is the engine's own reference to a passage, given back to the same reader only.
+``Hits.facets(limit, type_of, types)`` → {type: [(entity id, articles)]}
+    for each type of ``types`` (``type_of(entity id)`` gives an id's type, None for none),
+    the entities mentioned by the hits with, for each, the **exact** number of distinct
+    articles having at least one hit passage tagged with it (not passages: an article counts
+    once however many of its passages match); the ``limit`` most counted of the type, **and**
+    every other one tied with the ``limit``-th (the caller orders ties by name), most counted
+    first, ties by id. Over all hits, not the page; an entity with 0 never appears. The count
+    of an entity equals the number of distinct articles of ``match(tree, require + [it])``.
+``Hits.entity_counts()`` → Counter
+    the same count for every entity the hits mention (no cut).
+``Hits.months()`` → [{"month": "YYYY-MM", "count": articles}]
+    the hits' distinct articles by the month of their day, oldest first (undated ones and
+    those with a year alone left out).
+``Hits.articles()`` → set of article ids of the hits.
+``Reader.article_evidence(refs, terms)`` → archive.article_evidence.Gathered or None
+    for the candidates ``refs`` (the best ~50 hits) and the query's distinct terms
+    (``QueryTerm``: field "stem"/"exact", text): each term's idf (both engines here:
+    ``ln(N / (df + 1)) + 1``, N the index's documents, df the passages holding the term; a
+    term no passage holds adds nothing whatever its weight), and per candidate three sets of
+    term indexes: held by the passage itself, by a passage of its article at most
+    ``NEIGHBOURS`` positions away (itself included), by one at most ``ARTICLE_REACH`` away.
+    Asked about the candidates and their neighbours only; None: keep the engine's ranking.
+``Reader.passage(ref)``, ``article(doc_id)``, ``passages_of(doc_id)``
+    stored passages ({pid, doc_id, position, start, end, text, entities}) and article fields.
+``Reader.doc_frequency``, ``similar_terms``, ``sample_passages``
+    term statistics and the term dictionary (suggestions).
+``Reader.entity_articles``, ``article_entity_counts``, ``all_entity_counts``, ``counts``,
+``discovered_entities``, ``discovered_entity``
+    entity pages and index statistics (see each method).
 """
 
 from __future__ import annotations
@@ -23,13 +65,14 @@ import signal
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from heapq import nlargest, nsmallest
 from pathlib import Path
 from typing import Any, TypeVar
 
+from archive.article_evidence import Gathered, QueryTerm, gather
 from archive.engines.query import Node
 
 StoreT = TypeVar("StoreT", bound="Store")
@@ -201,6 +244,13 @@ class Hits(ABC):
     def articles(self) -> set[str]:
         """The ids of the hits' articles."""
 
+    def facets(self, limit: int, type_of: Callable[[str], str | None],
+               types: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        """Per type of ``types``, the ``limit`` entities mentioned in the most hit articles, and
+        those tied with the last of them: [(entity id, articles)], most first, ties by id (see
+        the module docstring). By default cut from ``entity_counts``."""
+        return top_counts(self.entity_counts(), limit, type_of, types)
+
 
 class Reader(ABC):
     """One generation of an index, for one operation at a time."""
@@ -262,10 +312,18 @@ class Reader(ABC):
         """The recorded discovered entity ``entity_id``, or None."""
 
     def evidence(self) -> Any:
-        """What archive.article_evidence asks to re-rank the best passages with their
-        articles (an ``article_evidence.Evidence``: the passages holding a term, a term's idf,
-        a passage's neighbours in its article), or None: the engine's ranking is kept as is."""
+        """The simple questions ``article_evidence`` can answer the default
+        ``article_evidence`` from (an ``article_evidence.Evidence``: the passages holding a
+        term, a term's idf, a passage's neighbours in its article), or None."""
         return None
+
+    def article_evidence(self, refs: list, terms: Sequence[QueryTerm]) -> Gathered | None:
+        """What the re-ranking needs about the candidates ``refs`` (hit references) and the
+        query's ``terms`` (see the module docstring), or None: the engine's ranking is kept as
+        is. By default gathered from ``evidence()`` (whose cost grows with the passages holding
+        a term); an engine that can ask about the candidates alone overrides this."""
+        evidence = self.evidence()
+        return None if evidence is None else gather(evidence, refs, terms)
 
 
 class Store(ABC):
@@ -348,6 +406,30 @@ class Engine(ABC):
     def own_files(self, path: Path) -> set[str]:
         """The names in ``path`` that are this engine's index files (not the lock): what may
         be removed if a new index fails."""
+
+
+def top_counts(counts: Mapping[str, int], limit: int, type_of: Callable[[str], str | None],
+               types: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+    """``Hits.facets`` from entity → articles ``counts``: per type, the ``limit`` most
+    counted and those tied with the last of them, most first, ties by id."""
+    by_type: dict[str, list[tuple[str, int]]] = {t: [] for t in types}
+    for entity_id, count in counts.items():
+        rows = by_type.get(type_of(entity_id))  # type: ignore[arg-type]
+        if rows is not None and count > 0:
+            rows.append((entity_id, count))
+    return {kind: cut_at_limit(rows, limit) for kind, rows in by_type.items()}
+
+
+def cut_at_limit(rows: list[tuple[str, int]], limit: int) -> list[tuple[str, int]]:
+    """(id, count) rows most counted first (ties by id), cut after the ``limit``-th and the
+    rows tied with it."""
+    rows = sorted(rows, key=lambda r: (-r[1], r[0]))
+    if limit <= 0:
+        return []
+    if len(rows) <= limit:
+        return rows
+    cutoff = rows[limit - 1][1]
+    return [r for r in rows if r[1] >= cutoff]
 
 
 def dated_order(scores: dict, day_of: dict, count: int, newest: bool) -> list[tuple[float, object]]:

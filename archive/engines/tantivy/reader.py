@@ -7,26 +7,32 @@ counts the positions a word may move (Tantivy's 0 is our 1: side by side). Entit
 restrictions are MUST / MUST_NOT clauses of constant score 0, so they never change a score.
 
 Facets, months and articles of the hits come from the hits' ordinals (a fast field, fetched
-for all hits at once) looked up in the generation's facet tables, which are loaded when the
-reader opens: a later commit that removes a table cannot pull it from under this reader.
+for all hits at once, in ordinal order, by Tantivy) looked up in the generation's facet tables
+with array operations (archive.engines.tantivy.counting); the tables are loaded when the reader
+opens: a later commit that removes a table cannot pull it from under this reader. The article
+evidence of the re-ranking asks Tantivy about the candidates' articles only. No per-query
+Python loop grows with the number of hits.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
+
+import numpy as np
 
 # The `type: ignore` comments below: tantivy 0.27's bundled stubs lag its runtime (SearchResult.count
 # exists; phrase_query takes list[str] and list[tuple[int, str]] alike).
 import tantivy
 
-from archive.article_evidence import TableEvidence
+from archive.article_evidence import ARTICLE_REACH, NEIGHBOURS, Gathered, QueryTerm
 from archive.engines import base
 from archive.engines import query as q
-from archive.engines.facet_tables import FacetTable, month_counts
+from archive.engines.facet_tables import FacetTable
+from archive.engines.tantivy.counting import TableCounts
 from archive.engines.tantivy.store import SCHEMA, day_number
 
 Occur = tantivy.Occur
@@ -138,6 +144,7 @@ class Reader(base.Reader):
         self.meta = meta
         self._starts = [start for start, _ in tables]
         self._tables = [table for _, table in tables]
+        self._counting: TableCounts | None = None
 
     @classmethod
     def open(cls, store, searcher: tantivy.Searcher) -> Reader:
@@ -240,46 +247,12 @@ class Reader(base.Reader):
 
     # -- facet tables ---------------------------------------------------------------------------
 
-    def by_table(self, ordinals: list[int]):
-        """(table, local numbers) for each table holding some of these ordinals (ascending)."""
-        starts, tables = self._starts, self._tables
-        if not ordinals or not tables:
-            return
-        current: int = -1
-        local: list[int] = []
-        for ordinal in ordinals:
-            number = bisect_right(starts, ordinal) - 1
-            if number != current:
-                if local:
-                    yield tables[current], local
-                current, local = number, []
-            if number >= 0 and ordinal - starts[number] < len(tables[number]):
-                local.append(ordinal - starts[number])
-        if local:
-            yield tables[current], local
-
-    def entity_counts(self, ordinals: list[int]) -> Counter:
-        """Entity id → distinct articles of these passages (ordinals, ascending) that mention it."""
-        counts: Counter = Counter()
-        for table, local in self.by_table(ordinals):
-            counts.update(table.article_counts(local))
-        return counts
-
-    def articles_of(self, ordinals: list[int]) -> set[str]:
-        """The ids of the articles of these passages (ordinals, ascending)."""
-        found: set[str] = set()
-        for table, local in self.by_table(ordinals):
-            found |= table.articles_with(local)
-        return found - {""}
-
-    def article_days(self, ordinals: list[int]) -> list[str | None]:
-        """The days (archive.dates.iso_day) of the distinct articles of these passages (ordinals,
-        ascending), one per article, for ``month_counts``."""
-        days: list[str | None] = []
-        for table, local in self.by_table(ordinals):
-            if table.days is not None:
-                days.extend(map(table.days.__getitem__, table.article_numbers(local) - {0}))
-        return days
+    def counting(self) -> TableCounts:
+        """This generation's facet tables as arrays (archive.engines.tantivy.counting), made on
+        first use."""
+        if self._counting is None:
+            self._counting = TableCounts(list(zip(self._starts, self._tables)))
+        return self._counting
 
     def entity_articles(self, entity_id: str) -> list[str]:
         """See ``archive.engines.base.Reader.entity_articles``."""
@@ -294,19 +267,38 @@ class Reader(base.Reader):
                                      (Occur.Must, _term("kind", "passage"))])
         return Hits(self, query).entity_counts()
 
-    def evidence(self) -> TableEvidence:
-        """For archive.article_evidence: passages as ordinals (the facet tables' numbers)."""
+    def article_evidence(self, refs: list, terms: Sequence[QueryTerm]) -> Gathered | None:
+        """See ``archive.engines.base.Reader.article_evidence``: one Tantivy search per term,
+        restricted to the candidates' articles (their ``doc_id`` terms), whose hits' ordinals
+        are then placed around each candidate: the Python work is the candidates' articles'
+        passages holding a term, never the term's postings."""
+        if not refs:
+            return Gathered([], [])
+        ordinals = np.array(self.searcher.fast_field_values("ordinal", refs), dtype=np.int64)
+        doc_ids, first, last = self.counting().article_spans(ordinals)
+        size = sum(dict(zip(doc_ids, (last - first + 1).tolist())).values())
+        around = Query.boolean_query([(Occur.Should, _term("doc_id", doc_id))  # 4× a term set's speed here
+                                      for doc_id in sorted(set(doc_ids))])
         total = max(1, self.searcher.num_docs)
-
-        def holding(field: str, text: str) -> set:
-            return set(Hits(self, _term(field, text)).ordinals())
-
-        def weight(field: str, text: str) -> float:
-            return math.log(total / (self.doc_frequency(field, text) + 1)) + 1
-
-        return TableEvidence(holding, weight, [(start, table.article_of) for start, table in
-                                               zip(self._starts, self._tables)],
-                             keys=lambda refs: list(self.searcher.fast_field_values("ordinal", refs)))
+        weights: list[float] = []
+        reached = []  # per term: held by the passage, within NEIGHBOURS, within ARTICLE_REACH
+        for term in terms:
+            frequency = self.doc_frequency(term.field, term.text)
+            weights.append(math.log(total / (frequency + 1)) + 1)
+            held = np.zeros(0, dtype=np.int64)
+            if frequency:
+                query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
+                                             (Occur.Must, around)])
+                hits = self.searcher.search(query, limit=size, count=False,
+                                            order_by_field="ordinal", order=tantivy.Order.Asc).hits
+                held = np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+            reached.append([_any_within(held, np.maximum(first, ordinals - reach),
+                                        np.minimum(last, ordinals + reach))
+                            for reach in (0, NEIGHBOURS, ARTICLE_REACH)])
+        levels = [_per_candidate([per_term[level] for per_term in reached], len(refs))
+                  for level in range(3)]
+        rows = list(zip(*levels))
+        return Gathered(weights, rows)
 
     def counts(self) -> tuple[int, int]:
         """See ``archive.engines.base.Reader.counts``."""
@@ -317,14 +309,28 @@ class Reader(base.Reader):
         return self.match(q.AllPassages()).entity_counts()
 
 
+def _per_candidate(flags: list[np.ndarray], candidates: int) -> list[frozenset[int]]:
+    """Per candidate, the indexes of the terms whose flag (one boolean array per term) is set."""
+    found: list[list[int]] = [[] for _ in range(candidates)]
+    for term, flagged in enumerate(flags):
+        for candidate in np.flatnonzero(flagged).tolist():
+            found[candidate].append(term)
+    return [frozenset(terms) for terms in found]
+
+
+def _any_within(held: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """For each [low, high] (inclusive), whether some ordinal of ``held`` (ascending) is in it."""
+    return np.searchsorted(held, low) < np.searchsorted(held, high, side="right")
+
+
 class Hits(base.Hits):
     """The passages one query matches in one generation."""
 
     def __init__(self, reader: Reader, query: tantivy.Query, deferred: list | None = None):
         self.reader, self.query, self.deferred = reader, query, deferred or []
         self._total: int | None = None
-        self._ordinals: list[int] | None = None
-        self._counts: Counter | None = None
+        self._ordinals: np.ndarray | None = None
+        self._counts: np.ndarray | None = None
 
     @property
     def total(self) -> int:
@@ -333,25 +339,29 @@ class Hits(base.Hits):
             self._total = self.reader.searcher.search(self.query, limit=1, count=True).count  # type: ignore[attr-defined]
         return self._total
 
-    def ordinals(self) -> list[int]:
-        """Every hit's ordinal, ascending (one search for all of them)."""
+    def ordinals(self) -> np.ndarray:
+        """Every hit's ordinal, ascending, as one array (one search for all of them, ordered by
+        the fast field in Tantivy)."""
         if self._ordinals is None:
             if not self.total:
-                self._ordinals = []
+                self._ordinals = np.zeros(0, dtype=np.int64)
             else:
                 hits = self.reader.searcher.search(self.query, limit=self.total, count=False,
                                                    order_by_field="ordinal",
                                                    order=tantivy.Order.Asc).hits
-                self._ordinals = [ordinal for ordinal, _ in hits]
+                self._ordinals = np.fromiter(map(itemgetter(0), hits), dtype=np.int64,
+                                             count=len(hits))
         return self._ordinals
 
     def top(self, count: int, sort: str = "relevance") -> list[tuple[float, object]]:
         """See ``archive.engines.base.Hits.top``: by relevance, the deferred proximity phrases
         reward the best RERANK_DEPTH; by date, Tantivy orders by the ``day`` fast field."""
-        if count <= 0 or not self.total:
+        if count <= 0:
             return []
-        if sort == "relevance":
+        if sort == "relevance":  # its first search counts the hits too
             return self._by_relevance(count)
+        if not self.total:
+            return []
         return self._by_date(count, newest=sort == "date")
 
     def _by_relevance(self, count: int) -> list[tuple[float, object]]:
@@ -359,7 +369,7 @@ class Hits(base.Hits):
         RERANK_DEPTH only, whatever ``count`` is, so pages continue each other exactly."""
         searcher = self.reader.searcher
         ranked = self._scored(self.query, max(count, RERANK_DEPTH) if self.deferred else count)
-        if not self.deferred:
+        if not self.deferred or not ranked:
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         ordinals = searcher.fast_field_values("ordinal", [address for _, address in head])  # type: ignore[misc]
@@ -382,8 +392,11 @@ class Hits(base.Hits):
         searcher = self.reader.searcher
         fetch = count
         while True:
-            hits: list[tuple[float, object]] = list(
-                searcher.search(query, limit=fetch + 1, count=False).hits)
+            counting = self._total is None and query is self.query  # the total in the same pass
+            result = searcher.search(query, limit=fetch + 1, count=counting)
+            if counting:
+                self._total = result.count  # type: ignore[attr-defined]
+            hits: list[tuple[float, object]] = list(result.hits)
             if (len(hits) <= fetch or hits[-1][0] < hits[count - 1][0]
                     or fetch - count >= TIE_WINDOW):
                 break
@@ -416,16 +429,26 @@ class Hits(base.Hits):
             ranked += self._scored(undated, count - len(ranked))
         return ranked
 
-    def entity_counts(self) -> Counter:
-        """See ``archive.engines.base.Hits.entity_counts`` (from the hits' ordinals, counted once)."""
+    def counted(self) -> np.ndarray:
+        """Per entity of the generation (``TableCounts.entities``), its article count over the
+        hits (counted once)."""
         if self._counts is None:
-            self._counts = self.reader.entity_counts(self.ordinals())
+            self._counts = self.reader.counting().entity_counts(self.ordinals())
         return self._counts
+
+    def entity_counts(self) -> Counter:
+        """See ``archive.engines.base.Hits.entity_counts``."""
+        return self.reader.counting().as_counter(self.counted())
+
+    def facets(self, limit: int, type_of: Callable[[str], str | None],
+               types: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        """See ``archive.engines.base.Hits.facets``: counted and cut with array operations."""
+        return self.reader.counting().top(self.counted(), limit, type_of, types)
 
     def months(self) -> list[dict]:
         """See ``archive.engines.base.Hits.months``."""
-        return month_counts(self.reader.article_days(self.ordinals()))
+        return self.reader.counting().months(self.ordinals())
 
     def articles(self) -> set[str]:
         """See ``archive.engines.base.Hits.articles``."""
-        return self.reader.articles_of(self.ordinals())
+        return self.reader.counting().articles(self.ordinals())
