@@ -132,12 +132,16 @@ class Tagger:
         self.base_lexicon = Lexicon.merged(Lexicon(), [established(catalogued, self)])
         self.learned = self.base_lexicon  # the catalogue's people and what learn() was given
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
+        # When a set: the words whose learned owners the passes before the collection pass
+        # read, recorded for archive/entities/once.py (a kept stage goes stale with them).
+        self.consulted: set[str] | None = None
 
     def fresh(self) -> Tagger:
         """A tagger sharing this one's catalogue, rules and model (nothing is loaded again) but
         none of the entities it discovered: for tagging an unrelated text."""
         other = copy.copy(self)
         other.discovered = {}
+        other.consulted = None
         return other
 
     def entity(self, entity_id: str) -> Entity | None:
@@ -421,6 +425,8 @@ class Tagger:
         """The people (id → name) a lone word may stand for: those named in full in this text
         with that word, and those of the catalogue and the archive's learned names."""
         owners: dict[str, str] = {}
+        if self.consulted is not None:
+            self.consulted.update(token.cores)
         for core in token.cores:
             owners.update(self.learned.owners.get(core, {}))
         for m in mentions:
@@ -552,6 +558,8 @@ class Tagger:
         if i + 1 >= len(tokens) or tokens[i + 1].broken:
             return True
         core = tokens[i + 1].core
+        if self.consulted is not None:
+            self.consulted.add(core)
         return not (core in self.rules.given or core in self.person_words
                     or core in self.rules.name_words or core in self.learned_words)
 
