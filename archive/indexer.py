@@ -35,7 +35,7 @@ from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
 from archive.engines.base import ManifestEntry, PassageDoc, Store, die_with_parent
-from archive.entities.once import KeptStages, changed_words, finish, first_stage
+from archive.entities.once import KeptStages, StageSource, changed_words, finish, first_stage
 from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
@@ -137,7 +137,7 @@ class Analysed:
 
 
 def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
-                    content_hash: str | None = None, kept: KeptStages | None = None) -> Analysed:
+                    content_hash: str | None = None, kept: StageSource | None = None) -> Analysed:
     """One clean article to the records the store writes: passages with their terms and the
     entities tagged inside them, and the article's fields (``content_hash``: the hash of the
     article as read, which the next build compares). ``kept``: the first stages of the build's
@@ -174,7 +174,7 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     return Analysed(fields, docs, list(discovered.values()))
 
 
-def _mentions(article: Article, tagger, content_hash: str | None, kept: KeptStages | None) -> list:
+def _mentions(article: Article, tagger, content_hash: str | None, kept: StageSource | None) -> list:
     """The article's mentions: from its kept first stage when there is a valid one, else by
     tagging it."""
     if tagger is None:
@@ -368,11 +368,13 @@ def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
           progress: Progress | None = None, workers: int | None = None,
           replace: dict | None = None, options: ReadOptions | None = None,
-          given: list[Article] | None = None) -> IndexReport:
+          given: list[Article] | None = None, dask: str | None = None) -> IndexReport:
     """Update the index from ``paths``; with ``replace`` (the new settings), rebuild it: every
     article is analysed again and the commit drops all the index held. ``options``: how to
     read the files (a CSV column map). ``given``: articles to index instead of reading
-    ``paths`` (nothing else is removed). The caller holds the store's write lock."""
+    ``paths`` (nothing else is removed). ``dask``: the address of a Dask scheduler (or
+    ``local:N``) whose workers analyse and tag (archive/dask_build.py). The caller holds the
+    store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
     store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
@@ -382,6 +384,20 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     plan = plan_build([str(p) for p in paths], manifest, report, options, given)
     pool_size = default_workers() if workers is None else workers
     parallel = pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork()
+    if dask is not None and plan.todo:
+        from archive.dask_build import build_on_dask
+
+        if tagger is not None:
+            tagger = tagger.fresh()
+            if manifest:
+                tagger.learn(applied_lexicon(store, tagger))
+        tagger = build_on_dask(dask, store, plan, analyzer, tagger, not manifest, phases, report,
+                               replace)
+        if tagger is not None:
+            retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger,
+                         report, pool_size)
+        report.seconds = time.perf_counter() - started
+        return report
     scratch = None
     try:
         if tagger is not None:  # new articles resolve bare surnames through the names known so far
@@ -482,16 +498,24 @@ def _established_records(plan: Plan, tagger, share: list[Planned], number: int =
             stage = first_stage(tagger, article.text)
             if writer is not None:
                 writer.keep(article.id, planned_hash, stage)
-            discovered = {m.entity_id for m in stage.mentions if m.rule in ("context", "model")}
-            for entity_id in established(stage.mentions, tagger):
-                if entity_id in discovered:
-                    record = tagger.entity(entity_id).to_dict()
-                    record["attributes"] = {**record["attributes"], "established": True}
-                    records[entity_id] = record
+            records.update(established_records(tagger, stage.mentions))
     finally:
         if writer is not None:
             writer.close()
     return list(records.values())
+
+
+def established_records(tagger, mentions) -> dict[str, dict]:
+    """The discovered people that ``mentions`` (of one article) establish, by id, as the entity
+    records ``analyse_article`` would store for them."""
+    discovered = {m.entity_id for m in mentions if m.rule in ("context", "model")}
+    records = {}
+    for entity_id in established(mentions, tagger):
+        if entity_id in discovered:
+            record = tagger.entity(entity_id).to_dict()
+            record["attributes"] = {**record["attributes"], "established": True}
+            records[entity_id] = record
+    return records
 
 
 def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from archive.entities.catalogue import Entity
 from archive.entities.tagger import Mention, Tagger, _Tagging
@@ -75,6 +76,13 @@ def changed_words(before: Tagger, after: Tagger) -> frozenset[str]:
     old, new = before.learned.owners, after.learned.owners
     owners = {w for w in old.keys() | new.keys() if old.get(w) != new.get(w)}
     return frozenset(owners | (before.learned_words ^ after.learned_words))
+
+
+class StageSource(Protocol):
+    """Where a build finds the kept first stage of an article (None: tag it from the start)."""
+
+    def get(self, doc_id: str, content_hash: str) -> FirstStage | None:
+        """The still valid stage of that article as planned, or None."""
 
 
 class KeptStages:
