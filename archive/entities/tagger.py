@@ -30,6 +30,7 @@ from typing import Any
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
+from archive.entities.prefixes import StrictPrefixes
 from archive.resources import data_json, data_lines
 
 MAX_NAME_WORDS = 3
@@ -132,6 +133,7 @@ class Tagger:
         self.base_lexicon = Lexicon.merged(Lexicon(), [established(catalogued, self)])
         self.learned = self.base_lexicon  # the catalogue's people and what learn() was given
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
+        self._prefixes = StrictPrefixes(self.catalogue)  # how far a window may still name something
         # When a set: the words whose learned owners the passes before the collection pass
         # read, recorded for archive/entities/once.py (a kept stage goes stale with them).
         self.consulted: set[str] | None = None
@@ -279,6 +281,9 @@ class Tagger:
     def _catalogue_pass(self, tokens, add) -> None:
         i = 0
         while i < len(tokens):
+            if self._plans.get(tokens[i].surface) == ():  # a word known to start no name
+                i += 1
+                continue
             found = self._longest_match(tokens, i)
             if found:
                 length, entity, rule, skip = found
@@ -300,6 +305,10 @@ class Tagger:
             longest = min(max(plan.values()), len(tokens) - i)
             if keys == ("variant",):
                 longest = self._variant_reach(tokens, i, plan, longest)
+            else:  # each reading only as far as some exact or stem key begins that way
+                cores = [t.core for t in tokens[i + 1:i + longest]]
+                plan = {r: min(n, self._prefixes.reach(r, cores, longest)) for r, n in plan.items()}
+                longest = max(plan.values())
             for length in range(longest, 0, -1):
                 window = tokens[i:i + length]
                 if any(t.broken for t in window[1:]):
