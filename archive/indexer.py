@@ -385,17 +385,8 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     pool_size = default_workers() if workers is None else workers
     parallel = pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork()
     if dask is not None and plan.todo:
-        from archive.dask_build import build_on_dask
-
-        if tagger is not None:
-            tagger = tagger.fresh()
-            if manifest:
-                tagger.learn(applied_lexicon(store, tagger))
-        tagger = build_on_dask(dask, store, plan, analyzer, tagger, not manifest, phases, report,
-                               replace)
-        if tagger is not None:
-            retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger,
-                         report, pool_size)
+        _build_on_cluster(dask, store, plan, analyzer, tagger, bool(manifest), pool_size, phases,
+                          report, replace)
         report.seconds = time.perf_counter() - started
         return report
     scratch = None
@@ -420,6 +411,24 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
             shutil.rmtree(scratch, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_on_cluster(address: str, store: Store, plan: Plan, analyzer: Analyzer, tagger,
+                      incremental: bool, pool_size: int, phases: _Phases, report: IndexReport,
+                      replace: dict | None) -> None:
+    """The build's analysis and tagging on the Dask cluster at ``address`` (a new index learns
+    its names there first), then the re-tagging pass here, on ``pool_size`` processes."""
+    from archive.dask_build import build_on_dask
+
+    if tagger is not None:
+        tagger = tagger.fresh()
+        if incremental:
+            tagger.learn(applied_lexicon(store, tagger))
+    tagger = build_on_dask(address, store, plan, analyzer, tagger, not incremental, phases, report,
+                           replace)
+    if tagger is not None:
+        retag_taught(store, Plan(plan.paths, options=plan.options, given=plan.given), analyzer,
+                     tagger, report, pool_size)
 
 
 def _analyse_and_write(store: Store, plan: Plan, analyzer: Analyzer, tagger, pool_size: int,
