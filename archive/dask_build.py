@@ -22,6 +22,7 @@ from typing import Any
 
 from archive.analyzers import shared_analyzer
 from archive.engines.base import PassageDoc, Store
+from archive.entities.catalogue import Entity
 from archive.entities.once import FirstStage, changed_words, first_stage
 from archive.entities.tagger import Lexicon, Tagger, default_tagger
 from archive.errors import ArchiveError
@@ -70,9 +71,11 @@ class _Stages:
 
 # -- on the workers ----------------------------------------------------------------------------
 
-def learn_batch(batch: list[tuple[Article, str]]) -> tuple[list[dict], list, dict[str, FirstStage]]:
-    """A learning task: the names the batch establishes (entity records), and the batch with its
-    articles' first stages, kept on the worker for ``analyse_batch``."""
+def learn_batch(batch: list[tuple[Article, str]]) -> tuple[tuple[list[dict], list[Entity]], list,
+                                                            dict[str, FirstStage]]:
+    """A learning task: the names the batch establishes (entity records) and every entity its
+    tagging discovered, in the order found; and the batch with its articles' first stages, kept
+    on the worker for ``analyse_batch``."""
     from archive.indexer import established_records
 
     tagger = default_tagger().fresh()
@@ -81,18 +84,20 @@ def learn_batch(batch: list[tuple[Article, str]]) -> tuple[list[dict], list, dic
     for article, _ in batch:
         stage = stages[article.id] = first_stage(tagger, article.text)
         records.update(established_records(tagger, stage.mentions))
-    return list(records.values()), batch, stages
+    return (list(records.values()), list(tagger.discovered.values())), batch, stages
 
 
-def records_of(learned: tuple) -> list[dict]:
-    """The names of a learning task's result (the only part that travels to the client)."""
+def found_by(learned: tuple) -> tuple[list[dict], list[Entity]]:
+    """A learning task's names and discovered entities (the only part that travels to the
+    client)."""
     return learned[0]
 
 
-def analyse_batch(work: tuple | list, lexicon: Lexicon, stemmer: str,
+def analyse_batch(work: tuple | list, lexicon: Lexicon, known: dict[str, Entity], stemmer: str,
                   changed: frozenset[str]) -> list[tuple[dict, list[PassageDoc], list[dict]]]:
     """An analysis task: each article of the batch (``work``: a learning task's result, or the
-    articles themselves) analysed and tagged with the archive's names ``lexicon``."""
+    articles themselves) analysed and tagged with the archive's names ``lexicon``; ``known``:
+    the discovered entities as the whole learning pass first found them (their names)."""
     from archive.indexer import analyse_article
 
     if isinstance(work, tuple):
@@ -101,6 +106,7 @@ def analyse_batch(work: tuple | list, lexicon: Lexicon, stemmer: str,
     else:
         batch, kept = work, None
     tagger = default_tagger().fresh()
+    tagger.discovered.update(known)
     tagger.learn(lexicon)
     analyzer = shared_analyzer(stemmer)
     out = []
@@ -117,40 +123,44 @@ def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | N
     """Analyse and tag ``plan``'s articles on the cluster at ``address`` and write them to
     ``store`` in one commit (``learn``: a new index, which learns its names first). Returns the
     tagger with the names the articles were tagged with (for the re-tagging pass)."""
-    from archive.indexer import _count_skipped, merge_entities
+    from archive.indexer import _count_skipped, merge_in_order
 
     skipped: list[tuple[str, ReadError]] = []
     with cluster(address) as client:
         batches = _batches(plan.articles(skipped=skipped))
         changed: frozenset[str] = frozenset()
+        known: dict[str, Entity] = {}
         if learn and tagger is not None:
             phases.enter("learning", len(plan.todo))
             work = [client.submit(learn_batch, batch, pure=False) for batch in batches]
             found: dict[str, dict] = {}
-            for part in client.gather([client.submit(records_of, w) for w in work]):
-                merge_entities(found, part)
+            for records, entities in client.gather([client.submit(found_by, w) for w in work]):
+                merge_in_order(found, records)
+                for entity in entities:  # as one tagger over the whole build names them
+                    known.setdefault(entity.id, entity)
+            for entity_id, record in found.items():  # a name's words are those of that name
+                if entity_id in known:
+                    found[entity_id] = {**record, "name": known[entity_id].name}
             learner = tagger.fresh()
             tagger.learn(Lexicon.from_entities(found.values(), tagger))
             changed = changed_words(learner, tagger)
         else:
-            work = [client.scatter(batch) for batch in batches]
+            work = batches  # each sent with its task
         lexicon = client.scatter(tagger.learned if tagger is not None else Lexicon(), broadcast=True)
+        (known_future,) = client.scatter([known], broadcast=True)  # one object, not one per key
         if plan.todo:
             phases.enter("analysing", len(plan.todo))
-        analysed = [client.submit(analyse_batch, w, lexicon, analyzer.stemmer, changed, pure=False)
-                    for w in work]
+        analysed = [client.submit(analyse_batch, w, lexicon, known_future, analyzer.stemmer, changed,
+                                  pure=False) for w in work]
         del work
         discovered: dict[str, dict] = {}
-        first_names: dict[str, str] = {}
 
         def in_order() -> Iterator[tuple[dict, list[PassageDoc]]]:
             done = 0
             for number, future in enumerate(analysed):
                 for fields, passages, records in future.result():
                     report.passages += len(passages)
-                    for record in records:  # the name it was first found under, as one process
-                        first_names.setdefault(record["id"], record["name"])
-                    merge_entities(discovered, records)
+                    merge_in_order(discovered, records)  # as one process meets them
                     yield fields, passages
                     done += 1
                     phases.tick(done, len(plan.todo))
@@ -158,7 +168,7 @@ def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | N
 
         def entities() -> list[dict]:
             phases.committing()
-            return [{**e, "name": first_names.get(e["id"], e["name"])} for e in discovered.values()]
+            return list(discovered.values())
 
         store.write(in_order(), delete=plan.delete, entities=entities, replace=replace)
     _count_skipped(plan, skipped, report)

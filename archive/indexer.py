@@ -480,7 +480,7 @@ def collect_names(plan: Plan, tagger, workers: int = 1) -> Lexicon:
         found = [_established_records(plan, tagger, share, number) for number, share in enumerate(shares)]
     records: dict[str, dict] = {}
     for part in found:
-        merge_entities(records, part)
+        merge_in_order(records, part)  # in share order, as one process meets them
     return Lexicon.from_entities(records.values(), tagger)
 
 
@@ -537,6 +537,21 @@ def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:
             if flags:
                 record = {**record, "attributes": {**record["attributes"], **flags}}
         into[record["id"]] = record
+
+
+def merge_in_order(into: dict[str, dict], records: Iterable[dict]) -> None:
+    """``merge_entities`` for records found by several taggers over consecutive parts of a
+    build (a worker's share, a Dask batch), merged in plan order: the first record of an id
+    wins, with the flags of the later ones, as one tagger over the whole build gives (it knows
+    an entity by the name and attributes it first found it with)."""
+    for record in records:
+        earlier = into.get(record["id"])
+        if earlier is None:
+            into[record["id"]] = record
+            continue
+        flags = {k: True for k in ("established", "applied") if record["attributes"].get(k)}
+        if flags:
+            into[record["id"]] = {**earlier, "attributes": {**earlier["attributes"], **flags}}
 
 
 def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report: IndexReport,
@@ -668,9 +683,11 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
 
     def entities() -> list[dict]:  # asked for right before the commit
         before_commit()
+        found: dict[str, dict] = {}
+        for _, share_found, _ in summaries:  # in share order, as one process meets them
+            merge_in_order(found, share_found)
         merged: dict[str, dict] = {e["id"]: e for e in applied or ()}
-        for _, found, _ in summaries:
-            merge_entities(merged, found)
+        merge_entities(merged, found.values())
         return _marked_applied(applied, merged)
 
     def on_progress(done: int) -> None:
