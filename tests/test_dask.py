@@ -72,15 +72,16 @@ def _corpus(folder: Path, articles: int) -> Path:
 
 
 def _content(index: Path) -> dict:
-    """What a user sees: counts, every entity's passages and article count, and rankings,
-    totals and facets (ids and counts) of a few searches."""
+    """What a user sees: counts, every entity's name, passages and article count, and rankings,
+    totals and facets of a few searches."""
     from archive import Archive
 
     out: dict = {}
     with Archive.open(index, readonly=True) as archive:
         out["stats"] = {k: v for k, v in archive.stats().to_dict().items() if k != "path"}
         counts = archive.entities(limit=100_000).to_dict()
-        out["counts"] = {kind: sorted((r["id"], r["count"]) for r in rows) for kind, rows in counts.items()}
+        out["counts"] = {kind: sorted((r["id"], r["name"], r["count"]) for r in rows)
+                         for kind, rows in counts.items()}
         for kind, rows in counts.items():
             for row in rows:
                 hits = archive.iter_hits("", filters={kind: [row["id"]]}, highlight=False)
@@ -90,7 +91,7 @@ def _content(index: Path) -> dict:
             out[query] = (results["total"],
                           [(h["doc_id"], h["score"], h["text"], [e["id"] for e in h["entities"]])
                            for h in results["results"]],
-                          {kind: [(f["id"], f["count"]) for f in facets]
+                          {kind: [(f["id"], f["name"], f["count"]) for f in facets]
                            for kind, facets in results["facets"].items()})
     return out
 
@@ -98,8 +99,7 @@ def _content(index: Path) -> dict:
 def test_a_build_on_the_cluster_is_the_build_without_it(tmp_path, cluster):
     address, _ = cluster
     feed = _corpus(tmp_path, 60)
-    here = run_json("index", feed, "--index", tmp_path / "here", "--engine", "tantivy",
-                    "--workers", "1")
+    here = run_json("index", feed, "--index", tmp_path / "here", "--engine", "tantivy")  # as many workers as cores
     there = run_json("index", feed, "--index", tmp_path / "there", "--engine", "tantivy",
                      "--dask", address)
     assert there["added"] == here["added"] > 100 and there["passages"] == here["passages"]
@@ -108,7 +108,7 @@ def test_a_build_on_the_cluster_is_the_build_without_it(tmp_path, cluster):
     # an update on the cluster: only the new article is analysed, as without it
     write_jsonl(tmp_path / "more.jsonl", [{"id": "more", "text": "وقال هانسن إن روسيا ستفاوض."}])
     for name in ("here", "there"):
-        extra = ["--dask", address] if name == "there" else ["--workers", "1"]
+        extra = ["--dask", address] if name == "there" else []
         update = run_json("index", feed, tmp_path / "more.jsonl", "--index", tmp_path / name, *extra)
         assert (update["added"], update["unchanged"]) == (1, here["added"])
     assert _content(tmp_path / "there") == _content(tmp_path / "here")
