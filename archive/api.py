@@ -107,14 +107,14 @@ class Archive:
                 progress: Progress | None = None, workers: int | None = None,
                 wait: bool = False, on_wait=None,
                 csv_map: Mapping[str, str] | None = None,
-                engine: str | None = None) -> tuple[Archive, IndexReport]:
+                engine: str | None = None, dask: str | None = None) -> tuple[Archive, IndexReport]:
         """A fresh index of ``paths`` at ``path``, replacing whatever the index held in one
         commit: until it lands (or if it is interrupted) searches see the previous index.
         Nothing is renamed or removed but the index's own files. ``engine``: the engine of the
         new index (default: the one the index has, else whoosh); another engine than the
         index's migrates it: the old engine's files are removed once the new index is
         committed. ``wait``: wait for another build of the same index to finish (``on_wait``
-        is called once if so) instead of raising ArchiveError. ``csv_map``: as for
+        is called once if so) instead of raising ArchiveError. ``csv_map``, ``dask``: as for
         ``index``."""
         path = Path(path)
         options = ReadOptions(csv_map=dict(csv_map or {}))
@@ -123,11 +123,12 @@ class Archive:
             if engine is not None:
                 engines.get(engine)  # an unknown engine is refused before anything is touched
             with _building(path, wait=wait, on_wait=on_wait):
-                return cls._replace(path, paths, stemmer, progress, workers, engine, options)
+                return cls._replace(path, paths, stemmer, progress, workers, engine, options, dask)
 
     @classmethod
     def _replace(cls, path: Path, paths, stemmer: str, progress, workers,
-                 engine: str | None = None, options: ReadOptions | None = None):
+                 engine: str | None = None, options: ReadOptions | None = None,
+                 dask: str | None = None):
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
         previous = engines.existing(path)
@@ -139,7 +140,7 @@ class Archive:
             archive = cls(store, shared_analyzer(stemmer))
             report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
                            progress=progress, workers=workers, replace={"stemmer": stemmer},
-                           options=options)
+                           options=options, dask=dask)
         except BaseException:
             if migrating:  # the previous engine's index stays; the new one's files go
                 engines.remove_files(path, chosen.own_files(path) - before)
@@ -177,17 +178,20 @@ class Archive:
 
     def index(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
               workers: int | None = None,
-              csv_map: Mapping[str, str] | None = None) -> IndexReport:
+              csv_map: Mapping[str, str] | None = None, dask: str | None = None) -> IndexReport:
         """Add new and changed articles from ``paths`` (files or folders), drop vanished ones.
         ``workers``: processes that analyse and tag (default: the machine's cores, up to 4;
         1 keeps everything in this process). The index is the same either way. ``csv_map``
         maps article fields to a CSV file's column names (``{"text": "body"}``); ValueError
         for a field that is not ``id``, ``text``, ``title``, ``date``, ``source`` or ``url``.
-        Raises ArchiveError when another build is writing to the same index."""
+        ``dask``: a Dask scheduler's address (``tcp://host:8786``) or ``local:N``: the
+        articles are analysed and tagged by that cluster's workers (extra ``dask``), written
+        here; the same index. Raises ArchiveError when another build is writing to the same
+        index."""
         options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(self.path), write_lock(self.path):
             return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
-                         progress=progress, workers=workers, options=options)
+                         progress=progress, workers=workers, options=options, dask=dask)
 
     def search(self, query: str, limit: int = 10, page: int = 1,
                filters: Mapping[str, str | Iterable[str]] | None = None, facets: int = 10,

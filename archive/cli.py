@@ -86,7 +86,7 @@ class _Progress:
 
 
 def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, workers=None,
-           engine: str | None = None, csv_map=None):
+           engine: str | None = None, csv_map=None, dask: str | None = None):
     from archive import engines
     from archive.api import Archive
 
@@ -95,7 +95,7 @@ def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, work
         if rebuild or engines.existing(path) is None:
             archive, report = Archive.rebuild(path, paths, stemmer=stemmer or DEFAULT_STEMMER,
                                               progress=progress, workers=workers,
-                                              engine=engine, csv_map=csv_map)
+                                              engine=engine, csv_map=csv_map, dask=dask)
         else:
             archive = Archive.open(path, engine=engine)
             built_with = archive.store.settings().get("stemmer", DEFAULT_STEMMER)
@@ -103,7 +103,8 @@ def _build(path, paths, rebuild: bool, stemmer: str, verbose: bool = False, work
                 click.echo(f"notice: the index at {path} was built with the {built_with!r} "
                            f"stemmer; --stemmer {stemmer} applies to a new index or with "
                            f"--rebuild, so this update keeps {built_with!r}", err=True)
-            report = archive.index(paths, progress=progress, workers=workers, csv_map=csv_map)
+            report = archive.index(paths, progress=progress, workers=workers, csv_map=csv_map,
+                                   dask=dask)
     finally:
         progress.finish()
     return archive, report
@@ -242,8 +243,11 @@ def _log_notices() -> None:
 @click.option("--csv-map", "csv_map", multiple=True, metavar="FIELD=COLUMN", callback=_csv_map,
               help="Read a CSV column under another name: --csv-map text=body "
                    "(repeatable, or text=body,title=headline).")
+@click.option("--dask", "dask", default=None, metavar="ADDRESS",
+              help="Analyse and tag on a Dask cluster: a scheduler's address "
+                   "(tcp://HOST:8786) or local:N for N processes here (pip install '.[dask]').")
 def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers, engine,
-                  csv_map):
+                  csv_map, dask):
     """Index articles from PATHS (files or folders, searched recursively).
 
     \b
@@ -265,7 +269,7 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
     """
     paths = list(paths) or [_default_corpus()]
     path = index_path or _default_index()
-    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers, engine, csv_map)
+    archive, report = _build(path, paths, rebuild, stemmer, verbose, workers, engine, csv_map, dask)
     archive.close()
     _report_errors(report)
     if as_json:

@@ -22,6 +22,8 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Iterator
@@ -33,6 +35,7 @@ from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
 from archive.engines.base import ManifestEntry, PassageDoc, Store, die_with_parent
+from archive.entities.once import KeptStages, StageSource, changed_words, finish, first_stage
 from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
@@ -134,13 +137,14 @@ class Analysed:
 
 
 def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
-                    content_hash: str | None = None) -> Analysed:
+                    content_hash: str | None = None, kept: StageSource | None = None) -> Analysed:
     """One clean article to the records the store writes: passages with their terms and the
     entities tagged inside them, and the article's fields (``content_hash``: the hash of the
-    article as read, which the next build compares). Pure, so it runs in worker processes as
-    well."""
+    article as read, which the next build compares). ``kept``: the first stages of the build's
+    learning pass, so that an article it tagged gets only the collection pass. Pure, so it runs
+    in worker processes as well."""
     context = analyzer.article_context(article.text)
-    mentions = tagger.tag_article(article) if tagger else []
+    mentions = _mentions(article, tagger, content_hash, kept)
     spellings: dict[str, list[str]] = {}
     for mention in mentions:
         seen = spellings.setdefault(mention.entity_id, [])
@@ -168,6 +172,15 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
             record = discovered[entity_id]
             record["attributes"] = {**record["attributes"], "established": True}
     return Analysed(fields, docs, list(discovered.values()))
+
+
+def _mentions(article: Article, tagger, content_hash: str | None, kept: StageSource | None) -> list:
+    """The article's mentions: from its kept first stage when there is a valid one, else by
+    tagging it."""
+    if tagger is None:
+        return []
+    stage = kept.get(article.id, content_hash) if kept is not None and content_hash else None
+    return finish(tagger, article.text, stage) if stage is not None else tagger.tag_article(article)
 
 
 def mentions_by_span(mentions: list) -> Callable[[int, int], list]:
@@ -241,6 +254,7 @@ class Plan:
     delete: list[str] = field(default_factory=list)
     options: ReadOptions | None = None  # how the files are read (both passes alike)
     given: list[Article] | None = None  # articles given in Python (Archive.add), not read
+    kept: KeptStages | None = None  # the learning pass's first stages (a new index)
 
     def read(self, result: ReadResult) -> Iterator[Article]:
         """The articles of this build, in the same order on every pass."""
@@ -284,7 +298,7 @@ class Plan:
                  skipped: list[tuple[str, ReadError]] | None = None) -> Iterator[Analysed]:
         """The planned articles of ``share`` (``articles``), analysed and tagged."""
         for article, planned_hash in self.articles(share, skipped):
-            yield analyse_article(article, analyzer, tagger, planned_hash)
+            yield analyse_article(article, analyzer, tagger, planned_hash, self.kept)
 
 
 def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
@@ -354,11 +368,13 @@ def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],
 def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
           progress: Progress | None = None, workers: int | None = None,
           replace: dict | None = None, options: ReadOptions | None = None,
-          given: list[Article] | None = None) -> IndexReport:
+          given: list[Article] | None = None, dask: str | None = None) -> IndexReport:
     """Update the index from ``paths``; with ``replace`` (the new settings), rebuild it: every
     article is analysed again and the commit drops all the index held. ``options``: how to
     read the files (a CSV column map). ``given``: articles to index instead of reading
-    ``paths`` (nothing else is removed). The caller holds the store's write lock."""
+    ``paths`` (nothing else is removed). ``dask``: the address of a Dask scheduler (or
+    ``local:N``) whose workers analyse and tag (archive/dask_build.py). The caller holds the
+    store's write lock."""
     started = time.perf_counter()
     report = IndexReport()
     store.discard_debris()  # what interrupted builds left, even if this one has nothing to do
@@ -368,13 +384,58 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     plan = plan_build([str(p) for p in paths], manifest, report, options, given)
     pool_size = default_workers() if workers is None else workers
     parallel = pool_size > 1 and len(plan.todo) >= PARALLEL_MIN_ARTICLES and can_fork()
-    if tagger is not None:  # new articles resolve bare surnames through the names known so far
+    if dask is not None and plan.todo:
+        _build_on_cluster(dask, store, plan, analyzer, tagger, bool(manifest), pool_size, phases,
+                          report, replace)
+        report.seconds = time.perf_counter() - started
+        return report
+    scratch = None
+    try:
+        if tagger is not None:  # new articles resolve bare surnames through the names known so far
+            tagger = tagger.fresh()
+            if manifest or not plan.todo:
+                tagger.learn(applied_lexicon(store, tagger))
+            else:  # a new index or a rebuild: learn its names first, tag every article once
+                phases.enter("learning", len(plan.todo))
+                scratch = tempfile.mkdtemp(prefix="archive-stages-")
+                plan.kept = KeptStages(scratch)
+                learner = tagger.fresh()
+                tagger.learn(collect_names(plan, learner, pool_size if parallel else 1))
+                plan.kept.changed = changed_words(learner, tagger)
+        _analyse_and_write(store, plan, analyzer, tagger, pool_size, parallel, phases, report,
+                           replace, options, given)
+    finally:
+        if plan.kept is not None:
+            plan.kept.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_on_cluster(address: str, store: Store, plan: Plan, analyzer: Analyzer, tagger,
+                      incremental: bool, pool_size: int, phases: _Phases, report: IndexReport,
+                      replace: dict | None) -> None:
+    """The build's analysis and tagging on the Dask cluster at ``address`` (a new index learns
+    its names there first), then the re-tagging pass here, on ``pool_size`` processes."""
+    from archive.dask_build import build_on_dask
+
+    if tagger is not None:
         tagger = tagger.fresh()
-        if manifest or not plan.todo:
+        if incremental:
             tagger.learn(applied_lexicon(store, tagger))
-        else:  # a new index or a rebuild: learn its names first, tag every article once
-            phases.enter("learning", len(plan.todo))
-            tagger.learn(collect_names(plan, tagger, pool_size if parallel else 1))
+    tagger = build_on_dask(address, store, plan, analyzer, tagger, not incremental, phases, report,
+                           replace)
+    if tagger is not None:
+        retag_taught(store, Plan(plan.paths, options=plan.options, given=plan.given), analyzer,
+                     tagger, report, pool_size)
+
+
+def _analyse_and_write(store: Store, plan: Plan, analyzer: Analyzer, tagger, pool_size: int,
+                       parallel: bool, phases: _Phases, report: IndexReport, replace: dict | None,
+                       options: ReadOptions | None, given: list[Article] | None) -> None:
+    """The build after its plan (and learning pass): analyse, tag and write the planned
+    articles in one commit, then tag again the indexed articles the new names concern."""
     if plan.todo:
         phases.enter("analysing", len(plan.todo))
     if parallel:
@@ -386,8 +447,6 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     if tagger is not None and (plan.todo or replace is not None):
         retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger,
                      report, pool_size)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 # -- what the archive teaches ------------------------------------------------------------------
@@ -403,10 +462,10 @@ def applied_lexicon(store: Store, tagger, applied_only: bool = True) -> Lexicon:
 
 def collect_names(plan: Plan, tagger, workers: int = 1) -> Lexicon:
     """The names a new index's articles establish (what its re-tagging pass would learn from
-    them after a first commit): read and tagged once more before the build, so that the build
-    tags every article with all of them and has (almost) nothing to tag again. Costs a tagging
-    of each article, which the re-tagging of most of them would cost anyway, and saves their
-    second analysis and write. ``workers`` > 1: that many forked processes."""
+    them after a first commit): read and tagged before the build, so that the build tags every
+    article with all of them and has (almost) nothing to tag again. What the tagging found
+    before the collection pass is kept in ``plan.kept`` when it is set, so the build runs only
+    that last pass (archive/entities/once.py). ``workers`` > 1: that many forked processes."""
     global _LEARNING
     shares = [share for share in _chunks(plan.todo, workers) if share]
     if len(shares) > 1:
@@ -418,10 +477,10 @@ def collect_names(plan: Plan, tagger, workers: int = 1) -> Lexicon:
         finally:
             _LEARNING = None
     else:
-        found = [_established_records(plan, tagger, share) for share in shares]
+        found = [_established_records(plan, tagger, share, number) for number, share in enumerate(shares)]
     records: dict[str, dict] = {}
     for part in found:
-        merge_entities(records, part)
+        merge_in_order(records, part)  # in share order, as one process meets them
     return Lexicon.from_entities(records.values(), tagger)
 
 
@@ -432,23 +491,40 @@ def _learn_share(number: int) -> list[dict]:
     """In a forked worker of ``collect_names``: the records of share ``number``."""
     assert _LEARNING is not None
     plan, tagger, shares = _LEARNING
-    return _established_records(plan, tagger, shares[number])
+    return _established_records(plan, tagger, shares[number], number)
 
 
-def _established_records(plan: Plan, tagger, share: list[Planned]) -> list[dict]:
+def _established_records(plan: Plan, tagger, share: list[Planned], number: int = 0) -> list[dict]:
     """The discovered people a share of the planned articles establishes, as entity records
-    (what ``analyse_article`` would store for them)."""
+    (what ``analyse_article`` would store for them); each article's first stage is kept in
+    ``plan.kept`` (file ``number``) when it is set. The collection pass is left out: it
+    establishes no name."""
     tagger = tagger.fresh()
     records: dict[str, dict] = {}
-    for article, _ in plan.articles(share):
-        mentions = tagger.tag_article(article)
-        discovered = {m.entity_id for m in mentions if m.rule in ("context", "model")}
-        for entity_id in established(mentions, tagger):
-            if entity_id in discovered:
-                record = tagger.entity(entity_id).to_dict()
-                record["attributes"] = {**record["attributes"], "established": True}
-                records[entity_id] = record
+    writer = plan.kept.writer(number) if plan.kept is not None else None
+    try:
+        for article, planned_hash in plan.articles(share):
+            stage = first_stage(tagger, article.text)
+            if writer is not None:
+                writer.keep(article.id, planned_hash, stage)
+            records.update(established_records(tagger, stage.mentions))
+    finally:
+        if writer is not None:
+            writer.close()
     return list(records.values())
+
+
+def established_records(tagger, mentions) -> dict[str, dict]:
+    """The discovered people that ``mentions`` (of one article) establish, by id, as the entity
+    records ``analyse_article`` would store for them."""
+    discovered = {m.entity_id for m in mentions if m.rule in ("context", "model")}
+    records = {}
+    for entity_id in established(mentions, tagger):
+        if entity_id in discovered:
+            record = tagger.entity(entity_id).to_dict()
+            record["attributes"] = {**record["attributes"], "established": True}
+            records[entity_id] = record
+    return records
 
 
 def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:
@@ -461,6 +537,21 @@ def merge_entities(into: dict[str, dict], records: Iterable[dict]) -> None:
             if flags:
                 record = {**record, "attributes": {**record["attributes"], **flags}}
         into[record["id"]] = record
+
+
+def merge_in_order(into: dict[str, dict], records: Iterable[dict]) -> None:
+    """``merge_entities`` for records found by several taggers over consecutive parts of a
+    build (a worker's share, a Dask batch), merged in plan order: the first record of an id
+    wins, with the flags of the later ones, as one tagger over the whole build gives (it knows
+    an entity by the name and attributes it first found it with)."""
+    for record in records:
+        earlier = into.get(record["id"])
+        if earlier is None:
+            into[record["id"]] = record
+            continue
+        flags = {k: True for k in ("established", "applied") if record["attributes"].get(k)}
+        if flags:
+            into[record["id"]] = {**earlier, "attributes": {**earlier["attributes"], **flags}}
 
 
 def retag_taught(store: Store, inputs: Plan, analyzer: Analyzer, tagger, report: IndexReport,
@@ -592,9 +683,11 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
 
     def entities() -> list[dict]:  # asked for right before the commit
         before_commit()
+        found: dict[str, dict] = {}
+        for _, share_found, _ in summaries:  # in share order, as one process meets them
+            merge_in_order(found, share_found)
         merged: dict[str, dict] = {e["id"]: e for e in applied or ()}
-        for _, found, _ in summaries:
-            merge_entities(merged, found)
+        merge_entities(merged, found.values())
         return _marked_applied(applied, merged)
 
     def on_progress(done: int) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
+from archive.entities.prefixes import StrictPrefixes
 from archive.entities.spans import SpanRepair
 from archive.resources import data_json, data_lines
 
@@ -134,12 +135,17 @@ class Tagger:
         self.base_lexicon = Lexicon.merged(Lexicon(), [established(catalogued, self)])
         self.learned = self.base_lexicon  # the catalogue's people and what learn() was given
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
+        self._prefixes = StrictPrefixes(self.catalogue)  # how far a window may still name something
+        # When a set: the words whose learned owners the passes before the collection pass
+        # read, recorded for archive/entities/once.py (a kept stage goes stale with them).
+        self.consulted: set[str] | None = None
 
     def fresh(self) -> Tagger:
         """A tagger sharing this one's catalogue, rules and model (nothing is loaded again) but
         none of the entities it discovered: for tagging an unrelated text."""
         other = copy.copy(self)
         other.discovered = {}
+        other.consulted = None
         return other
 
     def entity(self, entity_id: str) -> Entity | None:
@@ -278,6 +284,9 @@ class Tagger:
     def _catalogue_pass(self, tokens, add) -> None:
         i = 0
         while i < len(tokens):
+            if self._plans.get(tokens[i].surface) == ():  # a word known to start no name
+                i += 1
+                continue
             found = self._longest_match(tokens, i)
             if found:
                 length, entity, rule, skip = found
@@ -299,6 +308,10 @@ class Tagger:
             longest = min(max(plan.values()), len(tokens) - i)
             if keys == ("variant",):
                 longest = self._variant_reach(tokens, i, plan, longest)
+            else:  # each reading only as far as some exact or stem key begins that way
+                cores = [t.core for t in tokens[i + 1:i + longest]]
+                plan = {r: min(n, self._prefixes.reach(r, cores, longest)) for r, n in plan.items()}
+                longest = max(plan.values())
             for length in range(longest, 0, -1):
                 window = tokens[i:i + length]
                 if any(t.broken for t in window[1:]):
@@ -428,6 +441,8 @@ class Tagger:
         """The people (id → name) a lone word may stand for: those named in full in this text
         with that word, and those of the catalogue and the archive's learned names."""
         owners: dict[str, str] = {}
+        if self.consulted is not None:
+            self.consulted.update(token.cores)
         for core in token.cores:
             owners.update(self.learned.owners.get(core, {}))
         for m in mentions:
@@ -562,6 +577,8 @@ class Tagger:
         if i + 1 >= len(tokens) or tokens[i + 1].broken:
             return True
         core = tokens[i + 1].core
+        if self.consulted is not None:
+            self.consulted.add(core)
         return not (core in self.rules.given or core in self.person_words
                     or core in self.rules.name_words or core in self.learned_words)
 

@@ -1,0 +1,152 @@
+"""Tagging each article of a new index once.
+
+A new index (or a rebuild) first learns the names its articles establish (the build's
+"learning" pass), then tags every article with all of them. Only the last of the tagger's passes,
+the collection pass, uses those names: the passes before it (catalogue, context rules,
+coreference, the model) read the article alone, except in two places where the model pass and a
+context rule ask whether a word is a name the archive learned (``Tagger.consulted`` records those
+words). So the learning pass keeps what those passes found (``FirstStage``, spilled to a
+``KeptStages`` file per worker, outside the index), and the analysis pass runs only the collection
+pass over it (``finish``): the same mentions as tagging the article again, at the cost of one
+tokenization. An article whose kept stage consulted a word that the learned names changed is
+tagged again from the start, as is one the learning pass did not see.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from archive.entities.catalogue import Entity
+from archive.entities.tagger import Mention, Tagger, _Tagging
+
+_COVERED = -1  # a token some mention of the first stage covered (which one no longer matters)
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """What the passes before the collection pass found in one text: its mentions, which tokens
+    they cover, the discovered entities they name, and the words whose learned owners those
+    passes consulted."""
+
+    mentions: tuple[Mention, ...]
+    covered: bytes  # one byte per token: 1 if covered
+    entities: tuple[Entity, ...]
+    consulted: frozenset[str]
+
+
+def first_stage(tagger: Tagger, text: str) -> FirstStage:
+    """Run the tagger's passes over ``text`` up to the collection pass and keep their result."""
+    tagger.consulted = set()
+    try:
+        tagging = tagger._first_stage(text)
+        consulted = frozenset(tagger.consulted)
+    finally:
+        tagger.consulted = None
+    mentions = tuple(m for m in tagging.mentions if m is not None)
+    entities = {m.entity_id: tagger.discovered[m.entity_id]
+                for m in mentions if m.entity_id in tagger.discovered}
+    covered = bytes(c is not None for c in tagging.covered)
+    return FirstStage(mentions, covered, tuple(entities.values()), consulted)
+
+
+def finish(tagger: Tagger, text: str, stage: FirstStage) -> list[Mention]:
+    """The mentions of ``text``: its kept first stage and the collection pass with the names
+    ``tagger`` has learned (what ``tagger.tag(text)`` gives when the stage is still valid)."""
+    for entity in stage.entities:  # the tagger knows them as if it had found them itself
+        tagger.discovered.setdefault(entity.id, entity)
+    tokens = tagger._tokens(text)
+    if len(tokens) != len(stage.covered):
+        raise ValueError("a kept first stage of another text")
+    tagging = _Tagging(text, tokens)
+    tagging.mentions = list(stage.mentions)
+    tagging.covered = [_COVERED if c else None for c in stage.covered]
+    tagger._collection_pass(tagging, tagger.learned)
+    return tagging.result()
+
+
+def changed_words(before: Tagger, after: Tagger) -> frozenset[str]:
+    """The words a first stage may have read differently under ``after``'s learned names than
+    under ``before``'s: a different set of owners, or learned by one only."""
+    old, new = before.learned.owners, after.learned.owners
+    owners = {w for w in old.keys() | new.keys() if old.get(w) != new.get(w)}
+    return frozenset(owners | (before.learned_words ^ after.learned_words))
+
+
+class StageSource(Protocol):
+    """Where a build finds the kept first stage of an article (None: tag it from the start)."""
+
+    def get(self, doc_id: str, content_hash: str) -> FirstStage | None:
+        """The still valid stage of that article as planned, or None."""
+
+
+class KeptStages:
+    """First stages kept by a build's learning pass, by article id and content hash: one SQLite
+    file per learning worker in ``folder`` (a temporary folder outside the index), read by the
+    analysis workers. ``changed``: the words that make a stage stale (``changed_words``)."""
+
+    def __init__(self, folder: str | Path, changed: Iterable[str] = ()):
+        self.folder = Path(folder)
+        self.changed = frozenset(changed)
+        self._readers: list[sqlite3.Connection] | None = None
+        self._pid = 0
+
+    def __getstate__(self) -> dict:
+        return {"folder": self.folder, "changed": self.changed}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["folder"], state["changed"])  # type: ignore[misc]
+
+    def writer(self, number: int) -> KeptWriter:
+        """Where learning worker ``number`` keeps its share's stages."""
+        return KeptWriter(self.folder / f"stages-{number}.sqlite")
+
+    def get(self, doc_id: str, content_hash: str) -> FirstStage | None:
+        """The kept, still valid stage of that article as planned, or None."""
+        for reader in self._open():
+            row = reader.execute("SELECT stage FROM stages WHERE id = ? AND hash = ?",
+                                 (doc_id, content_hash)).fetchone()
+            if row is not None:
+                stage: FirstStage = pickle.loads(row[0])
+                return None if not stage.consulted.isdisjoint(self.changed) else stage
+        return None
+
+    def _open(self) -> list[sqlite3.Connection]:
+        if self._readers is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._pid = os.getpid()
+            self._readers = [sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                             for path in sorted(self.folder.glob("stages-*.sqlite"))]
+        return self._readers
+
+    def close(self) -> None:
+        """Close the files this process opened."""
+        for reader in self._readers or ():
+            reader.close()
+        self._readers = None
+
+
+class KeptWriter:
+    """One learning worker's file of kept stages."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")  # a scratch file: lost with the build
+        self.db.execute("CREATE TABLE IF NOT EXISTS stages (id TEXT PRIMARY KEY, hash TEXT, stage BLOB)")
+
+    def keep(self, doc_id: str, content_hash: str, stage: FirstStage) -> None:
+        """Keep one article's stage."""
+        self.db.execute("INSERT OR REPLACE INTO stages VALUES (?, ?, ?)",
+                        (doc_id, content_hash, pickle.dumps(stage, pickle.HIGHEST_PROTOCOL)))
+
+    def close(self) -> None:
+        """Write what was kept and close the file."""
+        self.db.commit()
+        self.db.close()
+
+
