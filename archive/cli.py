@@ -305,6 +305,9 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
               help="Leave out passages mentioning this weapon.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="Order: relevance, date (newest first) or oldest; undated articles last.")
+@click.option("--collapse", is_flag=True,
+              help="Each story once: re-published copies (a wire story under other sources) "
+                   "are left out, named in the best copy's `copies`; facets count stories.")
 @click.option("--format", "-f", "output", type=click.Choice(FORMATS), default=None,
               help="text (default), json (the page, facets), jsonl or csv (every hit, not "
                    "just a page, streamed: doc_id, title, date, source, url, rank, score, "
@@ -316,7 +319,7 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
                    '"facets"}, every key always present.')
 def search_command(query, index_path, limit, page, person, place, org, weapon, date_from,
                    date_to, facets, months, exclude_person, exclude_place, exclude_org,
-                   exclude_weapon, sort, output, as_json):
+                   exclude_weapon, sort, collapse, output, as_json):
     """Ranked passages matching QUERY.
 
     \b
@@ -356,6 +359,8 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
         options["exclude"] = exclude
     if sort != "relevance":
         options["sort"] = sort
+    if collapse:
+        options["collapse"] = True
     if output in ("jsonl", "csv"):
         _stream_hits(archive.iter_hits(query, highlight=False, **options), output)  # no highlights exported
         return
@@ -435,6 +440,10 @@ def _print_results(results) -> None:
         click.echo(click.style(f"{hit.rank}. {_shorten(hit.title, min(90, (width or 94) - 4))}",
                                bold=True))
         click.echo(click.style(f"   {meta} · score {hit.score:.2f}", dim=True))
+        if hit.copies:
+            click.echo(click.style("   also published as: " + ", ".join(
+                " · ".join(x for x in (c["doc_id"], c["source"]) if x) for c in hit.copies),
+                dim=True))
         click.echo(_marked_lines(hit.text, [(a, b, True) for a, b in hit.highlights], width,
                                  indent="   ") + "\n")
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from archive import copies
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
@@ -386,6 +387,7 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     if tagger is not None and (plan.todo or replace is not None):
         retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger,
                      report, pool_size)
+    copies.refresh(store)  # re-published copies among what the index now holds
     report.seconds = time.perf_counter() - started
     return report
 
