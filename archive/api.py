@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from archive import collapsing, copies, engines
+from archive import batch, collapsing, copies, engines
 from archive.analyzers import shared_analyzer
 from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
@@ -195,7 +195,7 @@ class Archive:
                date_from: str | None = None, date_to: str | None = None,
                months: bool = False, exclude: Mapping[str, Iterable[str]] | None = None,
                sort: str = "relevance", highlight: bool = True,
-               collapse: bool = False) -> SearchResults:
+               collapse: bool = False, on_match=None) -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
         syntax. ``filters`` maps a type (``person``, ``place``, ``organization`` or ``org``,
         ``weapon``) to an entity name or a list of names (any spelling, or ids), all required;
@@ -211,6 +211,9 @@ class Archive:
         ``collapse``: each story once (re-published copies, archive.copies): the hits of its
         best-ranked article, with the other articles in each hit's ``copies``, and facets
         counting stories (``facets_count``); ``total`` still counts every matching passage.
+        ``on_match(reader, hits)``: called with every hit of the search (the engine's Reader
+        and Hits; with ``facets`` ≥ 1 and a query that can match), for summaries over all of
+        them (archive.batch).
 
         Raises ValueError for an argument out of range, an unknown filter type or sort,
         NotFound for a name that resolves to no entity, AmbiguousName for one several entities
@@ -228,11 +231,17 @@ class Archive:
             raise ArchiveError(str(error)) from None
         named, searched = self._as_searched(query)
         stories = collapsing.story_counter(self.copy_index()) if collapse else None
+
+        def facet_counts(reader, found):
+            if on_match is not None:
+                on_match(reader, found)
+            return found.entity_counts() if stories is None else stories(reader, found)
+
         results = self._searcher.search(searched, limit=limit, page=page, entity_ids=entity_ids,
                                         facets=facets, dates=dates, months=bool(months),
                                         exclude_ids=exclude_ids, sort=sort,
                                         highlight=bool(highlight) and not collapse,
-                                        facet_counts=stories)
+                                        facet_counts=facet_counts)
         if named:
             results.query = query
             results.notices.append(f"{query.strip()!r} is searched as {searched} (" + ", ".join(
@@ -245,6 +254,13 @@ class Archive:
                 self.highlight_hits(query, results.hits)
             results.collapsed, results.facets_count = True, "stories"
         return results
+
+    def batch(self, lines: Iterable[str], co_mentioned: int = batch.CO_MENTIONED
+              ) -> Iterator[batch.BatchRow]:
+        """One BatchRow per query line (archive.batch): passages (``search(line).total``),
+        articles, first and last day, the most co-mentioned entities, or the line's error;
+        lazily, so a long list streams."""
+        return batch.run(self, [lines] if isinstance(lines, str) else lines, co_mentioned)
 
     def copy_index(self) -> copies.CopyIndex:
         """The re-published copies among this index's articles, as the last build found them
