@@ -44,7 +44,7 @@ log = logging.getLogger("archive")
 
 if TYPE_CHECKING:  # numpy and datasketch (~0.8 s to import) are only imported by builds
     import numpy as np
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import LeanMinHash, MinHashLSH
 
 
 def shingles(text: str) -> set[bytes]:
@@ -195,10 +195,12 @@ class CopyIndex:
         return cls(entries, pairs)
 
 
-def _minhash(values: np.ndarray) -> MinHash:
-    from datasketch import MinHash
+def _minhash(values: np.ndarray) -> LeanMinHash:
+    """A signature for the LSH index: a LeanMinHash, which (unlike MinHash) does not draw its
+    permutations again for values it is given (a rebuild of the index costs a tenth)."""
+    from datasketch import LeanMinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=values)
+    return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
 def _pair(first: str, second: str) -> tuple[str, str]:

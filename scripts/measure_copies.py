@@ -69,18 +69,20 @@ def sweep(items: list[dict]) -> dict:
     thresholds, and the closest pairs of different stories."""
     runs = {i["id"]: copies.shingles(i["text"]) for i in items}
     story = {i["id"]: i["story"] for i in items}
+    background = {i["id"] for i in items if i.get("background")}
     pairs = []
     for a, b in itertools.combinations(runs, 2):
-        if runs[a] and runs[b]:
+        if runs[a] and runs[b] and not (a in background and b in background):
             shared = len(runs[a] & runs[b])
             if shared:
                 pairs.append((shared / len(runs[a] | runs[b]), a, b))
-    truth = {frozenset(p) for p in itertools.combinations(story, 2) if story[p[0]] == story[p[1]]}
+    scored = [p for p in itertools.combinations(story, 2) if not set(p) <= background]
+    truth = {frozenset(p) for p in scored if story[p[0]] == story[p[1]]}
     out = {}
     for threshold in (0.2, 0.25, 0.3, 0.4, 0.5):
         index = copies.CopyIndex()
         index.pairs = {(a, b): j for j, a, b in pairs if j >= threshold}
-        found = {frozenset(p) for p in itertools.combinations(story, 2) if p[1] in index.group(p[0])}
+        found = {frozenset(p) for p in scored if p[1] in index.group(p[0])}
         out[str(threshold)] = {"precision": round(len(truth & found) / len(found), 3) if found else 1.0,
                                "recall": round(len(truth & found) / len(truth), 3)}
     closest = sorted((p for p in pairs if story[p[1]] != story[p[2]]), reverse=True)[:3]
