@@ -8,7 +8,7 @@ MinHash signature (``datasketch``, ``NUM_PERM`` permutations) and a MinHash LSH 
 the candidate pairs; a candidate is kept when its estimated similarity reaches ``SIMILARITY``.
 Stories are the connected groups of copies.
 
-Incremental: the file ``archive_copies.json`` in the index folder keeps each article's content
+Incremental: the file ``archive_COPIES`` in the index folder keeps each article's content
 hash, source and signature, and the pairs found. After every build (``update``), articles the
 index no longer holds (or holds with another hash) leave it, with their pairs, and new ones
 are signed (their text read back from the index) and looked up among all the others; nothing
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from archive.arabic import normalize, tokenize
 
-COPIES_FILE = "archive_copies.json"
+COPIES_FILE = "archive_COPIES"  # JSON; no extension, so that `archive index` of a folder holding the index never reads it as articles
 FORMAT = 1
 SHINGLE_WORDS = 4  # a changed word breaks at most 4 shingles; distinct stories share few runs of 4
 NUM_PERM = 128  # permutations: the similarity estimate's standard error is about 0.04
