@@ -315,8 +315,8 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
 @click.option("--json", "as_json", is_flag=True,
               help='Same as --format json: {"query", "total", "page", "limit", "results": '
                    '[{"rank", "score", "doc_id", "title", "date", "source", "url", "position", '
-                   '"text", "highlights", "entities"}], "suggestions", "notices", "months", '
-                   '"facets"}, every key always present.')
+                   '"text", "highlights", "entities", "copies"}], "suggestions", "notices", '
+                   '"months", "collapsed", "facets_count", "facets"}, every key always present.')
 def search_command(query, index_path, limit, page, person, place, org, weapon, date_from,
                    date_to, facets, months, exclude_person, exclude_place, exclude_org,
                    exclude_weapon, sort, collapse, output, as_json):

@@ -569,6 +569,14 @@ class _State:
         """Every hit of this search and its filters, as ``format`` (csv, jsonl)."""
         return "/api/search?" + urlencode(self.params() + [("format", format)])
 
+    def collapse_url(self, collapse: bool) -> str:
+        """This search with re-published copies shown once (``collapse``) or each shown."""
+        before, self.collapse = self.collapse, collapse
+        try:
+            return self.url()
+        finally:
+            self.collapse = before
+
     def feed_url(self) -> str:
         """This search (words, filters, dates) as an Atom feed of its newest articles."""
         return "/feed.atom?" + urlencode([p for p in self.params() if p[0] not in ("sort", "page")])

@@ -86,6 +86,11 @@ def test_a_story_is_shown_once_with_where_else_it_appeared(desk_server, browser)
     link = line.find_element(By.TAG_NAME, "a")
     link.click()
     assert browser.current_url.endswith("/articles/" + other)
-    browser.get(url + "/?q=" + urllib.request.quote("كورسك") + "&collapse=0")
+    browser.back()
+    browser.find_element(By.CSS_SELECTOR, "#collapse a").click()  # show every copy
+    assert "collapse=0" in browser.current_url
     cards = [c.get_attribute("data-doc") for c in browser.find_elements(By.CSS_SELECTOR, "article.card")]
     assert {ORIGINAL, COPY} <= set(cards) and not browser.find_elements(By.CSS_SELECTOR, ".copies")
+    browser.find_element(By.CSS_SELECTOR, "#collapse a").click()  # each story once again
+    assert "collapse" not in browser.current_url
+    assert len(browser.find_elements(By.CSS_SELECTOR, "article.card .copies")) == 1

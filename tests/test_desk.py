@@ -38,8 +38,8 @@ UNSEEN = [
 
 
 @pytest.fixture(scope="module")
-def desk_index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("desk")
+def desk_index(tmp_path_factory, engine):
+    folder = tmp_path_factory.mktemp(f"desk-{engine}")
     write_jsonl(folder / "unseen.jsonl", UNSEEN)
     write_jsonl(folder / "copy.jsonl", [{"id": COPY, "title": "نشر حلف الأطلسي", "source": "وكالة أخرى",
                                          "date": "2024-11-05", "text": _copy_text()}])
