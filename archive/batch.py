@@ -6,8 +6,8 @@ published, and the entities most mentioned with it. For the desk's list of 300 p
 A line is the search syntax, plus these filters anywhere in it, each followed by a name (in
 quotes if it has spaces) or an id: ``--person``, ``--place``, ``--org``, ``--weapon``, their
 ``--exclude-…`` forms, and ``--from`` / ``--to`` with a date. A line that is an entity id
-alone (``person:vladimir-putin``) is that entity's filter. Blank lines and lines starting with
-``#`` are skipped. A line that fails (an ambiguous or unknown name, a bad date) gives a row with
+alone (``person:vladimir-putin``) is that entity's filter. Blank lines are skipped (the others
+keep their numbers). A line that fails (an ambiguous or unknown name, a bad date) gives a row with
 its ``error``; the batch goes on. Rows are yielded one at a time, so a list of any length
 streams in constant memory.
 """
@@ -105,11 +105,11 @@ class BatchRow:
 
 
 def run(archive, lines: Iterable[str], co_mentioned: int = CO_MENTIONED) -> Iterator[BatchRow]:
-    """A BatchRow per query line of ``lines`` (blank and ``#`` lines skipped, numbers kept),
-    one at a time."""
+    """A BatchRow per query line of ``lines`` (blank lines skipped, numbers kept), one at a
+    time."""
     for number, line in enumerate(lines, start=1):
         line = line.rstrip("\r\n")
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip():
             continue
         yield summarize(archive, number, line, co_mentioned)
 

@@ -110,6 +110,8 @@ class CopyIndex:
         """Add (doc_id, hash, source, text) articles, finding their copies among all the
         articles held; returns the pairs found. An id already held is replaced."""
         new = list(items)
+        if not new:
+            return 0
         self.remove(doc_id for doc_id, _, _, _ in new)
         lsh = self._lsh()
         found = 0
@@ -261,10 +263,13 @@ def update(store) -> int:
         debris.unlink(missing_ok=True)
     index = load(folder)
     manifest = store.manifest()
-    index.remove([doc_id for doc_id, entry in index.entries.items()
-                  if doc_id not in manifest or manifest[doc_id].hash != entry.hash])
+    gone = [doc_id for doc_id, entry in index.entries.items()
+            if doc_id not in manifest or manifest[doc_id].hash != entry.hash]
+    index.remove(gone)
     reader = store.reader()
     new = [doc_id for doc_id in manifest if doc_id not in index.entries]
+    if not gone and not new and (folder / COPIES_FILE).exists():
+        return 0  # a build with nothing to do
     found = index.add((doc_id, manifest[doc_id].hash, (reader.article(doc_id) or {}).get("source"),
                        article_text(reader, doc_id)) for doc_id in new)
     save(folder, index)

@@ -51,7 +51,7 @@ def desk_index(tmp_path_factory, engine):
 
 def test_batch_csv_has_a_row_per_line_with_the_search_totals(desk_index, tmp_path):
     lines = ["كورسك", "بوتين", "person:vladimir-putin", 'صواريخ --place "بيونج يانج"',
-             "--person كيم", "خاركيف --from 2024-12", "كلمة_لا_توجد"]
+             "--person كيم", "خاركيف --from 2024-12", "كلمة_لا_توجد", "#كورسك"]
     listing = tmp_path / "names.txt"
     listing.write_text("\n".join(lines) + "\n", "utf-8")
     result = run_cli("batch", listing, "--index", desk_index, "--format", "csv", check=0)
@@ -75,6 +75,7 @@ def test_batch_csv_has_a_row_per_line_with_the_search_totals(desk_index, tmp_pat
     assert "كيم" in rows[4]["error"] and "could be" in rows[4]["error"]  # ambiguous, not fatal
     assert rows[5]["passages"] == "1" and rows[5]["first_day"] == "2024-12-02"
     assert rows[6]["passages"] == "0" and not rows[6]["error"]
+    assert rows[7]["passages"] == kursk["passages"]  # a hashtag is a search, not a comment
     assert rows[1]["top_person"] and "بوتين" not in rows[1]["top_person"]  # not co-mentioned with itself
 
 
