@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from archive import engines
+from archive import batch, collapsing, copies, engines
 from archive.analyzers import shared_analyzer
 from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
@@ -64,6 +64,7 @@ class Archive:
         self.analyzer = analyzer
         self.tagger = tagger or default_tagger()
         self._searcher = Searcher(store, analyzer, self.tagger)
+        self._copies: copies.Copies | None = None
 
     @property
     def path(self) -> Path:
@@ -197,7 +198,8 @@ class Archive:
                filters: Mapping[str, str | Iterable[str]] | None = None, facets: int = 10,
                date_from: str | None = None, date_to: str | None = None,
                months: bool = False, exclude: Mapping[str, Iterable[str]] | None = None,
-               sort: str = "relevance", highlight: bool = True) -> SearchResults:
+               sort: str = "relevance", highlight: bool = True,
+               collapse: bool = False, on_match=None) -> SearchResults:
         """Ranked passages for ``query`` (words, "phrases", OR, NOT/-word); never raises on query
         syntax. ``filters`` maps a type (``person``, ``place``, ``organization`` or ``org``,
         ``weapon``) to an entity name or a list of names (any spelling, or ids), all required;
@@ -210,6 +212,12 @@ class Archive:
         a readable date come last in both date orders, ties go by relevance. ``limit`` (≥ 1)
         hits per ``page`` (≥ 1). ``highlight=False`` leaves every hit's ``highlights`` empty,
         which is faster when most hits are not shown (``highlight_hits`` fills in the others).
+        ``collapse``: each story once (re-published copies, archive.copies): the hits of its
+        best-ranked article, with the other articles in each hit's ``copies``, and facets
+        counting stories (``facets_count``); ``total`` still counts every matching passage.
+        ``on_match(reader, hits)``: called with every hit of the search (the engine's Reader
+        and Hits; with ``facets`` ≥ 1 and a query that can match), for summaries over all of
+        them (archive.batch).
 
         Raises ValueError for an argument out of range, an unknown filter type or sort,
         NotFound for a name that resolves to no entity, AmbiguousName for one several entities
@@ -226,15 +234,49 @@ class Archive:
         except ValueError as error:
             raise ArchiveError(str(error)) from None
         named, searched = self._as_searched(query)
+        stories = collapsing.story_counter(self.copy_index()) if collapse else None
+
+        def facet_counts(reader, found):
+            if on_match is not None:
+                on_match(reader, found)
+            return found.entity_counts() if stories is None else stories(reader, found)
+
         results = self._searcher.search(searched, limit=limit, page=page, entity_ids=entity_ids,
                                         facets=facets, dates=dates, months=bool(months),
                                         exclude_ids=exclude_ids, sort=sort,
-                                        highlight=bool(highlight))
+                                        highlight=bool(highlight) and not collapse,
+                                        facet_counts=facet_counts)
         if named:
             results.query = query
             results.notices.append(f"{query.strip()!r} is searched as {searched} (" + ", ".join(
                 e.id for e in named) + ")")
+        if collapse:
+            hits = self.iter_hits(query, highlight=False, filters=filters, exclude=exclude,
+                                  date_from=date_from, date_to=date_to, sort=sort)
+            results.hits = collapsing.collapsed_page(hits, self.copy_index(), page, limit)
+            if highlight:
+                self.highlight_hits(query, results.hits)
+            results.collapsed, results.facets_count = True, "stories"
         return results
+
+    def batch(self, lines: Iterable[str], co_mentioned: int = batch.CO_MENTIONED
+              ) -> Iterator[batch.BatchRow]:
+        """One BatchRow per query line (archive.batch): passages (``search(line).total``),
+        articles, first and last day, the most co-mentioned entities, or the line's error;
+        lazily, so a long list streams."""
+        return batch.run(self, [lines] if isinstance(lines, str) else lines, co_mentioned)
+
+    def copy_index(self) -> copies.CopyIndex:
+        """The re-published copies among this index's articles, as the last build found them
+        (archive.copies)."""
+        if self._copies is None:
+            self._copies = copies.Copies(self.store)
+        return self._copies.current()
+
+    def copies_of(self, doc_id: str) -> list[dict]:
+        """The other articles of ``doc_id``'s story (``{"doc_id", "source"}``): re-published
+        copies of it, a few words changed; empty when it has none."""
+        return self.copy_index().copies_of(_text("doc_id", doc_id))
 
     def highlight_hits(self, query: str, hits: Iterable[Hit]) -> None:
         """Fill in the ``highlights`` of hits a ``search(query, highlight=False)`` (or
@@ -280,6 +322,10 @@ class Archive:
         for name in ("limit", "page", "facets", "months"):
             if name in search_kwargs:
                 raise TypeError(f"iter_hits() walks every page; it takes no {name!r}")
+        if search_kwargs.pop("collapse", False):  # each story once (archive.collapsing)
+            yield from collapsing.collapsed(self.iter_hits(query, page_size, **search_kwargs),
+                                            self.copy_index())
+            return
         seen: set[tuple[str, int]] = set()
         page = 1
         while True:
@@ -427,6 +473,7 @@ class Archive:
             held = [doc_id for doc_id in dict.fromkeys(wanted) if doc_id in indexed]
             if held:
                 self.store.write(iter(()), delete=held)
+                copies.refresh(self.store)
         return len(held)
 
     def stats(self) -> Stats:

@@ -309,6 +309,9 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
               help="Leave out passages mentioning this weapon.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="Order: relevance, date (newest first) or oldest; undated articles last.")
+@click.option("--collapse", is_flag=True,
+              help="Each story once: re-published copies (a wire story under other sources) "
+                   "are left out, named in the best copy's `copies`; facets count stories.")
 @click.option("--format", "-f", "output", type=click.Choice(FORMATS), default=None,
               help="text (default), json (the page, facets), jsonl or csv (every hit, not "
                    "just a page, streamed: doc_id, title, date, source, url, rank, score, "
@@ -316,11 +319,11 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
 @click.option("--json", "as_json", is_flag=True,
               help='Same as --format json: {"query", "total", "page", "limit", "results": '
                    '[{"rank", "score", "doc_id", "title", "date", "source", "url", "position", '
-                   '"text", "highlights", "entities"}], "suggestions", "notices", "months", '
-                   '"facets"}, every key always present.')
+                   '"text", "highlights", "entities", "copies"}], "suggestions", "notices", '
+                   '"months", "collapsed", "facets_count", "facets"}, every key always present.')
 def search_command(query, index_path, limit, page, person, place, org, weapon, date_from,
                    date_to, facets, months, exclude_person, exclude_place, exclude_org,
-                   exclude_weapon, sort, output, as_json):
+                   exclude_weapon, sort, collapse, output, as_json):
     """Ranked passages matching QUERY.
 
     \b
@@ -360,6 +363,8 @@ def search_command(query, index_path, limit, page, person, place, org, weapon, d
         options["exclude"] = exclude
     if sort != "relevance":
         options["sort"] = sort
+    if collapse:
+        options["collapse"] = True
     if output in ("jsonl", "csv"):
         _stream_hits(archive.iter_hits(query, highlight=False, **options), output)  # no highlights exported
         return
@@ -439,6 +444,10 @@ def _print_results(results) -> None:
         click.echo(click.style(f"{hit.rank}. {_shorten(hit.title, min(90, (width or 94) - 4))}",
                                bold=True))
         click.echo(click.style(f"   {meta} · score {hit.score:.2f}", dim=True))
+        if hit.copies:
+            click.echo(click.style("   also published as: " + ", ".join(
+                " · ".join(x for x in (c["doc_id"], c["source"]) if x) for c in hit.copies),
+                dim=True))
         click.echo(_marked_lines(hit.text, [(a, b, True) for a, b in hit.highlights], width,
                                  indent="   ") + "\n")
 
@@ -452,6 +461,76 @@ def _print_facets(facets) -> None:
         if rows:
             listed = ", ".join(f"{row.name} ({row.count})" for row in rows)
             click.echo(f"{TYPE_LABELS[kind]}: {listed}")
+
+
+@main.command("batch")
+@click.argument("source", type=click.File("rb"))
+@click.option("--index", "index_path", metavar="DIR", default=None,
+              help="Index folder (default: ./index or $ARCHIVE_INDEX, built on first use).")
+@click.option("--format", "-f", "output", type=click.Choice(FORMATS), default="text",
+              show_default=True,
+              help="text, csv (line, query, passages, articles, first_day, last_day, top_person, "
+                   "top_place, top_organization, top_weapon, error), jsonl or json (a list).")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+def batch_command(source, index_path, output, as_json):
+    """A search per line of SOURCE (a file, or - for stdin): one row each.
+
+    \b
+    كورسك                        words, phrases, OR, -word: the search syntax
+    person:vladimir-putin        an entity id: that entity's passages
+    صواريخ --place "بيونج يانج"  filters as in archive search (--person, --org, --from …)
+
+    A row says how many passages match (archive search's total), in how many articles, the
+    first and last day they were published, and the most co-mentioned entities. A line that
+    fails (an ambiguous name) gets its error in its row; the others go on. Rows stream; the
+    progress goes to stderr.
+    """
+    from archive.batch import COLUMNS
+
+    output = "json" if as_json else output
+    try:
+        text = source.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{source.name}: not UTF-8 text ({error.reason} at byte "
+                                   f"{error.start})") from None
+    lines = text.splitlines()
+    archive = _open_for_search(index_path)
+    rows = _with_progress(archive.batch(lines), len(lines))
+    if output in ("csv", "jsonl"):
+        _stream_rows((row.flat() if output == "csv" else row.to_dict() for row in rows),
+                     COLUMNS, output)
+    elif output == "json":
+        click.echo("[", nl=False)
+        for number, row in enumerate(rows):
+            click.echo(("," if number else "") + "\n" + json.dumps(row.to_dict(), ensure_ascii=False),
+                       nl=False)
+        click.echo("\n]")
+    else:
+        for row in rows:
+            spread = f"{row.first_day} – {row.last_day}" if row.first_day else "no dated article"
+            click.echo(f"{row.line}. {row.query}: " + (
+                f"error: {row.error}" if row.error else
+                f"{row.passages} passages in {row.articles} articles, {spread}"))
+
+
+BATCH_PROGRESS_EVERY = 1000  # lines between two progress lines off a terminal
+
+
+def _with_progress(rows: Iterable[Any], lines: int) -> Iterator[Any]:
+    """``rows`` passed through, with the lines done so far on stderr: on a terminal, one line
+    kept up to date; elsewhere, a line every BATCH_PROGRESS_EVERY lines (for a long list)."""
+    import time
+
+    started, terminal, row = time.perf_counter(), sys.stderr.isatty(), None
+    for row in rows:
+        yield row
+        if terminal:
+            click.echo(f"\rbatch: line {row.line} of {lines}", nl=False, err=True)
+        elif row.line % BATCH_PROGRESS_EVERY == 0:
+            click.echo(f"batch: line {row.line} of {lines}", err=True)
+    if lines >= BATCH_PROGRESS_EVERY or terminal:
+        click.echo(("\n" if terminal else "") + f"batch: {lines} lines in "
+                   f"{time.perf_counter() - started:.1f} s", err=True)
 
 
 @main.command("entities")

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from archive import copies
 from archive.arabic import Analyzer
 from archive.cleaning import clean
 from archive.dates import iso_day
@@ -387,6 +388,7 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
     if dask is not None and plan.todo:
         _build_on_cluster(dask, store, plan, analyzer, tagger, bool(manifest), pool_size, phases,
                           report, replace)
+        copies.refresh(store)  # re-published copies among what the index now holds
         report.seconds = time.perf_counter() - started
         return report
     scratch = None
@@ -409,6 +411,7 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
             plan.kept.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+    copies.refresh(store)  # re-published copies among what the index now holds
     report.seconds = time.perf_counter() - started
     return report
 

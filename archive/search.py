@@ -61,6 +61,7 @@ class Hit:
     position: int
     entities: list[dict] = field(default_factory=list)
     url: str | None = None  # the article's link, as indexed
+    copies: list[dict] = field(default_factory=list)  # collapsed: the story's other articles
 
     @property
     def day(self) -> str | None:
@@ -77,6 +78,7 @@ class Hit:
             "url": self.url,
             "position": self.position,
             "text": self.text, "highlights": self.highlights, "entities": self.entities,
+            "copies": self.copies,
         }
 
 
@@ -97,6 +99,8 @@ class SearchResults:
     months: list[dict] = field(default_factory=list)  # [{"month": "2024-10", "count": articles}]
     notices: list[str] = field(default_factory=list)  # what was done to the query (cut to size,
     # a phrase that matched nothing searched as its words)
+    collapsed: bool = False  # re-published copies shown once (archive.collapsing)
+    facets_count: str = "articles"  # what a facet count counts: "articles", or "stories"
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -111,6 +115,7 @@ class SearchResults:
         return {"query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
                 "results": [h.to_dict() for h in self.hits], "suggestions": self.suggestions,
                 "months": self.months, "notices": self.notices,
+                "collapsed": self.collapsed, "facets_count": self.facets_count,
                 "facets": {kind: [e.to_dict() for e in self.facets.get(kind, [])]
                            for kind in TYPES}}
 
@@ -320,7 +325,7 @@ class Searcher:
     def search(self, text: str, limit: int = 10, page: int = 1, entity_ids=(),
                facets: int = 10, dates: tuple[str | None, str | None] = (None, None),
                months: bool = False, exclude_ids=(), sort: str = "relevance",
-               highlight: bool = True) -> SearchResults:
+               highlight: bool = True, facet_counts=None) -> SearchResults:
         """Ranked passages for ``text``, restricted to passages tagged with every entity of
         ``entity_ids`` and with none of ``exclude_ids``, and to articles published within
         ``dates`` (day prefixes, inclusive), in ``sort`` order (SORTS);
@@ -328,13 +333,14 @@ class Searcher:
         ``months``, the hits' articles by month (the first time per index generation, it reads
         every article's date). An empty query with entities or dates lists the passages that
         match them. Without ``highlight``, hits come without highlights (``highlight_hits``
-        adds them to the few that will be shown)."""
+        adds them to the few that will be shown). ``facet_counts(reader, hits)``, if given,
+        counts the facets instead of ``hits.entity_counts()`` (stories, archive.collapsing)."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         with self.pinned() as reader:
             return self._search(reader, text, max(1, int(limit)), max(1, int(page)),
                                 entity_ids, facets, tuple(dates), months, exclude_ids, sort,
-                                highlight)
+                                highlight, facet_counts)
 
     def highlight_hits(self, text: str, hits: list[Hit]) -> None:
         """Fill in the highlights of ``hits`` (of a search for ``text`` made without them), as
@@ -355,7 +361,8 @@ class Searcher:
 
     def _search(self, reader: Reader, text: str, limit: int, page: int, entity_ids,
                 facets: int, dates: tuple, months: bool, exclude_ids=(),
-                sort: str = "relevance", highlight: bool = True) -> SearchResults:
+                sort: str = "relevance", highlight: bool = True,
+                facet_counts=None) -> SearchResults:
         text, parsed, tree, terms, notices = self._understood(reader, text)
         restricted = bool(entity_ids) or bool(exclude_ids) or dates != (None, None)
         if tree is None and not restricted:
@@ -377,8 +384,11 @@ class Searcher:
         if not found.total and not restricted:
             results.suggestions = self.suggest(reader, parsed)
         if facets:
-            results.facets = self.described(found.facets(facets, self.tagger.entity_type, TYPES),
-                                            limit=facets)
+            if facet_counts is None:  # articles per entity, counted by the engine
+                results.facets = self.described(
+                    found.facets(facets, self.tagger.entity_type, TYPES), limit=facets)
+            else:  # another count (stories, when collapsed)
+                results.facets = self.top_entities(facet_counts(reader, found), limit=facets)
         if months:
             results.months = found.months()
         return results

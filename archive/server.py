@@ -32,7 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from archive import export
+from archive import desk, export
 from archive.api import Archive, ArchiveError
 from archive.arabic import normalize
 from archive.entities.catalogue import TYPES
@@ -102,7 +102,7 @@ def create_app(archive: Archive) -> FastAPI:
     _add_error_handlers(app)
     _add_api(app, archive, call, lock)
     _add_docs(app)
-    _add_pages(app, archive, call)
+    _add_pages(app, archive, call, lock)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -257,11 +257,13 @@ def _slug(text: str) -> str:
     return "-".join(w for w in words if w)[:60]
 
 
-def _grouped(archive: Archive, request: SearchRequest, page: int, limit: int) -> ArticlePage:
-    """A page of articles, each with its best passages (call under the archive lock)."""
+def _grouped(archive: Archive, request: SearchRequest, page: int, limit: int,
+             collapse: bool = False) -> ArticlePage:
+    """A page of articles, each with its best passages (call under the archive lock);
+    ``collapse``: each story once (archive.collapsing)."""
     # highlighting is most of a hit's cost: only the passages shown get it
-    grouped = group_by_article(archive.iter_hits(request.q, highlight=False, **request.arguments()),
-                               page, limit)
+    grouped = group_by_article(archive.iter_hits(request.q, highlight=False, collapse=collapse,
+                                                 **request.arguments()), page, limit)
     archive.highlight_hits(request.q, [hit for group in grouped.articles for hit in group.hits])
     return grouped
 
@@ -277,17 +279,20 @@ def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None
                                    "articles), its best passages under `hits`")] = "passage",
                    format: Annotated[Literal["json", "csv", "jsonl"], Query(
                        description="csv or jsonl: every hit of the search (limit, page, "
-                                   "facets and months do not apply), streamed")] = "json"):
+                                   "facets and months do not apply), streamed")] = "json",
+                   collapse: Annotated[bool, Query(
+                       description="each story once: re-published copies named in `copies`, "
+                                   "facets counting stories")] = False):
         if format != "json":
-            return _export(format, archive.iter_hits(search.q, highlight=False, **search.arguments()), lock,
-                           search.q)
+            return _export(format, archive.iter_hits(search.q, highlight=False, collapse=collapse,
+                                                     **search.arguments()), lock, search.q)
         if group == "article":
             results = call(archive.search, search.q, limit=1, facets=facets, months=months,
-                           **search.arguments())
-            articles = call(_grouped, archive, search, page, limit)
+                           collapse=collapse, **search.arguments())
+            articles = call(_grouped, archive, search, page, limit, collapse)
             return {**results.to_dict(), "page": page, "limit": limit, **articles.to_dict()}
         results = call(archive.search, search.q, limit=limit, page=page, facets=facets,
-                       months=months, **search.arguments())
+                       months=months, collapse=collapse, **search.arguments())
         return results.to_dict()
 
     @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
@@ -409,21 +414,23 @@ ENTITIES_PAGE = 50  # rows of the entity browser
 GRAPH_NODES = 12  # co-mentioned entities drawn around an entity
 
 
-def _add_pages(app: FastAPI, archive: Archive, call) -> None:
+def _add_pages(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None:
     def page(request: Request, template: str, context: dict, autofocus: bool = False):
         return TEMPLATES.TemplateResponse(request, template, {
             "type_labels": TYPE_LABELS, "type_label": TYPE_LABEL, "marked": cut,
             "autofocus": autofocus, **context})
 
+    desk.add_routes(app, archive, call, lock, page, Search, ApiError)  # feed, batch
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, search: Search, page_number: Annotated[
-            int, Query(alias="page", ge=1, le=10_000)] = 1):
-        state = _State(search)
+            int, Query(alias="page", ge=1, le=10_000)] = 1, collapse: bool = True):
+        state = _State(search, collapse)
         results = articles = None
         if state.asks_anything:
             results = call(archive.search, search.q, limit=1, facets=FACET_SHOWN, months=True,
-                           **search.arguments())
-            articles = call(_grouped, archive, search, page_number, PAGE_SIZE)
+                           collapse=collapse, **search.arguments())
+            articles = call(_grouped, archive, search, page_number, PAGE_SIZE, collapse)
         return page(request, "search.html", {
             "state": state, "results": results, "articles": articles,
             "chips": _chips(archive, call, state) if results else [],
@@ -496,8 +503,9 @@ def _add_pages(app: FastAPI, archive: Archive, call) -> None:
 class _State:
     """The whole state of the search page, as it lives in the URL (shareable, back button)."""
 
-    def __init__(self, search: SearchRequest):
+    def __init__(self, search: SearchRequest, collapse: bool = True):
         self.search = search
+        self.collapse = collapse  # each story once (the default; collapse=0 shows every copy)
         self.q = search.q
         self.values = search.include
         self.excluded = search.exclude
@@ -528,6 +536,8 @@ class _State:
         order = sort or self.sort
         if order != "relevance":
             pairs.append(("sort", order))
+        if not self.collapse:
+            pairs.append(("collapse", "0"))
         if page != 1:
             pairs.append(("page", str(page)))
         return pairs
@@ -558,6 +568,18 @@ class _State:
     def export_url(self, format: str) -> str:
         """Every hit of this search and its filters, as ``format`` (csv, jsonl)."""
         return "/api/search?" + urlencode(self.params() + [("format", format)])
+
+    def collapse_url(self, collapse: bool) -> str:
+        """This search with re-published copies shown once (``collapse``) or each shown."""
+        before, self.collapse = self.collapse, collapse
+        try:
+            return self.url()
+        finally:
+            self.collapse = before
+
+    def feed_url(self) -> str:
+        """This search (words, filters, dates) as an Atom feed of its newest articles."""
+        return "/feed.atom?" + urlencode([p for p in self.params() if p[0] not in ("sort", "page")])
 
     def facet_url(self, kind: str) -> str:
         return f"/facets/{kind}?" + urlencode(self.params())
