@@ -654,7 +654,10 @@ def stats_command(index_path, as_json):
               help="Address to listen on; anything but this machine's loopback is reachable "
                    "by others, with no authentication.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def serve_command(index_path, host, port):
+@click.option("--workers", type=click.IntRange(1, 256), default=None, metavar="N",
+              help="Processes answering requests, each with its own read-only searcher "
+                   "(default: the cores).")
+def serve_command(index_path, host, port, workers):
     """Search and browse the archive in a web browser, and serve its JSON API.
 
     \b
@@ -663,14 +666,15 @@ def serve_command(index_path, host, port):
     /api/search, /api/entities, /api/entities/ID, /api/articles/ID, POST /api/tag
     /docs                   the API's documentation (OpenAPI)
 
-    The API answers with the same JSON as the commands' --json. The index is opened read-only.
+    The API answers with the same JSON as the commands' --json. The index is opened read-only,
+    once per worker process; a build that commits meanwhile is seen by every worker.
     """
-    from archive.server import serve
+    from archive.serving import serve
 
     archive = _open_for_search(index_path)
     path = archive.path
     archive.close()
-    serve(path, host=host, port=port, announce=lambda line: click.echo(line, err=True))
+    serve(path, host=host, port=port, workers=workers, announce=lambda line: click.echo(line, err=True))
 
 
 @main.command("tag")

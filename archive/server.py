@@ -4,7 +4,8 @@ HTML pages out. A thin layer over archive.api, like the CLI: nothing here search
     archive serve                       # http://127.0.0.1:8000/, the API's docs at /docs
 
 The index is opened read-only. Every call into the archive runs under one lock: its caches are
-per process and a search is CPU-bound Python, so threads would not make it faster anyway.
+per process and a search is CPU-bound Python, so threads would not make it faster anyway;
+archive.serving runs several such processes to use every core.
 Article text reaches pages only through Jinja2's autoescaping; an article's URL becomes a link
 only when it is http(s). Every response carries the security headers of SECURITY_HEADERS
 (no script but our own files, no framing, no sniffing, no referrer), and ``/docs`` is Swagger
@@ -14,7 +15,6 @@ policy. Error messages never name a server path.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 import threading
@@ -702,29 +702,3 @@ def _version() -> str:
     from archive import __version__
 
     return __version__
-
-
-# -- running -------------------------------------------------------------------------------------
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is localhost or a loopback address."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8000,
-          announce: Callable[[str], None] = print) -> None:
-    """Serve the index at ``path`` (read-only) until interrupted."""
-    import uvicorn
-
-    archive = Archive.open(path, readonly=True)
-    if not is_loopback(host):
-        announce(f"Warning: listening on {host}, beyond this machine. There is no "
-                 f"authentication: anyone who can reach port {port} can read the archive.")
-    shown = f"[{host}]" if ":" in host else host
-    announce(f"Serving {path} at http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops).")
-    uvicorn.run(create_app(archive), host=host, port=port, log_level="warning")

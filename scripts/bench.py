@@ -3,6 +3,7 @@
 synthetic corpus, side by side.
 
     python scripts/bench.py [--articles 10000] [--workers 2] [--queries 40] [--out bench-out]
+                            [--engines whoosh,tantivy,fts5] [--serve [--serve-seconds 20]]
 
 One run: generates (or reuses) a deterministic synthetic corpus (scripts/synthetic.py), builds
 an archive index per engine with `archive index --engine E` in a subprocess, builds an SQLite FTS5 index of the same
@@ -16,23 +17,37 @@ four facets (entity counts by article over all hits), a common word with an enti
 sides return the top 10 and the total hit count. Differences to keep in mind when reading the
 ratios: the archive's three-word query is a soft AND (passages missing a word still match), FTS5's
 an AND; FTS5 matches unstemmed forms; FTS5's build does no tagging.
+
+`--engines` runs only some of the systems (any of whoosh, tantivy, fts5; default all; at least
+one of the archive's engines, whose tagging chooses the filter queries). `--serve` (needs
+tantivy) then runs `archive serve` (its default workers: the cores) on the Tantivy index on a
+loopback port of 8700-8799, and 50 concurrent clients, each on its own keep-alive connection,
+send `/api/search` as the web page's API calls ask it (limit 10, default facets) with the
+bench's words, phrases and entity filters, for `--serve-seconds`; `server.tantivy` in the JSON
+is its requests/s, p50/p95 and errors, beside `in_process_qps`: one thread calling
+`Archive.search` with the same mix in this process, for comparison. Cold starts run with
+bytecode caching allowed, as an installed package has it (one unmeasured run writes it).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
 import resource
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -62,7 +77,10 @@ def current_commit() -> str:
     return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-ENGINES = ("whoosh", "tantivy")
+ENGINES = ("whoosh", "tantivy")  # the archive's engines; "fts5" is the reference beside them
+SYSTEMS = (*ENGINES, "fts5")
+SERVE_PORTS = range(8700, 8800)
+SERVE_CLIENTS = 50
 
 
 def build_archive(corpus: Path, index: Path, workers: int, engine: str = "whoosh") -> dict:
@@ -119,10 +137,10 @@ def copy_entities(archive, database: Path) -> None:
         CREATE TABLE passage_entities(passage INTEGER, entity TEXT, type TEXT, article TEXT);
     """)
     rowid = dict(connection.execute("SELECT pid, rowid FROM passages"))
-    searcher = archive.store.searcher()
     rows = []
-    for fields in searcher.documents(kind="passage"):
-        for entity_id in filter(None, fields.get("entities", "").split(",")):
+    for fields in passage_fields(archive):
+        entities = fields.get("entities") or ""
+        for entity_id in filter(None, entities.split(",") if isinstance(entities, str) else entities):
             entity = archive._searcher.describe(entity_id)
             rows.append((rowid[fields["pid"]], entity_id, entity.type if entity else "?", fields["doc_id"]))
     connection.executemany("INSERT INTO passage_entities VALUES (?, ?, ?, ?)", rows)
@@ -132,6 +150,13 @@ def copy_entities(archive, database: Path) -> None:
     """)
     connection.commit()
     connection.close()
+
+
+def passage_fields(archive) -> list[dict]:
+    """Every passage's stored fields, on either engine."""
+    if hasattr(archive.store, "searcher"):  # Whoosh
+        return list(archive.store.searcher().documents(kind="passage"))
+    return archive.store.reader().documents("passage")
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -228,15 +253,147 @@ def latencies(run, queries) -> dict:
 
 
 def cold_start(command: list[str], repeats: int = 5) -> float:
+    """The median wall time of ``command`` (ms), bytecode caching on as after an install."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=env)  # writes .pyc
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=env)
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
 
 
+# -- the server under load -------------------------------------------------------------------
+
+def api_params(kind: str, query) -> dict:
+    """The /api/search parameters of one bench query, as the web page's API calls ask it."""
+    if kind == "phrase":
+        return {"q": '"' + " ".join(query) + '"', "limit": 10}
+    if kind == "word + entity filter":
+        words, entity = query
+        return {"q": words[0], "place": entity, "limit": 10}
+    return {"q": " ".join(query), "limit": 10}
+
+
+def search_arguments(params: dict) -> tuple[str, dict]:
+    """The same request as Archive.search's query and keyword arguments (default facets)."""
+    filters = {"place": [params["place"]]} if "place" in params else None
+    return params["q"], {"limit": params["limit"], "facets": 10, "filters": filters}
+
+
+def serve_mix(queries: dict[str, list]) -> list[dict]:
+    """Every bench query of every kind as API parameters, the kinds interleaved."""
+    mixed = [api_params(kind, query) for kind in KINDS for query in queries[kind]]
+    random.Random(5).shuffle(mixed)
+    return mixed
+
+
+def in_process_qps(archive, mix: list[dict], seconds: float) -> float:
+    """Searches per second of one thread calling Archive.search with ``mix``, cycled."""
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        query, arguments = search_arguments(mix[done % len(mix)])
+        archive.search(query, **arguments)
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def free_port() -> int:
+    """A free loopback port of SERVE_PORTS."""
+    for port in SERVE_PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port in 8700-8799")
+
+
+def start_server(index: Path, port: int) -> subprocess.Popen:
+    """`archive serve` on ``index`` (its default workers), once it answers."""
+    process = subprocess.Popen([sys.executable, "-m", "archive", "serve", "--index", str(index),
+                                "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"archive serve failed:\n{process.stderr.read()}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/api/search?q=")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("archive serve did not answer within 180 s")
+
+
+def client_loop(port: int, mix: list[dict], offset: int, until: float) -> tuple[list[float], int]:
+    """One client: requests on a keep-alive connection until ``until``; (latencies ms, errors).
+    A failed request counts as an error and the client reconnects."""
+    latencies_ms, errors, n = [], 0, offset
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    while time.monotonic() < until:
+        path = "/api/search?" + urlencode(mix[n % len(mix)])
+        n += 1
+        started = time.perf_counter()
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            ok = response.status == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        if ok:
+            latencies_ms.append((time.perf_counter() - started) * 1000)
+        else:
+            errors += 1
+    connection.close()
+    return latencies_ms, errors
+
+
+def server_load(index: Path, mix: list[dict], seconds: float, clients: int = SERVE_CLIENTS) -> dict:
+    """``clients`` concurrent clients against `archive serve` on ``index`` for ``seconds``."""
+    port = free_port()
+    process = start_server(index, port)
+    try:
+        for params in mix[:20]:  # every worker's caches warmed a little, as a running service's
+            client_loop(port, [params], 0, time.monotonic() + 0.001)
+        started = time.monotonic()
+        with ThreadPoolExecutor(clients) as pool:
+            runs = list(pool.map(lambda i: client_loop(port, mix, i * 7, started + seconds),
+                                 range(clients)))
+        elapsed = time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    times = sorted(t for latencies_ms, _ in runs for t in latencies_ms)
+
+    def pct(p):
+        return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))] if times else None
+
+    return {"clients": clients, "rps": len(times) / elapsed, "p50_ms": pct(50), "p95_ms": pct(95),
+            "errors": sum(errors for _, errors in runs)}
+
+
 # -- the run ---------------------------------------------------------------------------------
+
+def engine_list(text: str) -> list[str]:
+    """--engines: the systems named, in SYSTEMS order."""
+    chosen = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SYSTEMS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(SYSTEMS)} (got {text!r})")
+    if not any(name in ENGINES for name in chosen):
+        raise argparse.ArgumentTypeError("name whoosh or tantivy too: the queries are chosen "
+                                         "with the archive's tagging")
+    return [name for name in SYSTEMS if name in chosen]
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -244,6 +401,11 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--queries", type=int, default=40, help="queries of each kind")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
+    parser.add_argument("--engines", type=engine_list, default=list(SYSTEMS),
+                        help="comma-separated: any of whoosh, tantivy, fts5 (default: all)")
+    parser.add_argument("--serve", action="store_true",
+                        help="also load `archive serve` on the Tantivy index with 50 clients")
+    parser.add_argument("--serve-seconds", type=float, default=20.0)
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the indexes and build numbers of an earlier run with the same --out")
     parser.add_argument("--fts-build", nargs=2, metavar=("CORPUS", "DB"), help=argparse.SUPPRESS)
@@ -251,6 +413,8 @@ def main(argv=None) -> int:
     if args.fts_build:
         fts_build_main(Path(args.fts_build[0]), Path(args.fts_build[1]))
         return 0
+    if args.serve and "tantivy" not in args.engines:
+        parser.error("--serve runs the server on the Tantivy index: add tantivy to --engines")
 
     import synthetic
 
@@ -260,79 +424,99 @@ def main(argv=None) -> int:
         print(f"generating {args.articles} articles …", file=sys.stderr)
         synthetic.write(args.articles, corpus, ROOT / "corpus")
     megabytes = corpus.stat().st_size / 2**20
-    indexes = {e: args.out / f"index-{e}-{args.articles}" for e in ENGINES}
+    engines = [e for e in ENGINES if e in args.engines]
+    indexes = {e: args.out / f"index-{e}-{args.articles}" for e in engines}
     database = args.out / f"fts-{args.articles}.db"
+    fts = "fts5" in args.engines
 
     builds = args.out / f"builds-{args.articles}.json"
     from archive import Archive
 
-    if args.reuse and builds.exists() and all(i.exists() for i in indexes.values()) and database.exists():
-        built = json.loads(builds.read_text("utf-8"))
-    else:
-        built = {}
-        for engine in ENGINES:
+    built = json.loads(builds.read_text("utf-8")) if args.reuse and builds.exists() else {}
+    for engine in engines:
+        if engine not in built or not indexes[engine].exists():
             print(f"building the archive on {engine} …", file=sys.stderr)
             built[engine] = build_archive(corpus, indexes[engine], args.workers, engine)
+    new_fts = fts and ("fts5" not in built or not database.exists())
+    if new_fts:
         print("building FTS5 …", file=sys.stderr)
         built["fts5"] = build_fts(corpus, database)
-        builds.write_text(json.dumps(built), "utf-8")
-        with Archive.open(indexes["whoosh"]) as archive:
-            copy_entities(archive, database)
-    archives = {e: Archive.open(indexes[e]) for e in ENGINES}
-    connection = sqlite3.connect(database)
-    queries = choose_queries(corpus, archives["whoosh"], args.queries)
-    rows = {}
+    builds.write_text(json.dumps(built), "utf-8")
+    archives = {e: Archive.open(indexes[e]) for e in engines}
+    first = archives[engines[0]]
+    if new_fts:
+        copy_entities(first, database)
+    connection = sqlite3.connect(database) if fts else None
+    queries = choose_queries(corpus, first, args.queries)
+    rows: dict[str, dict] = {}
     for kind in KINDS:
         print(f"querying: {kind} …", file=sys.stderr)
         rows[kind] = {e: latencies(lambda q: archive_query(archives[e], kind, q), queries[kind])
-                      for e in ENGINES}
-        rows[kind]["fts5"] = latencies(lambda q: fts_query(connection, kind, q), queries[kind])
+                      for e in engines}
+        if connection is not None:
+            rows[kind]["fts5"] = latencies(lambda q: fts_query(connection, kind, q), queries[kind])
     word = queries["common word"][0][0]
-    cold = {
-        **{e: cold_start([sys.executable, "-m", "archive", "search", word, "--index", str(indexes[e]),
-                          "--json"]) for e in ENGINES},
-        "fts5": cold_start([sys.executable, "-c", (
+    cold = {e: cold_start([sys.executable, "-m", "archive", "search", word, "--index", str(indexes[e]),
+                           "--json"]) for e in engines}
+    if fts:
+        cold["fts5"] = cold_start([sys.executable, "-c", (
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); q=sys.argv[2]; "
             "c.execute('SELECT rowid FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT 10',(q,)).fetchall(); "
             "c.execute('SELECT count(*) FROM passages WHERE passages MATCH ?',(q,)).fetchall()"),
-            str(database), normalize(word)]),
-    }
+            str(database), normalize(word)])
     result = {
-        "articles": args.articles, "passages": built["whoosh"]["passages"], "corpus_mb": megabytes,
+        "articles": args.articles, "passages": built[engines[0]]["passages"], "corpus_mb": megabytes,
         "workers": args.workers, "cpus": os.cpu_count(), "commit": current_commit(),
+        "engines": args.engines,
         "query_commit_differs_from_build": bool(
-            args.reuse and built["whoosh"].get("commit") != current_commit()),
-        "index": {name: {**b, "articles_per_s": args.articles / b["seconds"],
-                         "mb_per_s": megabytes / b["seconds"]} for name, b in built.items()},
+            args.reuse and built[engines[0]].get("commit") != current_commit()),
+        "index": {name: {**built[name], "articles_per_s": args.articles / built[name]["seconds"],
+                         "mb_per_s": megabytes / built[name]["seconds"]} for name in args.engines},
         "queries_ms": rows, "cold_search_ms": cold,
         "tagging_ms_per_article": __import__("bench_tagging").measure(300),  # rules only / with the model
     }
+    if args.serve:
+        mix = serve_mix(queries)
+        print("in process: one thread, the server's mix …", file=sys.stderr)
+        qps = in_process_qps(archives["tantivy"], mix, min(args.serve_seconds, 10.0))
+        print(f"the server: {SERVE_CLIENTS} clients for {args.serve_seconds:g} s …", file=sys.stderr)
+        result["server"] = {"tantivy": {**server_load(indexes["tantivy"], mix, args.serve_seconds),
+                                        "in_process_qps": qps}}
+        result["serve_seconds"] = args.serve_seconds
     (args.out / f"bench-{args.articles}.json").write_text(json.dumps(result, indent=1), "utf-8")
     print(table(result))
     return 0
 
 
 def table(r: dict) -> str:
-    w, t, f = r["index"]["whoosh"], r["index"]["tantivy"], r["index"]["fts5"]
+    systems = [name for name in SYSTEMS if name in r["index"]]
+    ratios = [(a, b) for a, b in (("tantivy", "fts5"), ("tantivy", "whoosh"))
+              if a in systems and b in systems]
     lines = [f"{r['articles']:,} articles, {r['passages']:,} passages, {r['corpus_mb']:.1f} MB of JSON; "
              f"{r['workers']} worker(s) on {r['cpus']} CPUs",
-             f"{'':34}{'whoosh':>10}{'tantivy':>10}{'FTS5':>10}{'tantivy/FTS5':>14}{'tantivy/whoosh':>16}"]
+             f"{'':34}" + "".join(f"{'FTS5' if s == 'fts5' else s:>10}" for s in systems)
+             + "".join(f"{a + '/' + ('FTS5' if b == 'fts5' else b):>16}" for a, b in ratios)]
 
-    def row(label, x, y, z, fmt="{:.1f}"):
-        to_fts = y / z if z else float("nan")
-        to_whoosh = y / x if x else float("nan")
-        lines.append(f"{label:34}{fmt.format(x):>10}{fmt.format(y):>10}{fmt.format(z):>10}"
-                     f"{to_fts:>13.2f}x{to_whoosh:>15.2f}x")
+    def row(label, values: dict, fmt="{:.1f}"):
+        cells = "".join(f"{fmt.format(values[s]):>10}" for s in systems)
+        shares = "".join(f"{(values[a] / values[b] if values[b] else float('nan')):>15.2f}x"
+                         for a, b in ratios)
+        lines.append(f"{label:34}{cells}{shares}")
 
-    row("index: articles/s", w["articles_per_s"], t["articles_per_s"], f["articles_per_s"])
-    row("index: MB/s", w["mb_per_s"], t["mb_per_s"], f["mb_per_s"], "{:.2f}")
-    row("index: peak RSS of a process (MB)", w["peak_rss_mb"], t["peak_rss_mb"], f["peak_rss_mb"], "{:.0f}")
-    row("index: size on disk (MB)", w["size_mb"], t["size_mb"], f["size_mb"], "{:.0f}")
+    index = r["index"]
+    row("index: articles/s", {s: index[s]["articles_per_s"] for s in systems})
+    row("index: MB/s", {s: index[s]["mb_per_s"] for s in systems}, "{:.2f}")
+    row("index: peak RSS of a process (MB)", {s: index[s]["peak_rss_mb"] for s in systems}, "{:.0f}")
+    row("index: size on disk (MB)", {s: index[s]["size_mb"] for s in systems}, "{:.0f}")
     for kind, sides in r["queries_ms"].items():
         for p in ("p50", "p95", "p99"):
-            row(f"{kind}: {p} (ms)", sides["whoosh"][p], sides["tantivy"][p], sides["fts5"][p])
-    cold = r["cold_search_ms"]
-    row("cold `search` process (ms)", cold["whoosh"], cold["tantivy"], cold["fts5"], "{:.0f}")
+            row(f"{kind}: {p} (ms)", {s: sides[s][p] for s in systems})
+    row("cold `search` process (ms)", r["cold_search_ms"], "{:.0f}")
+    for engine, load in r.get("server", {}).items():
+        lines.append(f"server ({engine}, {load['clients']} clients, {r['serve_seconds']:g} s): "
+                     f"{load['rps']:.1f} requests/s, p50 {load['p50_ms']:.1f} ms, p95 "
+                     f"{load['p95_ms']:.1f} ms, {load['errors']} errors; in process, one thread: "
+                     f"{load['in_process_qps']:.1f} searches/s")
     return "\n".join(lines)
 
 

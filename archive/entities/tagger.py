@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
@@ -33,6 +33,9 @@ from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.entities.prefixes import StrictPrefixes
 from archive.entities.spans import SpanRepair
 from archive.resources import data_json, data_lines
+
+if TYPE_CHECKING:
+    from archive.entities.model import NerModel
 
 MAX_NAME_WORDS = 3
 MAX_SKIPPED = 4  # words between a title and the name it introduces (باسم الكرملين، في سيول)
@@ -124,21 +127,52 @@ class Tagger:
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
         self.spans = SpanRepair(self.rules)  # where a context or model name ends (spans.py)
-        self.model = _load_model(self.catalogue, self.rules) if model else None
+        self._use_model = model
+        # What only tagging needs, made on first use (a search never tags, so its process
+        # never loads the model): shared with fresh() copies, so it is made once.
+        self._loaded: dict[str, Any] = {}
         self.discovered: dict[str, Entity] = {}  # entities found by context rules
-        self.person_words = frozenset(word for e in self.catalogue.entities.values()
-                                      if e.type == "person" for name in e.names
-                                      for word in name_tokens(name))
         self.learned_words: frozenset = frozenset()  # name words the archive taught (learn)
-        catalogued = [Mention(e.id, "person", e.name, 0, 0, name, "catalogue")
-                      for e in self.catalogue.entities.values() if e.type == "person" for name in e.names]
-        self.base_lexicon = Lexicon.merged(Lexicon(), [established(catalogued, self)])
-        self.learned = self.base_lexicon  # the catalogue's people and what learn() was given
+        self._learned: Lexicon | None = None  # what learn() was given, with the catalogue's people
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
         self._prefixes = StrictPrefixes(self.catalogue)  # how far a window may still name something
         # When a set: the words whose learned owners the passes before the collection pass
         # read, recorded for archive/entities/once.py (a kept stage goes stale with them).
         self.consulted: set[str] | None = None
+
+    def _once(self, name: str, make):
+        if name not in self._loaded:
+            self._loaded[name] = make()
+        return self._loaded[name]
+
+    @property
+    def model(self) -> NerModel | None:
+        """The statistical tagger (None if not installed or not wanted), loaded on first use."""
+        return self._once("model", lambda: _load_model(self.catalogue, self.rules)
+                          if self._use_model else None)
+
+    @property
+    def person_words(self) -> frozenset:
+        """Every word of a catalogued person's names."""
+        return self._once("person_words", lambda: frozenset(
+            word for e in self.catalogue.entities.values() if e.type == "person"
+            for name in e.names for word in name_tokens(name)))
+
+    @property
+    def base_lexicon(self) -> Lexicon:
+        """The catalogue's people as established names."""
+        def make() -> Lexicon:
+            catalogued = [Mention(e.id, "person", e.name, 0, 0, name, "catalogue")
+                          for e in self.catalogue.entities.values() if e.type == "person"
+                          for name in e.names]
+            return Lexicon.merged(Lexicon(), [established(catalogued, self)])
+
+        return self._once("base_lexicon", make)
+
+    @property
+    def learned(self) -> Lexicon:
+        """The catalogue's people and what learn() was given."""
+        return self._learned if self._learned is not None else self.base_lexicon
 
     def fresh(self) -> Tagger:
         """A tagger sharing this one's catalogue, rules and model (nothing is loaded again) but
@@ -200,7 +234,7 @@ class Tagger:
         """Names the archive established elsewhere (``Lexicon.from_entities`` over an index's
         discovered people), beside the catalogue's people: later ``tag`` calls resolve bare
         surnames through them. Replaces what was learned before."""
-        self.learned = self.base_lexicon.union(lexicon)
+        self._learned = self.base_lexicon.union(lexicon)
         self.learned_words = frozenset(lexicon.owners)
 
     def mentions_any(self, text: str, words: set[str]) -> bool:
