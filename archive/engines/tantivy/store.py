@@ -20,11 +20,13 @@ build's changes are one Tantivy commit (its ``meta.json`` is replaced atomically
 so readers see the old generation until it lands and an interrupted build leaves it intact;
 tables of retired generations and of failed builds are removed by the next build.
 
-Tantivy's own writer lock (``.tantivy-writer.lock``, an ``flock``) is held through an open file,
-which a process forked while a writer runs (on another thread) inherits: the lock would then
-outlive the writer until that child exits, and every build meanwhile, the child's own included,
-would fail. A forked child therefore lets go of its inherited copies at once
-(``release_inherited_writer_locks``). A writer lock that is busy all the same (another program)
+Tantivy's own locks (``.tantivy-writer.lock``, held by a writer, and ``.tantivy-meta.lock``,
+held while a commit or a reader's reload reads or replaces ``meta.json``) are ``flock``s held
+through an open file, which a process forked while another thread holds one inherits: the lock
+then outlives its holder until that child exits. Every build meanwhile, the child's own
+included, failed on the writer lock, and a child waiting for the meta lock waited for itself
+for ever. A forked child therefore lets go of its inherited copies at once
+(``release_inherited_locks``). A writer lock that is busy all the same (another program)
 is waited for a few seconds, then IndexBusy, never Tantivy's ValueError.
 """
 
@@ -73,8 +75,8 @@ TEMPORARY_FILE = re.compile(r"^facets-.*\.tmp$")
 OPEN_ATTEMPTS = 20  # commits that may land while one reader opens before we give up
 HEAP_BYTES = 200_000_000  # the writer's indexing memory, split over its threads
 QUEUE_BATCH = 16  # articles a worker sends at once
-WRITER_LOCK = ".tantivy-writer.lock"
-TANTIVY_BOOKKEEPING = {"meta.json", ".managed.json", ".tantivy-meta.lock", WRITER_LOCK}
+WRITER_LOCK, META_LOCK = ".tantivy-writer.lock", ".tantivy-meta.lock"
+TANTIVY_BOOKKEEPING = {"meta.json", ".managed.json", META_LOCK, WRITER_LOCK}
 EMPTY_TERM = "\u2205"  # stands for an empty term, which whitespace-joining would lose
 WRITER_LOCK_WAIT = 5.0  # seconds a busy Tantivy writer lock is waited for before IndexBusy
 WRITER_LOCK_POLL = 0.05
@@ -262,10 +264,11 @@ def open_writer(index: tantivy.Index, path: Path, **options):
             time.sleep(WRITER_LOCK_POLL)
 
 
-def release_inherited_writer_locks() -> None:
-    """In a process just forked: point every open file of a Tantivy writer lock at /dev/null,
-    so that the parent's writer lock ends with the parent's writer (the child's copy of that
-    writer never runs: its threads stayed in the parent). Linux (/proc); elsewhere nothing."""
+def release_inherited_locks() -> None:
+    """In a process just forked: point every open file of a Tantivy lock (writer, meta) at
+    /dev/null, so that a lock a parent's thread holds ends with that thread's work (the child's
+    copy of its holder never runs: the thread stayed in the parent). Linux (/proc); elsewhere
+    nothing."""
     try:
         descriptors = os.listdir("/proc/self/fd")
     except OSError:
@@ -275,7 +278,7 @@ def release_inherited_writer_locks() -> None:
             target = os.readlink(f"/proc/self/fd/{descriptor}")
         except OSError:
             continue  # the listing's own descriptor, closed by now
-        if os.path.basename(target) == WRITER_LOCK:
+        if os.path.basename(target) in (WRITER_LOCK, META_LOCK):
             null = os.open(os.devnull, os.O_RDWR)
             try:
                 os.dup2(null, int(descriptor), inheritable=False)
@@ -284,7 +287,7 @@ def release_inherited_writer_locks() -> None:
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=release_inherited_writer_locks)
+    os.register_at_fork(after_in_child=release_inherited_locks)
 
 
 def _listing(folder: Path) -> set[str]:
