@@ -37,7 +37,7 @@ from archive.formats import ReadOptions
 from archive.indexer import GIVEN_ORIGIN as ADDED_ORIGIN
 from archive.indexer import IndexReport, Progress, applied_lexicon, build, mentions_by_span
 from archive.reader import _article_from_record
-from archive.records import Article
+from archive.records import Article, web_address
 from archive.results import ArticlePassage, ArticleView, EntityCounts, EntityPage, Stats
 from archive.search import SORTS, Hit, Searcher, SearchResults
 from archive.stemmers import StemmerUnavailable
@@ -433,7 +433,7 @@ class Archive:
         inside = mentions_by_span(mentions)
         return ArticleView(
             doc_id, stored.get("title"), stored.get("date"), stored.get("source"),
-            stored.get("url"),
+            web_address(stored.get("url")),  # an older index may hold a javascript: url
             [ArticlePassage(p["position"], p["start"], p["end"], p["text"],
                             [replace(m, start=m.start - p["start"], end=m.end - p["start"])
                              for m in inside(p["start"], p["end"])])

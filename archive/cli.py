@@ -145,6 +145,8 @@ def _report_errors(report) -> None:
         click.echo(f"error: {error}", err=True)
     for problem in report.unreadable_dates:
         click.echo(f"warning: {problem}; it is left out by --from/--to", err=True)
+    for dropped in report.dropped_values:
+        click.echo(f"warning: {dropped}", err=True)
 
 
 def _csv_map(ctx, param, values) -> dict[str, str]:

@@ -94,13 +94,16 @@ def _named_day(folded: str) -> str | None:
 
 
 def _day(year: int, month: int | None, day: int | None) -> str | None:
-    """The ISO text of a date that exists (no 31 November), as precise as it was written."""
+    """The ISO text of a date that exists (no 31 November, no month or day 00), as precise as
+    it was written."""
+    if month == 0 or day == 0 or (day is not None and month is None):
+        return None  # a written 00 is no month (or day), not a missing one
     try:
         date(year, month or 1, day or 1)
     except ValueError:
         return None
     parts = [f"{year:04d}"] + [f"{p:02d}" for p in (month, day) if p]
-    return "-".join(parts[:2] if day and not month else parts)
+    return "-".join(parts)
 
 
 def bound(text: str | None, name: str) -> str | None:

@@ -41,7 +41,7 @@ from archive.entities.tagger import Lexicon, established
 from archive.formats import ReadOptions
 from archive.passages import split_passages
 from archive.reader import iter_articles, real_path
-from archive.records import Article, ReadError, ReadResult
+from archive.records import Article, ReadError, ReadResult, web_address
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 # A build's phases, in order. A progress callback with a ``phase(name, total)`` method is told
@@ -78,12 +78,33 @@ class UnreadableDate:
         return {"id": self.id, "path": self.path, "date": self.date}
 
 
+@dataclass(frozen=True)
+class DroppedValue:
+    """A value of an article (re)indexed without it: a url that is not http(s), a date or
+    source that is not text. The article is indexed all the same."""
+
+    id: str
+    path: str
+    field: str
+    value: str  # as the source gave it (JSON for a value that is not text)
+    reason: str
+
+    def __str__(self) -> str:
+        return (f"{self.path}: article {self.id!r}: the {self.field} {self.value!r} "
+                f"{self.reason}; it was not kept")
+
+    def to_dict(self) -> dict:
+        """``{"id", "path", "field", "value", "reason"}``."""
+        return {"id": self.id, "path": self.path, "field": self.field, "value": self.value,
+                "reason": self.reason}
+
+
 @dataclass
 class IndexReport:
     """What a build did: articles added, updated, removed and left unchanged, passages written,
     the time it took, the files or records that could not be read (``errors``), and, among the
     articles it (re)indexed, those with no date (``undated``) or a date that cannot be read
-    (``unreadable_dates``)."""
+    (``unreadable_dates``), and the values they were indexed without (``dropped_values``)."""
 
     added: int = 0
     updated: int = 0
@@ -95,6 +116,7 @@ class IndexReport:
     errors: list[ReadError] = field(default_factory=list)
     undated: int = 0
     unreadable_dates: list[UnreadableDate] = field(default_factory=list)
+    dropped_values: list[DroppedValue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -113,6 +135,9 @@ class IndexReport:
         if self.unreadable_dates:
             count = len(self.unreadable_dates)
             text += f"; {count} with a date that cannot be read (left out by date filters)"
+        if self.dropped_values:
+            count = len(self.dropped_values)
+            text += f"; {count} value{'s' if count != 1 else ''} not kept (see the warnings)"
         if self.errors:
             text += f"; {len(self.errors)} failed (see above)"
         return text
@@ -125,6 +150,7 @@ class IndexReport:
             "seconds": round(self.seconds, 3), "errors": [str(e) for e in self.errors],
             "undated": self.undated,
             "unreadable_dates": [d.to_dict() for d in self.unreadable_dates],
+            "dropped_values": [d.to_dict() for d in self.dropped_values],
         }
 
 
@@ -162,7 +188,7 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
             entities=entities))
     fields = {
         "doc_id": article.id, "title": article.title, "date": article.date,
-        "source": article.source, "url": article.url, "origin": article.origin,
+        "source": article.source, "url": web_address(article.url), "origin": article.origin,
         "hash": content_hash or article.content_hash, "passages": len(docs),
         "mentions": json.dumps(spellings, ensure_ascii=False),
     }
@@ -330,6 +356,7 @@ def plan_build(paths: list[str], manifest: dict[str, ManifestEntry],
         if entry is None or entry.hash != content_hash:
             plan.todo.append(Planned(article.id, content_hash, article.origin))
             _check_date(article, report)
+            _check_values(article, report)
             report.updated += entry is not None
             report.added += entry is None
             if entry is not None:
@@ -355,6 +382,16 @@ def _check_date(article: Article, report: IndexReport) -> None:
         report.undated += 1
     elif iso_day(written) is None:
         report.unreadable_dates.append(UnreadableDate(article.id, article.origin, written))
+
+
+def _check_values(article: Article, report: IndexReport) -> None:
+    """List the values the reader did not keep, and a url given in code that is not http(s)
+    (the store keeps only web addresses: see ``analyse_article``)."""
+    dropped = list(article.dropped)
+    if article.url and web_address(article.url) is None:
+        dropped.append(("url", article.url, "is not an http(s) address"))
+    report.dropped_values.extend(DroppedValue(article.id, article.origin, name, value, reason)
+                                 for name, value, reason in dropped)
 
 
 def stale_ids(manifest: dict[str, ManifestEntry], current: Container[str],

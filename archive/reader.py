@@ -32,7 +32,14 @@ from pathlib import Path
 
 from archive import formats
 from archive.formats import ReadOptions
-from archive.records import Article, ReadError, ReadResult, has_surrogates, scrub_surrogates
+from archive.records import (
+    Article,
+    ReadError,
+    ReadResult,
+    has_surrogates,
+    scrub_surrogates,
+    web_address,
+)
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".jsonl", ".json")
@@ -374,10 +381,40 @@ def _article_from_record(origin: str, record: object) -> tuple[Article, list[str
     title = record.get("title")
     if not isinstance(title, str) or not title.strip():
         title = next(line.strip() for line in text.splitlines() if line.strip())
-    extras = {}
+    extras, dropped = _optional_fields(record)
+    article = Article(id=str(article_id).strip(), title=title.strip(), text=text,
+                      origin=origin, dropped=tuple(dropped), **extras)
+    return article, [repr(name) for name in replaced]
+
+
+def _optional_fields(record: dict) -> tuple[dict[str, str | None], list[tuple[str, str, str]]]:
+    """A record's ``date``, ``source`` and ``url`` as kept, and what was not kept, with why:
+    a value that is not text (a JSON number, an object: its repr would be no date or address),
+    a url that is not http(s) (a ``javascript:`` link must never reach a client)."""
+    extras: dict[str, str | None] = {}
+    dropped: list[tuple[str, str, str]] = []
     for name in OPTIONAL_FIELDS:
         value = record.get(name)
-        extras[name] = str(value).strip() if value not in (None, "") else None
-    article = Article(id=str(article_id).strip(), title=title.strip(), text=text,
-                      origin=origin, **extras)
-    return article, [repr(name) for name in replaced]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            extras[name] = None
+        elif not isinstance(value, str):
+            extras[name] = None
+            dropped.append((name, json.dumps(value, ensure_ascii=False, default=str),
+                            f"is a JSON {_json_type(value)}, not text"))
+        elif name == "url" and web_address(value) is None:
+            extras[name] = None
+            dropped.append((name, value.strip(), "is not an http(s) address"))
+        else:
+            extras[name] = value.strip()
+    return extras, dropped
+
+
+def _json_type(value: object) -> str:
+    """JSON's name for the type of a decoded value."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    return "array" if isinstance(value, list) else type(value).__name__

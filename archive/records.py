@@ -12,6 +12,15 @@ from dataclasses import dataclass, field, replace
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def web_address(url: object) -> str | None:
+    """``url`` when it is an http(s) address; anything else (``javascript:``, ``data:``, a file
+    path, a value that is not text) is None: an article's links reach readers, the API's clients
+    and the exports, so only web addresses are kept or handed out."""
+    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
 def has_surrogates(text: str) -> bool:
     """Whether ``text`` holds a lone surrogate code point (U+D800 to U+DFFF)."""
     return _SURROGATE.search(text) is not None
@@ -33,6 +42,9 @@ class Article:
     date: str | None = None
     source: str | None = None
     url: str | None = None
+    # (field, the value as the source gave it, why it was not kept): a ``javascript:`` url, a
+    # date that is a JSON number; the build reports them. Not content: no part of the hash.
+    dropped: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
 
     def with_changes(self, **changes) -> Article:
         """A copy with these fields changed (an Article is immutable)."""

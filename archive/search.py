@@ -26,7 +26,7 @@ from archive.engines import query as eq
 from archive.engines.base import Hits, Reader, Store, top_counts
 from archive.entities.catalogue import TYPES, Entity
 from archive.query import Clause, ParsedQuery, Unit, loosen_phrases, parse, phrase_notice
-from archive.records import scrub_surrogates
+from archive.records import scrub_surrogates, web_address
 from archive.results import EntityCounts, hits_dataframe
 
 EXACT_BOOST = 0.5  # weight of the exact form next to the stem
@@ -437,7 +437,8 @@ class Searcher:
             rank=rank, score=float(score), doc_id=stored["doc_id"],
             title=article.get("title", ""), date=article.get("date"),
             source=article.get("source"), text=stored["text"], highlights=spans,
-            position=stored["position"], url=article.get("url"),
+            # web_address: an index built before urls were checked may hold a javascript: one
+            position=stored["position"], url=web_address(article.get("url")),
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
 
     def _spans(self, text: str, entity_ids, terms: QueryTerms) -> list[list[int]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -37,6 +37,7 @@ from archive.api import Archive, ArchiveError
 from archive.arabic import normalize
 from archive.entities.catalogue import TYPES
 from archive.grouping import ArticlePage, group_by_article
+from archive.openapi import errors, with_exports, without_validation_422
 from archive.records import scrub_surrogates
 from archive.search import cut
 from archive.wording import MONTHS, counted, human_date, month_name
@@ -103,6 +104,7 @@ def create_app(archive: Archive) -> FastAPI:
     _add_api(app, archive, call, lock)
     _add_docs(app)
     _add_pages(app, archive, call, lock)
+    without_validation_422(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -269,7 +271,8 @@ def _grouped(archive: Archive, request: SearchRequest, page: int, limit: int,
 
 
 def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None:
-    @app.get("/api/search", summary="Ranked passages, facets and months (archive search --json)")
+    @app.get("/api/search", summary="Ranked passages, facets and months (archive search --json)",
+             responses=with_exports(errors(400)))
     def api_search(search: Search, limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
                    page: PageNumber = 1,
                    facets: Annotated[int, Query(ge=0, le=100)] = 10,
@@ -295,21 +298,25 @@ def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None
                        months=months, collapse=collapse, **search.arguments())
         return results.to_dict()
 
-    @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)")
+    @app.get("/api/entities", summary="The most mentioned entities (archive entities --json)",
+             responses=errors(400))
     def api_entities(type: Annotated[str | None, Query(pattern="^(" + "|".join(TYPES) + ")$")] = None,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 20):
         return call(archive.entities, kind=type, limit=limit).to_dict()
 
-    @app.get("/api/entities/{entity_id}", summary="An entity's page (archive entity --json)")
+    @app.get("/api/entities/{entity_id}", summary="An entity's page (archive entity --json)",
+             responses=errors(400, 404))
     def api_entity(entity_id: str):
         return call(archive.entity, entity_id, status=404).to_dict()
 
     @app.get("/api/articles/{doc_id:path}",
-             summary="An article as indexed, passages and mentions (archive article --json)")
+             summary="An article as indexed, passages and mentions (archive article --json)",
+             responses=errors(400, 404))
     def api_article(doc_id: str):
         return call(archive.article, doc_id, status=404).to_dict()
 
-    @app.post("/api/tag", summary="Entity mentions in a text (archive tag --json)")
+    @app.post("/api/tag", summary="Entity mentions in a text (archive tag --json)",
+              responses=errors(400, 413))
     async def api_tag(request: Request,
                       text: Annotated[str | None, Body(embed=True,
                                                        description="or send text/plain")] = None):
@@ -377,13 +384,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     """Every error is {"status", "error"} JSON for the API and a page for a browser; never a
     stack trace."""
 
-    def respond(request: Request, status: int, message: str):
+    def respond(request: Request, status: int, message: str, extra: Mapping[str, str] | None = None):
+        headers = {**SECURITY_HEADERS, **(extra or {})}  # extra: a 405's Allow
         if request.url.path.startswith("/api/"):
             return JSONResponse({"status": status, "error": message}, status_code=status,
-                                headers=SECURITY_HEADERS)
+                                headers=headers)
         return TEMPLATES.TemplateResponse(request, "error.html",
                                           {"status": status, "message": message},
-                                          status_code=status, headers=SECURITY_HEADERS)
+                                          status_code=status, headers=headers)
 
     @app.exception_handler(ApiError)
     async def on_api_error(request: Request, error: ApiError):
@@ -397,7 +405,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, error: HTTPException):
-        return respond(request, error.status_code, str(error.detail))
+        return respond(request, error.status_code, str(error.detail), error.headers)
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, error: Exception):

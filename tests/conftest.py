@@ -46,7 +46,7 @@ ENGINES = ("whoosh", "tantivy")
 ENGINE_MODULES = {
     "test_article", "test_cli", "test_data_safety", "test_engines", "test_entities", "test_export",
     "test_indexing", "test_reliability", "test_search", "test_search_order", "test_server",
-    "test_browser", "test_ranking", "test_desk", "test_serving",
+    "test_browser", "test_ranking", "test_desk", "test_serving", "test_issue26",
 }
 
 

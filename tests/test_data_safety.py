@@ -145,13 +145,18 @@ def hostile(tmp_path_factory):
             yield client, archive.path
 
 
-def test_row8_only_http_urls_become_links_and_others_are_shown_as_text(hostile):
+def test_row8_only_http_urls_become_links_and_others_are_not_kept(hostile):
     client, _ = hostile
     for i, url in enumerate(SCRIPT_URLS):
         page = client.get(f"/articles/u{i}").text
         hrefs = re.findall(r'href="([^"]*)"', page)
         assert not [h for h in hrefs if not h.startswith("/")], (url, hrefs)
-        assert html.escape(url.strip(), quote=False).split("\t")[-1] in page  # shown as text
+        shown = html.escape(url.strip(), quote=False).split("\t")[-1]
+        if url.startswith("https://"):  # kept, but no valid address: shown as text
+            assert shown in page
+        else:  # not http(s): not stored, so neither shown nor handed out (issue 26)
+            assert shown not in page
+            assert client.get(f"/api/articles/u{i}").json()["url"] is None
     page = client.get("/articles/ok").text
     assert 'href="https://example.org/news?id=1&amp;x=2"' in page
 

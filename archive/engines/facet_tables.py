@@ -120,5 +120,7 @@ class FacetTable:
 
 def month_counts(days: Iterable[str | None]) -> list[dict]:
     """[{"month": "YYYY-MM", "count": n}] oldest first, for the days of some articles."""
-    counts = Counter(day[:7] for day in days if day and len(day) >= 7)
+    # "01" to "12" only: a table written before month 00 was read as unreadable can hold a
+    # day such as "2024-19" (a rebuild drops it)
+    counts = Counter(day[:7] for day in days if day and len(day) >= 7 and "01" <= day[5:7] <= "12")
     return [{"month": month, "count": counts[month]} for month in sorted(counts)]

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from archive.formats import ReadOptions, Record
-from archive.formats.html import fragment_text, web_address
+from archive.formats.html import fragment_text
+from archive.records import web_address
 
 
 def records(path: Path, data: bytes, options: ReadOptions) -> Iterator[Record]:
@@ -41,7 +42,8 @@ def records(path: Path, data: bytes, options: ReadOptions) -> Iterator[Record]:
             "id": entry.get("id") or link or f"{path.stem}#{number}",
             "text": text, "title": title,
             "date": entry.get("published") or entry.get("updated") or None,
-            "source": source, "url": link,
+            # the link as written: the reader keeps it only if it is http(s), and says so
+            "source": source, "url": entry.get("link"),
         }
 
 

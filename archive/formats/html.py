@@ -29,15 +29,7 @@ def records(path: Path, data: bytes, options: ReadOptions) -> Iterator[Record]:
         return
     yield None, {"text": text, "title": document.title, "date": document.date,
                  "source": document.sitename or document.hostname,
-                 "url": web_address(document.url)}
-
-
-def web_address(url: str | None) -> str | None:
-    """``url`` when it is an http(s) address; anything else (javascript:, data:, a file path)
-    is not kept: an article's links are shown to readers."""
-    if url and url.strip().lower().startswith(("http://", "https://")):
-        return url.strip()
-    return None
+                 "url": document.url}  # the reader keeps it only if it is http(s)
 
 
 def fragment_text(fragment: str) -> str:

@@ -19,6 +19,15 @@ Safety, as in the Whoosh engine: one build at a time (``archive.engines.base.wri
 build's changes are one Tantivy commit (its ``meta.json`` is replaced atomically and durably),
 so readers see the old generation until it lands and an interrupted build leaves it intact;
 tables of retired generations and of failed builds are removed by the next build.
+
+Tantivy's own locks (``.tantivy-writer.lock``, held by a writer, and ``.tantivy-meta.lock``,
+held while a commit or a reader's reload reads or replaces ``meta.json``) are ``flock``s held
+through an open file, which a process forked while another thread holds one inherits: the lock
+then outlives its holder until that child exits. Every build meanwhile, the child's own
+included, failed on the writer lock, and a child waiting for the meta lock waited for itself
+for ever. A forked child therefore lets go of its inherited copies at once
+(``release_inherited_locks``). A writer lock that is busy all the same (another program)
+is waited for a few seconds, then IndexBusy, never Tantivy's ValueError.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import re
 import secrets
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -65,8 +75,11 @@ TEMPORARY_FILE = re.compile(r"^facets-.*\.tmp$")
 OPEN_ATTEMPTS = 20  # commits that may land while one reader opens before we give up
 HEAP_BYTES = 200_000_000  # the writer's indexing memory, split over its threads
 QUEUE_BATCH = 16  # articles a worker sends at once
-TANTIVY_BOOKKEEPING = {"meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock"}
+WRITER_LOCK, META_LOCK = ".tantivy-writer.lock", ".tantivy-meta.lock"
+TANTIVY_BOOKKEEPING = {"meta.json", ".managed.json", META_LOCK, WRITER_LOCK}
 EMPTY_TERM = "\u2205"  # stands for an empty term, which whitespace-joining would lose
+WRITER_LOCK_WAIT = 5.0  # seconds a busy Tantivy writer lock is waited for before IndexBusy
+WRITER_LOCK_POLL = 0.05
 
 
 def make_schema() -> tantivy.Schema:
@@ -152,7 +165,7 @@ class _Transaction:
         self.table: Path | None = None
         self.committed = False  # once true, a later failure must not undo the commit's files
         self.existing = _listing(store.folder)  # what a failed build must leave, and only that
-        self.writer = store.index.writer(heap_size=max(limitmb, 64) * 1_000_000)
+        self.writer = open_writer(store.index, store.path, heap_size=max(limitmb, 64) * 1_000_000)
         if replace is not None:
             self.writer.delete_documents_by_query(tantivy.Query.all_query())
         else:
@@ -233,6 +246,50 @@ class _Transaction:
             self.table.unlink(missing_ok=True)
 
 
+def open_writer(index: tantivy.Index, path: Path, **options):
+    """Tantivy's writer of ``index`` (in ``path``); while its lock is busy, tried again for
+    WRITER_LOCK_WAIT seconds, then IndexBusy. We hold our own write lock already, so a busy one
+    is held by a program outside it (or a child forked before this version: see the module)."""
+    deadline = time.monotonic() + WRITER_LOCK_WAIT
+    while True:
+        try:
+            return index.writer(**options)
+        except ValueError as error:
+            if "LockBusy" not in str(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise base.IndexBusy(
+                    f"another program is writing to the index at {path} (Tantivy's writer lock "
+                    f"is held); run this again when it has finished") from None
+            time.sleep(WRITER_LOCK_POLL)
+
+
+def release_inherited_locks() -> None:
+    """In a process just forked: point every open file of a Tantivy lock (writer, meta) at
+    /dev/null, so that a lock a parent's thread holds ends with that thread's work (the child's
+    copy of its holder never runs: the thread stayed in the parent). Linux (/proc); elsewhere
+    nothing."""
+    try:
+        descriptors = os.listdir("/proc/self/fd")
+    except OSError:
+        return
+    for descriptor in descriptors:
+        try:
+            target = os.readlink(f"/proc/self/fd/{descriptor}")
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+        if os.path.basename(target) in (WRITER_LOCK, META_LOCK):
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                os.dup2(null, int(descriptor), inheritable=False)
+            finally:
+                os.close(null)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=release_inherited_locks)
+
+
 def _listing(folder: Path) -> set[str]:
     try:
         return set(os.listdir(folder))
@@ -300,7 +357,7 @@ class Store(base.Store):
         index = tantivy.Index(SCHEMA, path=str(path / FOLDER), reuse=False)
         _register(index)
         store = cls(path, index)
-        writer = index.writer(heap_size=64_000_000, num_threads=1)
+        writer = open_writer(index, path, heap_size=64_000_000, num_threads=1)
         meta = {"settings": {**settings, "engine": "tantivy", "format_version": FORMAT_VERSION},
                 "next_ordinal": 0, "tables": []}
         writer.add_document(_document("meta", meta, pid="meta"))

@@ -1,7 +1,7 @@
 """Entity facets: a set of hit passages in; the entities they mention and in how many articles,
 out.
 
-Each passage carries a ``facets`` column (``doc_id TAB entity,entity``). Decoding that column
+Each passage carries a ``facets`` column (``doc_id TAB entity,entity``, split at the last tab). Decoding that column
 for 100k hits takes seconds, so each segment's column is turned once into integers and kept
 beside the segment (``<segment>.fpairs``): per passage, its article's number and its
 (entity, article) pairs as one integer each. Segments never change once written, so the file
@@ -31,7 +31,8 @@ SIDECAR = ".fpairs"
 
 
 def encode(doc_id: str, entity_ids: Iterable[str]) -> bytes:
-    """A passage's facet column value: its article id, a tab, its entity ids joined by commas."""
+    """A passage's facet column value: its article id, a tab, its entity ids joined by commas
+    (read back at the last tab, so any character may be in an article id)."""
     return f"{doc_id}\t{','.join(entity_ids)}".encode()
 
 
@@ -58,7 +59,8 @@ class SegmentFacets(FacetTable):
         def passages():
             for local in range(reader.doc_count_all()):
                 value = column[local] if column is not None else b""
-                doc_id, _, named = value.decode("utf-8").partition("\t")
+                # the last tab: an article id may hold tabs, entity ids never do
+                doc_id, _, named = value.decode("utf-8").rpartition("\t")
                 yield doc_id, named.split(",")
 
         return cls.from_passages(passages())  # type: ignore[return-value]
