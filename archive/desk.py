@@ -20,6 +20,7 @@ from archive import atom
 from archive.api import Archive
 from archive.batch import COLUMNS, BatchRow
 from archive.export import csv_cell
+from archive.request_body import bounded_body
 
 MAX_BATCH_LINES = 10_000  # a list longer than this is refused: split it
 MAX_BATCH_BYTES = 2_000_000  # about 10,000 lines of names with filters
@@ -52,8 +53,9 @@ def add_routes(app: FastAPI, archive: Archive, call: Callable, lock: threading.L
     async def api_batch(request: Request,
                         format: Annotated[Literal["json", "csv", "jsonl"], Query(
                             description="json: {rows}; csv or jsonl: streamed rows")] = "json"):
-        lines = _lines(await _body(request, error), request.headers.get("content-type", ""),
-                       error)
+        body = await bounded_body(request, MAX_BATCH_BYTES,
+                                  f"the list is over {MAX_BATCH_BYTES:,} bytes; split it", error)
+        lines = _lines(body, request.headers.get("content-type", ""), error)
         rows = _locked(archive.batch(lines), lock)
         if format == "json":
             return {"rows": await run_in_threadpool(lambda: [row.to_dict() for row in rows])}
@@ -94,15 +96,6 @@ def _search_url(line: str) -> str:
                for kind, names in parsed.exclude.items() for name in names]
     params += [(k, v) for k, v in (("from", parsed.date_from), ("to", parsed.date_to)) if v]
     return "/?" + urlencode(params)
-
-
-async def _body(request: Request, error) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BATCH_BYTES:
-            raise error(413, f"the list is over {MAX_BATCH_BYTES:,} bytes; split it")
-    return bytes(body)
 
 
 def _lines(body: bytes, content_type: str, error) -> list[str]:

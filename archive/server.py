@@ -39,6 +39,7 @@ from archive.entities.catalogue import TYPES
 from archive.grouping import ArticlePage, group_by_article
 from archive.openapi import errors, with_exports, without_validation_422
 from archive.records import scrub_surrogates
+from archive.request_body import bounded_body
 from archive.search import cut
 from archive.wording import MONTHS, counted, human_date, month_name
 
@@ -321,7 +322,8 @@ def _add_api(app: FastAPI, archive: Archive, call, lock: threading.Lock) -> None
                       text: Annotated[str | None, Body(embed=True,
                                                        description="or send text/plain")] = None):
         if text is None:
-            raw = await _bounded_body(request)
+            raw = await bounded_body(request, MAX_TAG_BYTES,
+                                     f"the text is over {MAX_TAG_BYTES:,} bytes", ApiError)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -366,18 +368,6 @@ def _add_docs(app: FastAPI) -> None:
         if name not in DOCS_ASSETS:
             raise ApiError(404, "no such file")
         return FileResponse(folder / name, media_type=DOCS_ASSETS[name])
-
-
-async def _bounded_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_TAG_BYTES:
-        raise ApiError(413, f"the text is over {MAX_TAG_BYTES:,} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_TAG_BYTES:
-            raise ApiError(413, f"the text is over {MAX_TAG_BYTES:,} bytes")
-    return bytes(body)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
