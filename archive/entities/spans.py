@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any
 
 from archive.arabic import normalize, tokenize
-from archive.entities.keys import article_core
+from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.resources import data_lines
 
 ORDINARY_FILE = "ner/ordinary_words.txt"
@@ -44,6 +44,17 @@ PLACE_CONTEXT = frozenset(normalize(w) for w in (
 NISBA = ("ي", "يه")  # adjective endings (الروسية، العسكري): an organization's complement may be
 # made of them alone (المجلة العسكرية الروسية)
 # Name words after which the next word belongs to the name (أبي قبيل، سريع بن ماتع).
+# Adjectives of time after an organization's name are about the time, not the name (المجلس
+# الاقتصادي والاجتماعي السابق "the former council").
+TIME_WORDS = frozenset(normalize(w) for w in (
+    "السابق", "السابقة", "الحالي", "الحالية", "المقبل", "المقبلة", "الماضي", "الماضية",
+    "الأخير", "الأخيرة", "المنتهية", "المنصرم", "المنصرمة"))
+# Head words too generic to take a definite word as a proper name (مجموعة التلليريم "the
+# tellurium group").
+GENERIC_HEADS = frozenset(normalize(w) for w in ("مجموعة", "جماعة"))
+PENINSULA = normalize("جزيرة")  # the core of الجزيرة, channel and peninsula
+PENINSULA_BEFORE = normalize("شبه")
+PENINSULA_AFTER = frozenset(normalize(w) for w in ("العربية", "الكورية", "الإيبيرية", "الايبيرية"))
 LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "آل"))
 
 
@@ -203,7 +214,8 @@ class SpanRepair:
                                     for k in words):
             return None
         for k in words:
-            if self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل"))):
+            if tokens[k].form in TIME_WORDS or (
+                    self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل")))):
                 last = k - 1
                 break
         return None if headed and first == last else (first, last)
@@ -220,6 +232,49 @@ class SpanRepair:
         phrase = after.form[0] == "ب" and len(after.readings) > 1  # ل often belongs to it:
         # شركة القدس للمستحضرات الطبية
         return nationality or phrase
+
+    def conjoined_nisba(self, token: Any) -> bool:
+        """Whether a word continues a head word's definite complement though it starts with
+        "and": a nisba adjective with the article (المجلس الاقتصادي والاجتماعي, القرض العقاري
+        والسياحي)."""
+        form = token.form
+        return (form.startswith("وال") and len(form) >= 6 and form.endswith(NISBA)
+                and form[1:] not in self.rules.stopwords)
+
+    def definite_proper_name(self, tokens: Sequence[Any], covered: Sequence[int | None], j: int) -> bool:
+        """Whether token j, after a head word that takes a proper name (حزب، حركة، شركة، نادي),
+        is a proper name with the article: one word, its own (no clitic before the article),
+        that the training sets never use as an ordinary word, no common word and no nisba
+        adjective (حزب الليكود; not حزب العمال "the workers", not حركة الشباب المجاهدين's
+        ordinary words, not الحزب الحاكم)."""
+        if (j >= len(tokens) or tokens[j].broken or (covered and covered[j] is not None)
+                or not tokens[j - 1].cores.isdisjoint(GENERIC_HEADS)):
+            return False
+        token = tokens[j]
+        return (token.form.startswith("ال") and len(token.core) >= 4 and token.core.isalpha()
+                and token.core not in self.never and token.core not in self.rules.common
+                and token.core not in self.rules.stopwords and not token.core.endswith(NISBA)
+                and not token.core.endswith(("ين", "ون", "ات")))
+
+    def variant_fits(self, window: Sequence[Any], reading: str, entity: Any) -> bool:
+        """Whether a window of words matched to ``entity`` only by its skeleton has no more
+        words than the name of the entity with that skeleton: a name word spelled loosely is
+        one word (طالب أنان is no طالبان, كانوا عرباً no العربية), unless the window's words are
+        joined by a link (عبد الله for عبدالله)."""
+        key = variant_key((reading, *(t.core for t in window[1:])))
+        if any(t.core in LINKS for t in window[:-1]):
+            return True
+        return any(len(words) >= len(window) and variant_key(words) == key
+                   for words in (name_tokens(name) for name in entity.names))
+
+    def peninsula(self, tokens: Sequence[Any], i: int, entity: Any) -> bool:
+        """Whether the organization matched at token i is the word "peninsula" (the channel
+        الجزيرة as شبه الجزيرة، الجزيرة العربية)."""
+        if entity.type != "organization" or tokens[i].core != PENINSULA:
+            return False
+        before = tokens[i - 1].core if i and not tokens[i].broken else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) and not tokens[i + 1].broken else None
+        return before == PENINSULA_BEFORE or (after is not None and after.form in PENINSULA_AFTER)
 
     def head_as_written(self, token: Any) -> bool:
         """Whether a word is an organization head word as written, with no clitic taken off

@@ -279,6 +279,8 @@ class Tagger:
         i = 0
         while i < len(tokens):
             found = self._longest_match(tokens, i)
+            if found and self.spans.peninsula(tokens, i, found[1]):
+                found = None  # spans.py: شبه الجزيرة العربية is no channel
             if found:
                 length, entity, rule, skip = found
                 add(i, i + length - 1, entity, rule, skip)
@@ -343,6 +345,8 @@ class Tagger:
         rest = tuple(t.core for t in window[1:])
         for reading in readings:
             found = self.catalogue.lookup((reading, *rest), keys=keys)
+            if found and found[1] != "exact" and not self.spans.variant_fits(window, reading, found[0]):
+                continue  # spans.py: طالب أنان is no طالبان
             if found and (found[1] == "exact" or not self._adjectival(window, reading, found[0])):
                 rule = "variant" if found[1] == "variant" else "catalogue"
                 return found[0], rule, len(window[0].form) - len(reading)
@@ -617,6 +621,8 @@ class Tagger:
             return i, complement[-1], "organization", skip
         if head.form.startswith("ال") or not (is_media or _any_reading(head, self.rules.proper_heads)):
             return None  # اللجنة أول تقرير: "the committee", then ordinary words
+        if self.spans.definite_proper_name(tokens, covered, i + 1):  # spans.py: حزب الليكود
+            return i, i + 1, "organization", skip
         proper = self._proper_name(tokens, covered, i + 1, mentions)
         if not proper:
             return None
@@ -633,7 +639,8 @@ class Tagger:
             j += 1
         definite = 0
         while (j < len(tokens) and definite < 4 and not tokens[j].broken and covered[j] is None
-               and tokens[j].form.startswith(("ال", "لل")) and tokens[j].form not in self.rules.stopwords
+               and (tokens[j].form.startswith(("ال", "لل")) or (definite and self.spans.conjoined_nisba(tokens[j])))
+               and tokens[j].form not in self.rules.stopwords
                and tokens[j].core not in self.rules.complement_stops):
             run.append(j)
             definite += 1
