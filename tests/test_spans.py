@@ -171,3 +171,19 @@ def test_the_peninsula_is_no_channel(tagger):
     assert organizations(tagger, "تمر بأطراف شبه الجزيرة العربية") == []
     assert organizations(tagger, "في شرق الجزيرة العربية متجها") == []
     assert [e for _, e in organizations(tagger, "وقالت قناة الجزيرة ان")] == ["org:al-jazeera"]
+
+
+def test_one_person_is_one_entity_across_articles_whatever_name_each_gives(tagger):
+    first, second = tagger.fresh().tag_many([
+        "قال الزعيم ابو حمزة المصري ان الحكم ظالم.", "واعلن ابو حمزة ان المحكمة رفضت الطعن."])
+    ids = {m.entity_id for m in first + second if m.type == "person"}
+    assert len(ids) == 1
+    shown = {m.name for m in second if m.type == "person"}
+    assert shown == {"ابو حمزة المصري"}
+
+
+def test_a_shorter_name_inside_two_longer_ones_stays_its_own(tagger):
+    found = tagger.fresh().tag_many([
+        "قال الزعيم ابو حمزة المصري ان الحكم ظالم.", "وقال الشيخ ابو حمزة الفلسطيني ان",
+        "واعلن ابو حمزة ان المحكمة رفضت الطعن."])
+    assert len({m.entity_id for ms in found for m in ms if m.type == "person"}) == 3

@@ -70,6 +70,7 @@ class SpanRepair:
             self.never[word] = frozenset(types.split())
         self.place_context = PLACE_CONTEXT | frozenset(rules.place_heads)
         self.org_heads = frozenset(rules.org_heads | rules.media_heads | rules.proper_heads)
+        self._indexed: tuple[Any, dict[str, set[tuple[str, str]]]] | None = None
 
     def repair(self, tagger: Any, tokens: Sequence[Any], first: int, last: int, kind: str,
                rule: str, covered: Sequence[int | None] = (),
@@ -197,6 +198,50 @@ class SpanRepair:
                 owner = tagger.entity(next(iter(owners)))
                 if owner is not None and owner.id != mention.entity_id:
                     mentions[k] = replace(mention, entity_id=owner.id, name=owner.name)
+
+    def unify_with_archive(self, mentions: list, lexicon: Any, tagger: Any) -> None:
+        """One person, one entity in the archive: a discovered person of two or more words
+        that stand, in order, inside the longer name of exactly one person the archive
+        established elsewhere (``lexicon``: ابو حمزة here, ابو حمزة المصري in another article)
+        is that person. In place, over ``mentions``; catalogue mentions are left as they are."""
+        if not lexicon:
+            return
+        for k, mention in enumerate(mentions):
+            if mention is None or mention.type != "person" or ":~" not in mention.entity_id:
+                continue
+            words = _words(mention.text)
+            if len(words) < 2:
+                continue
+            owner = self._longer_owner(words, mention.entity_id, lexicon)
+            if owner is not None:
+                entity = tagger._learned_entity(*owner)
+                mentions[k] = replace(mention, entity_id=entity.id, name=entity.name)
+
+    def _longer_owner(self, words: tuple[str, ...], own_id: str, lexicon: Any) -> tuple[str, str] | None:
+        """The one (id, name) of the lexicon whose name holds ``words`` inside a longer name."""
+        index = self._name_index(lexicon)
+        candidates: set[tuple[str, str]] | None = None
+        for word in words:
+            found = index.get(word, set())
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return None
+        longer = [(i, n) for i, n in candidates or ()
+                  if i != own_id and len(_words(n)) > len(words) and _inside(words, _words(n))]
+        return longer[0] if len(longer) == 1 else None
+
+    def _name_index(self, lexicon: Any) -> dict[str, set[tuple[str, str]]]:
+        """word → the (id, name) of the lexicon's people whose name has it; kept for the last
+        lexicon seen (one build's)."""
+        if self._indexed is not None and self._indexed[0] is lexicon:
+            return self._indexed[1]
+        index: dict[str, set[tuple[str, str]]] = {}
+        for people in lexicon.owners.values():
+            for person in people.items():
+                for word in _words(person[1]):
+                    index.setdefault(word, set()).add(person)
+        self._indexed = (lexicon, index)
+        return index
 
     # -- organizations and places -------------------------------------------------------------
 

@@ -222,6 +222,7 @@ class Tagger:
         it or a speech verb after it. Two people of this text sharing the word (the two Kims)
         are left to the coreference pass, which stays silent."""
         tokens, covered = tagging.tokens, tagging.covered
+        self.spans.unify_with_archive(tagging.mentions, lexicon, self)  # spans.py: ابو حمزة
         for k, mention in enumerate(tagging.mentions):  # the model's lone surname: whose it is
             if mention is not None and mention.rule == "model" and mention.type == "person":
                 words = [article_core(normalize(s.surface)) for s in tokenize(mention.text)]
