@@ -146,3 +146,44 @@ def test_a_head_word_keeps_its_first_letter_in_a_model_span(tagger):
     found = [m for m in tagger.fresh().tag("وقال لديه كتاب. وأعلنت بلدية مدينة البيرة ان")
              if m.type == "organization"]
     assert [m.text for m in found] == ["بلدية مدينة البيرة"]  # not ب + لدية ("he has")
+
+
+def organizations(tagger, text):
+    return [(m.text, m.entity_id) for m in tagger.fresh().tag(text) if m.type == "organization"]
+
+
+def test_a_party_named_by_a_definite_proper_name_after_its_head_word(tagger):
+    assert [t for t, _ in organizations(tagger, "الاسرائيلية العاشرة ان حزب الليكود يتوقع فشلا ذريعا في الانتخابات")] == ["حزب الليكود"]
+    assert organizations(tagger, "وقالت مجموعة التلليريم ان") == []  # a generic head, a plain word
+
+
+def test_a_nisba_with_and_continues_an_organization_and_a_time_word_ends_it(tagger):
+    found = organizations(tagger, "ان اجتماع المجلس الاقتصادي والاجتماعي السابق الذي عقد")
+    assert [t for t, _ in found] == ["المجلس الاقتصادي والاجتماعي"]
+
+
+def test_a_loose_spelling_never_joins_two_words_into_a_one_word_name(tagger):
+    assert organizations(tagger, "كما طالب أنان الذي وصل إلى بيروت") == []
+    assert [e for _, e in organizations(tagger, "وقالت طالبان ان")] == ["org:taliban"]
+
+
+def test_the_peninsula_is_no_channel(tagger):
+    assert organizations(tagger, "تمر بأطراف شبه الجزيرة العربية") == []
+    assert organizations(tagger, "في شرق الجزيرة العربية متجها") == []
+    assert [e for _, e in organizations(tagger, "وقالت قناة الجزيرة ان")] == ["org:al-jazeera"]
+
+
+def test_one_person_is_one_entity_across_articles_whatever_name_each_gives(tagger):
+    first, second = tagger.fresh().tag_many([
+        "قال الزعيم ابو حمزة المصري ان الحكم ظالم.", "واعلن ابو حمزة ان المحكمة رفضت الطعن."])
+    ids = {m.entity_id for m in first + second if m.type == "person"}
+    assert len(ids) == 1
+    shown = {m.name for m in second if m.type == "person"}
+    assert shown == {"ابو حمزة المصري"}
+
+
+def test_a_shorter_name_inside_two_longer_ones_stays_its_own(tagger):
+    found = tagger.fresh().tag_many([
+        "قال الزعيم ابو حمزة المصري ان الحكم ظالم.", "وقال الشيخ ابو حمزة الفلسطيني ان",
+        "واعلن ابو حمزة ان المحكمة رفضت الطعن."])
+    assert len({m.entity_id for ms in found for m in ms if m.type == "person"}) == 3

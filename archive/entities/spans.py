@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any
 
 from archive.arabic import normalize, tokenize
-from archive.entities.keys import article_core
+from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.resources import data_lines
 
 ORDINARY_FILE = "ner/ordinary_words.txt"
@@ -44,6 +44,17 @@ PLACE_CONTEXT = frozenset(normalize(w) for w in (
 NISBA = ("ي", "يه")  # adjective endings (الروسية، العسكري): an organization's complement may be
 # made of them alone (المجلة العسكرية الروسية)
 # Name words after which the next word belongs to the name (أبي قبيل، سريع بن ماتع).
+# Adjectives of time after an organization's name are about the time, not the name (المجلس
+# الاقتصادي والاجتماعي السابق "the former council").
+TIME_WORDS = frozenset(normalize(w) for w in (
+    "السابق", "السابقة", "الحالي", "الحالية", "المقبل", "المقبلة", "الماضي", "الماضية",
+    "الأخير", "الأخيرة", "المنتهية", "المنصرم", "المنصرمة"))
+# Head words too generic to take a definite word as a proper name (مجموعة التلليريم "the
+# tellurium group").
+GENERIC_HEADS = frozenset(normalize(w) for w in ("مجموعة", "جماعة"))
+PENINSULA = normalize("جزيرة")  # the core of الجزيرة, channel and peninsula
+PENINSULA_BEFORE = normalize("شبه")
+PENINSULA_AFTER = frozenset(normalize(w) for w in ("العربية", "الكورية", "الإيبيرية", "الايبيرية"))
 LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "آل"))
 
 
@@ -59,6 +70,7 @@ class SpanRepair:
             self.never[word] = frozenset(types.split())
         self.place_context = PLACE_CONTEXT | frozenset(rules.place_heads)
         self.org_heads = frozenset(rules.org_heads | rules.media_heads | rules.proper_heads)
+        self._indexed: tuple[Any, dict[str, set[tuple[str, str]]]] | None = None
 
     def repair(self, tagger: Any, tokens: Sequence[Any], first: int, last: int, kind: str,
                rule: str, covered: Sequence[int | None] = (),
@@ -187,6 +199,50 @@ class SpanRepair:
                 if owner is not None and owner.id != mention.entity_id:
                     mentions[k] = replace(mention, entity_id=owner.id, name=owner.name)
 
+    def unify_with_archive(self, mentions: list, lexicon: Any, tagger: Any) -> None:
+        """One person, one entity in the archive: a discovered person of two or more words
+        that stand, in order, inside the longer name of exactly one person the archive
+        established elsewhere (``lexicon``: ابو حمزة here, ابو حمزة المصري in another article)
+        is that person. In place, over ``mentions``; catalogue mentions are left as they are."""
+        if not lexicon:
+            return
+        for k, mention in enumerate(mentions):
+            if mention is None or mention.type != "person" or ":~" not in mention.entity_id:
+                continue
+            words = _words(mention.text)
+            if len(words) < 2:
+                continue
+            owner = self._longer_owner(words, mention.entity_id, lexicon)
+            if owner is not None:
+                entity = tagger._learned_entity(*owner)
+                mentions[k] = replace(mention, entity_id=entity.id, name=entity.name)
+
+    def _longer_owner(self, words: tuple[str, ...], own_id: str, lexicon: Any) -> tuple[str, str] | None:
+        """The one (id, name) of the lexicon whose name holds ``words`` inside a longer name."""
+        index = self._name_index(lexicon)
+        candidates: set[tuple[str, str]] | None = None
+        for word in words:
+            found = index.get(word, set())
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return None
+        longer = [(i, n) for i, n in candidates or ()
+                  if i != own_id and len(_words(n)) > len(words) and _inside(words, _words(n))]
+        return longer[0] if len(longer) == 1 else None
+
+    def _name_index(self, lexicon: Any) -> dict[str, set[tuple[str, str]]]:
+        """word → the (id, name) of the lexicon's people whose name has it; kept for the last
+        lexicon seen (one build's)."""
+        if self._indexed is not None and self._indexed[0] is lexicon:
+            return self._indexed[1]
+        index: dict[str, set[tuple[str, str]]] = {}
+        for people in lexicon.owners.values():
+            for person in people.items():
+                for word in _words(person[1]):
+                    index.setdefault(word, set()).add(person)
+        self._indexed = (lexicon, index)
+        return index
+
     # -- organizations and places -------------------------------------------------------------
 
     def _organization(self, tokens, first: int, last: int) -> tuple[int, int] | None:
@@ -203,7 +259,8 @@ class SpanRepair:
                                     for k in words):
             return None
         for k in words:
-            if self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل"))):
+            if tokens[k].form in TIME_WORDS or (
+                    self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل")))):
                 last = k - 1
                 break
         return None if headed and first == last else (first, last)
@@ -220,6 +277,49 @@ class SpanRepair:
         phrase = after.form[0] == "ب" and len(after.readings) > 1  # ل often belongs to it:
         # شركة القدس للمستحضرات الطبية
         return nationality or phrase
+
+    def conjoined_nisba(self, token: Any) -> bool:
+        """Whether a word continues a head word's definite complement though it starts with
+        "and": a nisba adjective with the article (المجلس الاقتصادي والاجتماعي, القرض العقاري
+        والسياحي)."""
+        form = token.form
+        return (form.startswith("وال") and len(form) >= 6 and form.endswith(NISBA)
+                and form[1:] not in self.rules.stopwords)
+
+    def definite_proper_name(self, tokens: Sequence[Any], covered: Sequence[int | None], j: int) -> bool:
+        """Whether token j, after a head word that takes a proper name (حزب، حركة، شركة، نادي),
+        is a proper name with the article: one word, its own (no clitic before the article),
+        that the training sets never use as an ordinary word, no common word and no nisba
+        adjective (حزب الليكود; not حزب العمال "the workers", not حركة الشباب المجاهدين's
+        ordinary words, not الحزب الحاكم)."""
+        if (j >= len(tokens) or tokens[j].broken or (covered and covered[j] is not None)
+                or not tokens[j - 1].cores.isdisjoint(GENERIC_HEADS)):
+            return False
+        token = tokens[j]
+        return (token.form.startswith("ال") and len(token.core) >= 4 and token.core.isalpha()
+                and token.core not in self.never and token.core not in self.rules.common
+                and token.core not in self.rules.stopwords and not token.core.endswith(NISBA)
+                and not token.core.endswith(("ين", "ون", "ات")))
+
+    def variant_fits(self, window: Sequence[Any], reading: str, entity: Any) -> bool:
+        """Whether a window of words matched to ``entity`` only by its skeleton has no more
+        words than the name of the entity with that skeleton: a name word spelled loosely is
+        one word (طالب أنان is no طالبان, كانوا عرباً no العربية), unless the window's words are
+        joined by a link (عبد الله for عبدالله)."""
+        key = variant_key((reading, *(t.core for t in window[1:])))
+        if any(t.core in LINKS for t in window[:-1]):
+            return True
+        return any(len(words) >= len(window) and variant_key(words) == key
+                   for words in (name_tokens(name) for name in entity.names))
+
+    def peninsula(self, tokens: Sequence[Any], i: int, entity: Any) -> bool:
+        """Whether the organization matched at token i is the word "peninsula" (the channel
+        الجزيرة as شبه الجزيرة، الجزيرة العربية)."""
+        if entity.type != "organization" or tokens[i].core != PENINSULA:
+            return False
+        before = tokens[i - 1].core if i and not tokens[i].broken else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) and not tokens[i + 1].broken else None
+        return before == PENINSULA_BEFORE or (after is not None and after.form in PENINSULA_AFTER)
 
     def head_as_written(self, token: Any) -> bool:
         """Whether a word is an organization head word as written, with no clitic taken off

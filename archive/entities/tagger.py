@@ -262,6 +262,7 @@ class Tagger:
         it or a speech verb after it. Two people of this text sharing the word (the two Kims)
         are left to the coreference pass, which stays silent."""
         tokens, covered = tagging.tokens, tagging.covered
+        self.spans.unify_with_archive(tagging.mentions, lexicon, self)  # spans.py: ابو حمزة
         for k, mention in enumerate(tagging.mentions):  # the model's lone surname: whose it is
             if mention is not None and mention.rule == "model" and mention.type == "person":
                 words = [article_core(normalize(s.surface)) for s in tokenize(mention.text)]
@@ -322,6 +323,8 @@ class Tagger:
                 i += 1
                 continue
             found = self._longest_match(tokens, i)
+            if found and self.spans.peninsula(tokens, i, found[1]):
+                found = None  # spans.py: شبه الجزيرة العربية is no channel
             if found:
                 length, entity, rule, skip = found
                 add(i, i + length - 1, entity, rule, skip)
@@ -390,6 +393,8 @@ class Tagger:
         rest = tuple(t.core for t in window[1:])
         for reading in readings:
             found = self.catalogue.lookup((reading, *rest), keys=keys)
+            if found and found[1] != "exact" and not self.spans.variant_fits(window, reading, found[0]):
+                continue  # spans.py: طالب أنان is no طالبان
             if found and (found[1] == "exact" or not self._adjectival(window, reading, found[0])):
                 rule = "variant" if found[1] == "variant" else "catalogue"
                 return found[0], rule, len(window[0].form) - len(reading)
@@ -668,6 +673,8 @@ class Tagger:
             return i, complement[-1], "organization", skip
         if head.form.startswith("ال") or not (is_media or _any_reading(head, self.rules.proper_heads)):
             return None  # اللجنة أول تقرير: "the committee", then ordinary words
+        if self.spans.definite_proper_name(tokens, covered, i + 1):  # spans.py: حزب الليكود
+            return i, i + 1, "organization", skip
         proper = self._proper_name(tokens, covered, i + 1, mentions)
         if not proper:
             return None
@@ -684,7 +691,8 @@ class Tagger:
             j += 1
         definite = 0
         while (j < len(tokens) and definite < 4 and not tokens[j].broken and covered[j] is None
-               and tokens[j].form.startswith(("ال", "لل")) and tokens[j].form not in self.rules.stopwords
+               and (tokens[j].form.startswith(("ال", "لل")) or (definite and self.spans.conjoined_nisba(tokens[j])))
+               and tokens[j].form not in self.rules.stopwords
                and tokens[j].core not in self.rules.complement_stops):
             run.append(j)
             definite += 1
