@@ -55,9 +55,10 @@ class IndexDamaged(IndexError_):
     """The index's files cannot be read as an index."""
 
 
-def check_folder(path: Path) -> None:
-    """An index is a folder: refuse a path that is something else, before anything is touched."""
-    if path.exists() and not path.is_dir():
+def check_folder(path: Path | Any) -> None:
+    """An index is a folder: refuse a path that is something else, before anything is touched
+    (an index on a cluster, ``archive.engines.Remote``, has no folder to check)."""
+    if isinstance(path, Path) and path.exists() and not path.is_dir():
         raise IndexError_(f"{path} is a file, not an index folder; choose another --index")
 
 
