@@ -8,9 +8,11 @@ side is a ``match_phrase``, a proximity phrase (our slop: in order, each word wi
 positions of the one before) nested in-order ``span_near`` queries, one per gap. Entity and date
 restrictions are ``filter`` / ``must_not`` clauses, which never change a score. Every scored
 search is ``dfs_query_then_fetch``: term statistics are the whole index's, so a score does not
-depend on how passages fall into shards. Lucene's BM25 leaves out the constant (k1 + 1) factor
-that Tantivy's keeps, so scores are multiplied by it here (the article-evidence bonus is added
-to them, so their scale matters).
+depend on how passages fall into shards. Lucene's BM25 is Tantivy's (same k1 and b, same
+length encoding); Tantivy counts every document of the index in a term's idf and the average
+length, so every other document here holds one placeholder term in the term fields too (see
+``store.PLACEHOLDER``). The article-evidence bonus is added to these scores, so their scale
+matters.
 
 A reader is bound to one generation (a concrete index behind the alias), so it keeps answering
 from it however long it is held (the build after next deletes it).
@@ -18,20 +20,27 @@ from it however long it is held (the build after next deletes it).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from archive.engines import base
 from archive.engines import query as q
 
 K1, B = 1.2, 0.75  # BM25, as Tantivy's
-SCALE = K1 + 1  # Tantivy's BM25 score / Lucene's
 RERANK_DEPTH = 200  # candidates a proximity phrase rewards, as in the other engines
 AGG_SIZE = 20_000  # distinct entities (or months) one facet aggregation returns at most
 PRECISION = 40_000  # cardinality's exact-counting threshold (OpenSearch's maximum)
 PAGE = 5_000  # documents one request of a full listing fetches
 NOT_STORED = ["stem", "exact"]  # term lists: indexed, in _source for reindexing, never fetched
+
+
+class Ref(NamedTuple):
+    """A hit's reference: its passage's pid (a tuple, so equal scores keep the engine's order
+    in archive.article_evidence's re-sorting, as the other engines' references do)."""
+
+    pid: str
 
 
 def compile_tree(node: q.Node, deferred: list | None = None) -> dict:
@@ -60,7 +69,7 @@ def compile_tree(node: q.Node, deferred: list | None = None) -> dict:
         return {"bool": {"must": [compile_tree(node.positive, deferred)],
                          "must_not": [compile_tree(node.negative)]}}
     if isinstance(node, q.AllPassages):
-        return {"constant_score": {"filter": {"term": {"kind": "passage"}}, "boost": 1 / SCALE}}
+        return {"constant_score": {"filter": {"term": {"kind": "passage"}}, "boost": 1.0}}
     raise TypeError(f"cannot match a {type(node).__name__}")
 
 
@@ -160,7 +169,8 @@ class Reader(base.Reader):
 
     def passage(self, ref) -> dict:
         """See ``archive.engines.base.Reader.passage``; ``ref`` is the passage's pid."""
-        found = self._sources.get(ref) or self._one(ref)
+        pid = ref.pid if isinstance(ref, Ref) else ref
+        found = self._sources.get(pid) or self._one(pid)
         if found is None:
             raise KeyError(ref)
         return found
@@ -244,6 +254,10 @@ class Reader(base.Reader):
         """See ``archive.engines.base.Reader.all_entity_counts``."""
         return self.match(q.AllPassages()).entity_counts()
 
+    def evidence(self) -> Evidence:
+        """For archive.article_evidence, asked about the candidates' articles only."""
+        return Evidence(self)
+
     def counts(self) -> tuple[int, int]:
         """See ``archive.engines.base.Reader.counts``."""
         return self.count({"term": {"kind": "article"}}), self.count({"term": {"kind": "passage"}})
@@ -283,13 +297,13 @@ class Hits(base.Hits):
                 "_source": {"excludes": NOT_STORED}}
         hits = self.reader.search(body)["hits"]["hits"]
         self.reader.remember(hits)
-        return [((hit["_score"] or 0.0) * SCALE, hit["_source"]["pid"]) for hit in hits]
+        return [(hit["_score"] or 0.0, Ref(hit["_source"]["pid"])) for hit in hits]
 
     def _rewarded(self, ranked: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
         """A proximity phrase's bonus (× 1 + its boost) on the best RERANK_DEPTH only, whatever
         the page, so pages continue each other exactly."""
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
-        pids = [pid for _, pid in head]
+        pids = [ref.pid for _, ref in head]
         for phrase in self.deferred:
             body = {"query": {"bool": {"must": [_phrase(q.Phrase(phrase.field, phrase.words,
                                                                  phrase.slop))],
@@ -297,7 +311,7 @@ class Hits(base.Hits):
                     "size": len(pids), "_source": ["pid"]}
             close = {hit["_source"]["pid"] for hit in
                      self.reader.search(body, scored=False)["hits"]["hits"]}
-            head = [(s * (1 + phrase.boost) if p in close else s, p) for s, p in head]
+            head = [(s * (1 + phrase.boost) if r.pid in close else s, r) for s, r in head]
         order = sorted(range(len(head)), key=lambda i: -head[i][0])  # stable: ties keep order
         return [head[i] for i in order] + tail
 
@@ -314,7 +328,7 @@ class Hits(base.Hits):
     def entity_counts(self) -> Counter:
         """See ``archive.engines.base.Hits.entity_counts`` (one aggregation, remembered)."""
         if self._counts is None:
-            self._counts = self._per_article("entities") if self.total else Counter()
+            self._counts = self._per_article("entities.id") if self.total else Counter()
         return self._counts
 
     def months(self) -> list[dict]:
@@ -343,3 +357,67 @@ class Hits(base.Hits):
 
 
 __all__ = ["Reader", "Hits", "compile_tree"]
+
+
+class Evidence:
+    """``archive.article_evidence.Evidence`` of one generation. Passages are keyed by (article,
+    position); ``holding`` answers lazily: its first use asks, in one search per term, which
+    passages *of the candidates' articles* hold it (the candidates are known once ``keys`` is
+    called), so a common word costs what its matches among those articles cost."""
+
+    def __init__(self, reader: Reader):
+        self.reader = reader
+        self.articles: list[str] = []
+        self._total: int | None = None
+
+    def keys(self, refs: list) -> list:
+        """(article, position) of each hit, from the stored passages fetched with the hits."""
+        keys = []
+        for ref in refs:
+            stored = self.reader.passage(ref)
+            keys.append((stored["doc_id"], stored["position"]))
+        self.articles = sorted({doc_id for doc_id, _ in keys})
+        return keys
+
+    def holding(self, field: str, term: str) -> _Holding:
+        """The passages holding a term, among the candidates' articles (resolved when used)."""
+        return _Holding(self, field, term)
+
+    def weight(self, field: str, term: str) -> float:
+        """The term's idf, as the Tantivy engine computes it (over every document)."""
+        if self._total is None:
+            self._total = max(1, self.reader.count({"match_all": {}}))
+        return math.log(self._total / (self.reader.doc_frequency(field, term) + 1)) + 1
+
+    def neighbours(self, key: tuple, reach: int) -> set:
+        """``key`` and the passages of its article at most ``reach`` positions away."""
+        doc_id, position = key
+        return {(doc_id, p) for p in range(max(0, position - reach), position + reach + 1)}
+
+    def resolve(self, field: str, term: str) -> set:
+        """(article, position) of the candidates' articles' passages holding the term."""
+        if not self.articles:
+            return set()
+        query = {"bool": {"filter": [{"term": {field: term}},
+                                     {"terms": {"doc_id": self.articles}}]}}
+        return {(p["doc_id"], p["data"]["position"]) for p in self.reader.every(query)}
+
+
+class _Holding:
+    """A set of passage keys, computed on first use (see ``Evidence``)."""
+
+    def __init__(self, evidence: Evidence, field: str, term: str):
+        self.evidence, self.field, self.term = evidence, field, term
+        self._keys: set | None = None
+
+    def _resolved(self) -> set:
+        if self._keys is None:
+            self._keys = self.evidence.resolve(self.field, self.term)
+        return self._keys
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._resolved()
+
+    def isdisjoint(self, other: Iterable) -> bool:
+        """As ``set.isdisjoint``."""
+        return self._resolved().isdisjoint(other)

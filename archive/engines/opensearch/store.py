@@ -51,6 +51,10 @@ BULK_ACTIONS = 500  # documents per bulk request
 BULK_RETRIES = 8  # tries of a rejected (429) document, with exponential back-off
 LOCK_TTL = float(os.environ.get("ARCHIVE_OPENSEARCH_LOCK_TTL", "60"))  # seconds
 EMPTY_TERM = "\u2205"  # stands for an empty term, which whitespace-joining would lose
+# The one term of the term fields of documents that are no passage: Lucene's idf and average
+# length count the documents holding a field, Tantivy's every document; with it, both count
+# the same N (the average length differs by one term per such document).
+PLACEHOLDER = "\u2063"
 MAPPING = {
     "dynamic": "strict",
     "properties": {
@@ -61,7 +65,9 @@ MAPPING = {
                  "fielddata": True},
         "exact": {"type": "text", "analyzer": "archive_terms", "similarity": "archive_bm25",
                   "fielddata": True},
-        "entities": {"type": "keyword"},
+        # scored as Tantivy's entity field (tf 1, with lengths); ``entities.id`` for facets
+        "entities": {"type": "text", "analyzer": "archive_terms", "similarity": "archive_bm25",
+                     "index_options": "docs", "fields": {"id": {"type": "keyword"}}},
         "day": {"type": "integer"},
         "month": {"type": "keyword"},
         "tie": {"type": "long"},
@@ -109,6 +115,8 @@ def _joined(terms: list[str]) -> str:
 
 
 def _action(index: str, source: dict) -> dict:
+    if source["kind"] != "passage":
+        source = {**source, "stem": PLACEHOLDER, "exact": PLACEHOLDER, "entities": PLACEHOLDER}
     return {"_index": index, "_id": _key(source["pid"]), "_source": source}
 
 
