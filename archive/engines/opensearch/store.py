@@ -17,6 +17,11 @@ or a node lost meanwhile, deletes its generation (or the next build does) and th
 moved. The generation before the current one is kept for readers still holding it; older ones
 are deleted.
 
+An index folder may also stand for a cluster index (``archive index --engine opensearch --index
+DIR`` with ``ARCHIVE_OPENSEARCH_URL=http://HOST:PORT``): the folder then holds only
+``archive_OPENSEARCH``, the URL of its cluster index (``archive-folder-<hash of the folder>``),
+and its write lock is the folder's; the test suite runs that way on a test cluster.
+
 One writer at a time: a document in ``NAME-lock``, created only if absent and kept alive by a
 heartbeat; a lock whose holder stopped renewing it (a killed build) expires after LOCK_TTL
 seconds.
@@ -46,6 +51,7 @@ from archive.engines.opensearch import cluster
 from archive.engines.opensearch.reader import K1, NOT_STORED, B, Reader
 
 FORMAT_VERSION = 1
+POINTER = "archive_OPENSEARCH"  # in an index folder: the URL of the cluster index it stands for
 SHARDS = int(os.environ.get("ARCHIVE_OPENSEARCH_SHARDS", "2"))
 BULK_ACTIONS = 500  # documents per bulk request
 BULK_RETRIES = 8  # tries of a rejected (429) document, with exponential back-off
@@ -370,12 +376,34 @@ def write_lock(location, wait: bool = False,
         lock.release()
 
 
+def remote_of(location) -> str:
+    """The URL of the cluster index at ``location``: a Remote's own; for a folder, the one its
+    POINTER names, else a new one on the cluster of $ARCHIVE_OPENSEARCH_URL."""
+    from archive.engines import Remote
+
+    if isinstance(location, Remote):
+        return location.url
+    folder = Path(location)
+    try:
+        return (folder / POINTER).read_text("utf-8").strip()
+    except FileNotFoundError:
+        pass
+    server = os.environ.get("ARCHIVE_OPENSEARCH_URL", "")
+    parts = server.split("://", 1)
+    if len(parts) != 2 or parts[0] not in ("http", "https"):
+        raise IndexError_("an index folder on the opensearch engine needs ARCHIVE_OPENSEARCH_URL "
+                          "(http://HOST:PORT); or give --index opensearch://HOST:PORT/NAME")
+    name = "archive-folder-" + sha1(str(folder.resolve()).encode("utf-8")).hexdigest()[:16]
+    scheme = "opensearchs" if parts[0] == "https" else "opensearch"
+    return f"{scheme}://{parts[1].rstrip('/')}/{name}"
+
+
 class Store(base.Store):
     """One OpenSearch index (an alias and its generations) on a cluster."""
 
     def __init__(self, location, readonly: bool = False):
-        self.path = location  # an archive.engines.Remote: what messages name
-        self.address = cluster.parse(str(location))
+        self.path = location  # a Remote or an index folder: what messages name
+        self.address = cluster.parse(remote_of(location))
         self.client = cluster.client(self.address)
         self.readonly = readonly
         self._reader: Reader | None = None
@@ -583,10 +611,10 @@ class OpenSearchEngine(base.Engine):
     name = "opensearch"
 
     def exists(self, path) -> bool:
-        """Whether the cluster holds the alias the URL names."""
+        """Whether the cluster holds the alias the URL (or the folder's POINTER) names."""
         from archive.engines import Remote
 
-        if not isinstance(path, Remote):
+        if not isinstance(path, Remote) and not (Path(path) / POINTER).is_file():
             return False
         return Store(path).current_index() is not None
 
@@ -601,14 +629,25 @@ class OpenSearchEngine(base.Engine):
         return store
 
     def create(self, path, settings: dict) -> Store:
-        """An empty first generation holding only ``settings``, behind the alias."""
+        """An empty first generation holding only ``settings``, behind the alias (for a folder,
+        its POINTER first)."""
+        from archive.engines import Remote
+
+        if not isinstance(path, Remote):
+            folder = Path(path)
+            base.check_folder(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            url = remote_of(folder)
+            temporary = folder / f"{POINTER}.{os.getpid()}.tmp"
+            temporary.write_text(url + "\n", "utf-8")
+            os.replace(temporary, folder / POINTER)
         store = Store(path)
         store.write(iter(()), delete=(), replace=dict(settings))
         return store
 
     def own_files(self, path: Path) -> set[str]:
-        """None: the index is on the cluster."""
-        return set()
+        """The folder's POINTER, if it has one: the index itself is on the cluster."""
+        return {POINTER} if (Path(path) / POINTER).is_file() else set()
 
     def write_lock(self, path, wait: bool = False, on_wait: Callable[[], None] | None = None):
         """The lock in the cluster (see ``write_lock``)."""
