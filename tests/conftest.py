@@ -62,6 +62,8 @@ def _cluster_answers(url: str) -> bool:
 
 if OPENSEARCH and _cluster_answers(OPENSEARCH):
     ENGINES = (*ENGINES, "opensearch")
+else:  # tests/test_opensearch.py needs the cluster: collected only with it (.ci/run starts it)
+    collect_ignore = ["test_opensearch.py"]
 # Test modules whose tests touch an index: each of their tests runs once per engine (new indexes
 # get the engine through $ARCHIVE_ENGINE, in this process and in the CLI subprocesses). Tests of
 # pure analysis run once. ``@pytest.mark.whoosh_only``: a test of Whoosh's own internals.
@@ -84,19 +86,27 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def opensearch_cleanup():
-    """Delete the cluster indexes the tests' folders stood for, when the session ends."""
+def opensearch_cleanup(tmp_path_factory):
+    """Delete the cluster indexes this session's folders stood for, when the session ends
+    (only those: another session may be using the same cluster)."""
     yield
     if "opensearch" in ENGINES:
-        import urllib.request
+        for pointer in tmp_path_factory.getbasetemp().rglob("archive_OPENSEARCH"):
+            name = pointer.read_text("utf-8").strip().rsplit("/", 1)[1]
+            opensearch_delete(f"{name}-gen-*,{name}-lock")
 
-        for pattern in ("archive-folder-*", "archive-test-*"):
-            request = urllib.request.Request(
-                f"{OPENSEARCH.rstrip('/')}/{pattern}?expand_wildcards=all", method="DELETE")
-            try:
-                urllib.request.urlopen(request, timeout=60).close()
-            except OSError:
-                pass
+
+def opensearch_delete(pattern: str) -> None:
+    """Delete the test cluster's indexes matching ``pattern``."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{OPENSEARCH.rstrip('/')}/{pattern}?expand_wildcards=all&ignore_unavailable=true",
+        method="DELETE")
+    try:
+        urllib.request.urlopen(request, timeout=60).close()
+    except OSError:
+        pass
 
 
 @pytest.fixture(autouse=True, scope="module")
