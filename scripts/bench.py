@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark the archive's two engines (Whoosh, Tantivy) against SQLite FTS5 on the same
+"""Benchmark the archive's engines (Whoosh, Tantivy, OpenSearch) against SQLite FTS5 on the same
 synthetic corpus, side by side.
 
     python scripts/bench.py [--articles 10000] [--workers 2] [--queries 40] [--out bench-out]
+                            [--engines whoosh,tantivy,opensearch] [--opensearch http://127.0.0.1:9200]
+
+The opensearch column needs a cluster (``scripts/opensearch start``); its index is
+``opensearch://HOST:PORT/bench-N`` there, and its size is the cluster's store size (primaries
+and replicas).
 
 One run: generates (or reuses) a deterministic synthetic corpus (scripts/synthetic.py), builds
 an archive index per engine with `archive index --engine E` in a subprocess, builds an SQLite FTS5 index of the same
@@ -62,20 +67,35 @@ def current_commit() -> str:
     return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-ENGINES = ("whoosh", "tantivy")
+ENGINES: tuple[str, ...] = ("whoosh", "tantivy")
+OPENSEARCH = "http://127.0.0.1:9200"
 
 
-def build_archive(corpus: Path, index: Path, workers: int, engine: str = "whoosh") -> dict:
-    shutil.rmtree(index, ignore_errors=True)
+def index_size_mb(index) -> float:
+    """The index's size: its folder's files, or for an OpenSearch index the cluster's store."""
+    if not str(index).startswith("opensearch://"):
+        return folder_mb(Path(index))
+    import urllib.request
+
+    name = str(index).rsplit("/", 1)[1]
+    with urllib.request.urlopen(f"{OPENSEARCH}/{name}/_stats/store", timeout=30) as answer:
+        stats = json.loads(answer.read())
+    return stats["_all"]["total"]["store"]["size_in_bytes"] / 2**20
+
+
+def build_archive(corpus: Path, index, workers: int, engine: str = "whoosh") -> dict:
+    if isinstance(index, Path):
+        shutil.rmtree(index, ignore_errors=True)
     started = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "archive", "index", str(corpus), "--index", str(index),
-                          "--rebuild", "--json", "--workers", str(workers), "--engine", engine],
+                          "--rebuild", "--json", "--workers", str(workers),
+                          *([] if engine == "opensearch" else ["--engine", engine])],
                          capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - started
     if run.returncode != 0:
         raise SystemExit(f"archive index failed:\n{run.stderr}")
     report = json.loads(run.stdout)
-    return {"seconds": seconds, "peak_rss_mb": child_peak_rss_mb(), "size_mb": folder_mb(index),
+    return {"seconds": seconds, "peak_rss_mb": child_peak_rss_mb(), "size_mb": index_size_mb(index),
             "articles": report["added"], "passages": report["passages"], "commit": current_commit()}
 
 
@@ -239,6 +259,7 @@ def cold_start(command: list[str], repeats: int = 5) -> float:
 # -- the run ---------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
+    global ENGINES, OPENSEARCH
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -246,6 +267,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the indexes and build numbers of an earlier run with the same --out")
+    parser.add_argument("--engines", default="whoosh,tantivy",
+                        help="engines to measure, comma-separated (whoosh, tantivy, opensearch)")
+    parser.add_argument("--opensearch", default=OPENSEARCH, help="the cluster of the opensearch column")
     parser.add_argument("--fts-build", nargs=2, metavar=("CORPUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.fts_build:
@@ -254,19 +278,24 @@ def main(argv=None) -> int:
 
     import synthetic
 
+    ENGINES = tuple(e for e in args.engines.split(",") if e)
+    OPENSEARCH = args.opensearch.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
     corpus = args.out / f"corpus-{args.articles}.jsonl"
     if not corpus.exists():
         print(f"generating {args.articles} articles …", file=sys.stderr)
         synthetic.write(args.articles, corpus, ROOT / "corpus")
     megabytes = corpus.stat().st_size / 2**20
-    indexes = {e: args.out / f"index-{e}-{args.articles}" for e in ENGINES}
+    indexes: dict = {e: args.out / f"index-{e}-{args.articles}" for e in ENGINES}
+    if "opensearch" in indexes:
+        indexes["opensearch"] = f"opensearch://{OPENSEARCH.split('://', 1)[1]}/bench-{args.articles}"
     database = args.out / f"fts-{args.articles}.db"
 
     builds = args.out / f"builds-{args.articles}.json"
     from archive import Archive
 
-    if args.reuse and builds.exists() and all(i.exists() for i in indexes.values()) and database.exists():
+    if args.reuse and builds.exists() and database.exists() and all(
+            isinstance(i, str) or i.exists() for i in indexes.values()):
         built = json.loads(builds.read_text("utf-8"))
     else:
         built = {}
@@ -276,11 +305,11 @@ def main(argv=None) -> int:
         print("building FTS5 …", file=sys.stderr)
         built["fts5"] = build_fts(corpus, database)
         builds.write_text(json.dumps(built), "utf-8")
-        with Archive.open(indexes["whoosh"]) as archive:
+        with Archive.open(indexes[ENGINES[0]]) as archive:
             copy_entities(archive, database)
     archives = {e: Archive.open(indexes[e]) for e in ENGINES}
     connection = sqlite3.connect(database)
-    queries = choose_queries(corpus, archives["whoosh"], args.queries)
+    queries = choose_queries(corpus, archives[ENGINES[0]], args.queries)
     rows = {}
     for kind in KINDS:
         print(f"querying: {kind} …", file=sys.stderr)
@@ -298,10 +327,10 @@ def main(argv=None) -> int:
             str(database), normalize(word)]),
     }
     result = {
-        "articles": args.articles, "passages": built["whoosh"]["passages"], "corpus_mb": megabytes,
+        "articles": args.articles, "passages": built[ENGINES[0]]["passages"], "corpus_mb": megabytes,
         "workers": args.workers, "cpus": os.cpu_count(), "commit": current_commit(),
         "query_commit_differs_from_build": bool(
-            args.reuse and built["whoosh"].get("commit") != current_commit()),
+            args.reuse and built[ENGINES[0]].get("commit") != current_commit()),
         "index": {name: {**b, "articles_per_s": args.articles / b["seconds"],
                          "mb_per_s": megabytes / b["seconds"]} for name, b in built.items()},
         "queries_ms": rows, "cold_search_ms": cold,
@@ -313,26 +342,31 @@ def main(argv=None) -> int:
 
 
 def table(r: dict) -> str:
-    w, t, f = r["index"]["whoosh"], r["index"]["tantivy"], r["index"]["fts5"]
+    """The run as a table: a column per engine and FTS5, then tantivy/FTS5 and tantivy/whoosh
+    (or, without them, the first engine against FTS5)."""
+    columns = [name for name in r["index"] if name != "fts5"] + ["fts5"]
+    first = "tantivy" if "tantivy" in columns else columns[0]
+    ratios = [(first, "fts5")] + [(first, "whoosh")] * ("whoosh" in columns and first != "whoosh")
     lines = [f"{r['articles']:,} articles, {r['passages']:,} passages, {r['corpus_mb']:.1f} MB of JSON; "
              f"{r['workers']} worker(s) on {r['cpus']} CPUs",
-             f"{'':34}{'whoosh':>10}{'tantivy':>10}{'FTS5':>10}{'tantivy/FTS5':>14}{'tantivy/whoosh':>16}"]
+             f"{'':34}" + "".join(f"{'FTS5' if c == 'fts5' else c:>11}" for c in columns)
+             + "".join(f"{a + '/' + ('FTS5' if b == 'fts5' else b):>16}" for a, b in ratios)]
 
-    def row(label, x, y, z, fmt="{:.1f}"):
-        to_fts = y / z if z else float("nan")
-        to_whoosh = y / x if x else float("nan")
-        lines.append(f"{label:34}{fmt.format(x):>10}{fmt.format(y):>10}{fmt.format(z):>10}"
-                     f"{to_fts:>13.2f}x{to_whoosh:>15.2f}x")
+    def row(label, values: dict, fmt="{:.1f}"):
+        cells = "".join(f"{fmt.format(values[c]):>11}" for c in columns)
+        shares = "".join(f"{values[a] / values[b] if values[b] else float('nan'):>15.2f}x"
+                         for a, b in ratios)
+        lines.append(f"{label:34}{cells}{shares}")
 
-    row("index: articles/s", w["articles_per_s"], t["articles_per_s"], f["articles_per_s"])
-    row("index: MB/s", w["mb_per_s"], t["mb_per_s"], f["mb_per_s"], "{:.2f}")
-    row("index: peak RSS of a process (MB)", w["peak_rss_mb"], t["peak_rss_mb"], f["peak_rss_mb"], "{:.0f}")
-    row("index: size on disk (MB)", w["size_mb"], t["size_mb"], f["size_mb"], "{:.0f}")
+    index = r["index"]
+    row("index: articles/s", {c: index[c]["articles_per_s"] for c in columns})
+    row("index: MB/s", {c: index[c]["mb_per_s"] for c in columns}, "{:.2f}")
+    row("index: peak RSS of a process (MB)", {c: index[c]["peak_rss_mb"] for c in columns}, "{:.0f}")
+    row("index: size on disk (MB)", {c: index[c]["size_mb"] for c in columns}, "{:.0f}")
     for kind, sides in r["queries_ms"].items():
         for p in ("p50", "p95", "p99"):
-            row(f"{kind}: {p} (ms)", sides["whoosh"][p], sides["tantivy"][p], sides["fts5"][p])
-    cold = r["cold_search_ms"]
-    row("cold `search` process (ms)", cold["whoosh"], cold["tantivy"], cold["fts5"], "{:.0f}")
+            row(f"{kind}: {p} (ms)", {c: sides[c][p] for c in columns})
+    row("cold `search` process (ms)", r["cold_search_ms"], "{:.0f}")
     return "\n".join(lines)
 
 
