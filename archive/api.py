@@ -81,7 +81,7 @@ class Archive:
         a new index: an index remembers how it was built, and asking an existing one for
         another engine raises ArchiveError (``rebuild`` with ``engine`` migrates it).
         ``readonly``: never write to the folder (a server's reader)."""
-        path = engines.location(path)
+        path = _located(path)
         with _user_errors(path):
             existing = engines.existing(path)
             if existing is not None:
@@ -117,7 +117,7 @@ class Archive:
         committed. ``wait``: wait for another build of the same index to finish (``on_wait``
         is called once if so) instead of raising ArchiveError. ``csv_map``: as for
         ``index``."""
-        path = engines.location(path)
+        path = _located(path)
         options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(path):
             require_stemmer(stemmer)
@@ -154,7 +154,7 @@ class Archive:
         """The archive at ``path``, built from ``paths`` first if it is missing or holds no
         article (a build that failed is no reason to search an empty index). ``on_build`` is
         called before building; a build running elsewhere is waited for, then used."""
-        path = engines.location(path)
+        path = _located(path)
         if engines.existing(path) is not None:
             archive = cls.open(path)
             if not archive.empty:
@@ -545,6 +545,15 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
         seen.add(article.id)
         articles.append(replace(article, origin=ADDED_ORIGIN))
     return articles, errors
+
+
+def _located(path: str | os.PathLike) -> Location:
+    """``engines.location``: a folder, or a cluster's index for a URL; ArchiveError for a URL
+    of a scheme no engine serves."""
+    try:
+        return engines.location(path)
+    except IndexError_ as error:
+        raise ArchiveError(str(error)) from None
 
 
 def _check_engine(path: Location, actual: str, wanted: str | None) -> None:

@@ -180,6 +180,8 @@ def test_credentials_never_appear(sources):
 def test_a_bad_url_is_a_clear_error():
     result = run_cli("search", "كورسك", "--index", f"opensearch://{HOST}/Not A Name")
     assert result.returncode == 1 and "opensearch://HOST:PORT/NAME" in result.stderr
+    other = run_cli("search", "كورسك", "--index", f"http://{HOST}/news")
+    assert other.returncode == 1 and "is not an index" in other.stderr
     missing = run_cli("search", "كورسك", "--index", url("never-built"))
     assert missing.returncode == 1 and "no index at" in missing.stderr
 
