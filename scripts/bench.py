@@ -139,12 +139,16 @@ def copy_entities(archive, database: Path) -> None:
         CREATE TABLE passage_entities(passage INTEGER, entity TEXT, type TEXT, article TEXT);
     """)
     rowid = dict(connection.execute("SELECT pid, rowid FROM passages"))
-    searcher = archive.store.searcher()
+    reader = archive.store.reader()  # any engine: every passage, article by article
     rows = []
-    for fields in searcher.documents(kind="passage"):
-        for entity_id in filter(None, fields.get("entities", "").split(",")):
-            entity = archive._searcher.describe(entity_id)
-            rows.append((rowid[fields["pid"]], entity_id, entity.type if entity else "?", fields["doc_id"]))
+    for doc_id in sorted(archive.store.manifest()):
+        for fields in reader.passages_of(doc_id):
+            entities = fields.get("entities") or []
+            if isinstance(entities, str):
+                entities = entities.split(",")
+            for entity_id in filter(None, entities):
+                entity = archive._searcher.describe(entity_id)
+                rows.append((rowid[fields["pid"]], entity_id, entity.type if entity else "?", doc_id))
     connection.executemany("INSERT INTO passage_entities VALUES (?, ?, ?, ?)", rows)
     connection.executescript("""
         CREATE INDEX pe_passage ON passage_entities(passage);

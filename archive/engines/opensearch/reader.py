@@ -159,9 +159,18 @@ class Reader(base.Reader):
         return [source["data"] for source in self.every({"term": {"kind": kind}})]
 
     def _one(self, pid: str) -> dict | None:
-        hits = self.search({"query": {"term": {"pid": pid}}, "size": 1,
-                            "_source": {"excludes": NOT_STORED}}, scored=False)["hits"]["hits"]
-        return hits[0]["_source"]["data"] if hits else None
+        """The stored data of the document ``pid``, by its _id (a get: no search)."""
+        from opensearchpy.exceptions import NotFoundError
+
+        from archive.engines.opensearch.store import document_id
+
+        with self.store.errors():
+            try:
+                found = self.client.get(index=self.index, id=document_id(pid),
+                                        _source_includes=["data"])
+            except NotFoundError:
+                return None
+        return found["_source"]["data"]
 
     def article(self, doc_id: str) -> dict | None:
         """See ``archive.engines.base.Reader.article``."""
@@ -189,9 +198,8 @@ class Reader(base.Reader):
         return self._one(f"entity:{entity_id}")
 
     def remember(self, hits: list[dict]) -> None:
-        """Keep the stored passages of hits just fetched, for ``passage`` (the last few pages)."""
-        if len(self._sources) > 4 * RERANK_DEPTH:
-            self._sources.clear()
+        """Keep the stored passages of hits just fetched (only those), for ``passage``."""
+        self._sources.clear()
         for hit in hits:
             self._sources[hit["_source"]["pid"]] = hit["_source"]["data"]
 
@@ -293,11 +301,28 @@ class Hits(base.Hits):
                                    {"_score": "desc"}, {"tie": "asc"}])
 
     def _fetch(self, count: int, sort: list) -> list[tuple[float, Any]]:
-        body = {"query": self.query, "size": count, "sort": sort, "track_scores": True,
-                "_source": {"excludes": NOT_STORED}}
-        hits = self.reader.search(body)["hits"]["hits"]
-        self.reader.remember(hits)
-        return [(hit["_score"] or 0.0, Ref(hit["_source"]["pid"])) for hit in hits]
+        """The first ``count`` hits in ``sort`` order (then by pid, so the order is total),
+        PAGE at a time (search_after: no result window to outgrow). The stored passages of the
+        first and the last request are kept for ``Reader.passage``: the head is what evidence
+        asks about, the tail the page shown."""
+        ranked: list[tuple[float, Any]] = []
+        first: list[dict] = []
+        hits: list[dict] = []
+        after = None
+        while len(ranked) < count:
+            size = min(count - len(ranked), PAGE)
+            body: dict = {"query": self.query, "size": size, "sort": [*sort, {"pid": "asc"}],
+                          "track_scores": True, "_source": {"excludes": NOT_STORED}}
+            if after is not None:
+                body["search_after"] = after
+            hits = self.reader.search(body)["hits"]["hits"]
+            first = first or hits
+            ranked += [(hit["_score"] or 0.0, Ref(hit["_source"]["pid"])) for hit in hits]
+            if len(hits) < size:
+                break
+            after = hits[-1]["sort"]
+        self.reader.remember(first if first is hits else first + hits)
+        return ranked
 
     def _rewarded(self, ranked: list[tuple[float, Any]]) -> list[tuple[float, Any]]:
         """A proximity phrase's bonus (× 1 + its boost) on the best RERANK_DEPTH only, whatever
@@ -317,11 +342,14 @@ class Hits(base.Hits):
 
     def _per_article(self, field: str) -> Counter:
         """``field`` value → distinct articles among the hits having it (a terms aggregation
-        with a cardinality of ``doc_id`` under each bucket: exact up to PRECISION articles per
-        value, HyperLogLog above)."""
+        with a cardinality of ``doc_id`` under each bucket: exact up to its precision threshold,
+        HyperLogLog above). No value can have more articles than there are hits, so the
+        threshold is the hit count, up to PRECISION: exact below it, and cheaper (its cost
+        grows with the threshold)."""
+        precision = min(PRECISION, max(100, self.total))
         body = {"size": 0, "query": self.query, "aggs": {"v": {
             "terms": {"field": field, "size": AGG_SIZE, "shard_size": AGG_SIZE},
-            "aggs": {"a": {"cardinality": {"field": "doc_id", "precision_threshold": PRECISION}}}}}}
+            "aggs": {"a": {"cardinality": {"field": "doc_id", "precision_threshold": precision}}}}}}
         buckets = self.reader.search(body, scored=False)["aggregations"]["v"]["buckets"]
         return Counter({b["key"]: int(b["a"]["value"]) for b in buckets})
 

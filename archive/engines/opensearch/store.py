@@ -111,7 +111,7 @@ def tie_key(build: int, worker: int, index: int, position: int) -> int:
             | min(position, 0xFFFF))
 
 
-def _key(pid: str) -> str:
+def document_id(pid: str) -> str:
     """A document's _id: its pid, or a hash of it past OpenSearch's 512 bytes."""
     return pid if len(pid.encode("utf-8")) <= 400 else "h:" + sha1(pid.encode("utf-8")).hexdigest()
 
@@ -123,7 +123,7 @@ def _joined(terms: list[str]) -> str:
 def _action(index: str, source: dict) -> dict:
     if source["kind"] != "passage":
         source = {**source, "stem": PLACEHOLDER, "exact": PLACEHOLDER, "entities": PLACEHOLDER}
-    return {"_index": index, "_id": _key(source["pid"]), "_source": source}
+    return {"_index": index, "_id": document_id(source["pid"]), "_source": source}
 
 
 def article_actions(index: str, article: dict, passages: Iterable[PassageDoc], build: int,
