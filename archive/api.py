@@ -27,7 +27,8 @@ from archive import batch, collapsing, copies, engines
 from archive.analyzers import shared_analyzer
 from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
-from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder, write_lock
+from archive.engines import Location, write_lock
+from archive.engines.base import LOCK_FILE, IndexError_, Store, check_folder
 from archive.engines.base import IndexBusy as StoreBusy
 from archive.engines.base import IndexDamaged as StoreDamaged
 from archive.entities.catalogue import TYPES, Entity
@@ -67,7 +68,7 @@ class Archive:
         self._copies: copies.Copies | None = None
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Location:
         """The index folder."""
         return self.store.path
 
@@ -81,7 +82,7 @@ class Archive:
         a new index: an index remembers how it was built, and asking an existing one for
         another engine raises ArchiveError (``rebuild`` with ``engine`` migrates it).
         ``readonly``: never write to the folder (a server's reader)."""
-        path = Path(path)
+        path = _located(path)
         with _user_errors(path):
             existing = engines.existing(path)
             if existing is not None:
@@ -89,7 +90,7 @@ class Archive:
                 store = existing.open(path, readonly=readonly)
             elif create and not readonly:
                 require_stemmer(stemmer)
-                chosen = engines.get(engine or engines.default_name())
+                chosen = engines.chosen(path, engine)
                 with write_lock(path, wait=True):
                     existing = engines.existing(path)
                     if existing is not None:  # made by another process meanwhile
@@ -117,7 +118,7 @@ class Archive:
         committed. ``wait``: wait for another build of the same index to finish (``on_wait``
         is called once if so) instead of raising ArchiveError. ``csv_map``, ``dask``: as for
         ``index``."""
-        path = Path(path)
+        path = _located(path)
         options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(path):
             require_stemmer(stemmer)
@@ -127,15 +128,15 @@ class Archive:
                 return cls._replace(path, paths, stemmer, progress, workers, engine, options, dask)
 
     @classmethod
-    def _replace(cls, path: Path, paths, stemmer: str, progress, workers,
+    def _replace(cls, path: Location, paths, stemmer: str, progress, workers,
                  engine: str | None = None, options: ReadOptions | None = None,
                  dask: str | None = None):
         """Build ``paths`` into the index at ``path`` in place of all it held; the caller holds
         the write lock."""
         previous = engines.existing(path)
-        chosen = engines.get(engine or (previous.name if previous else engines.default_name()))
+        chosen = previous if previous is not None and engine is None else engines.chosen(path, engine)
         migrating = previous is not None and previous.name != chosen.name
-        before = chosen.own_files(path)
+        before = engines.files_of(chosen, path)
         try:
             store = _open_for_rewrite(path, stemmer, chosen)
             archive = cls(store, shared_analyzer(stemmer))
@@ -144,7 +145,7 @@ class Archive:
                            options=options, dask=dask)
         except BaseException:
             if migrating:  # the previous engine's index stays; the new one's files go
-                engines.remove_files(path, chosen.own_files(path) - before)
+                engines.remove_files(path, engines.files_of(chosen, path) - before)
             raise
         engines.switch(path, chosen.name, previous)
         return archive, report
@@ -155,7 +156,7 @@ class Archive:
         """The archive at ``path``, built from ``paths`` first if it is missing or holds no
         article (a build that failed is no reason to search an empty index). ``on_build`` is
         called before building; a build running elsewhere is waited for, then used."""
-        path = Path(path)
+        path = _located(path)
         if engines.existing(path) is not None:
             archive = cls.open(path)
             if not archive.empty:
@@ -505,7 +506,7 @@ class Archive:
 # -- helpers ------------------------------------------------------------------------------------
 
 @contextmanager
-def _user_errors(path: Path):
+def _user_errors(path: Location):
     """Problems a user can act on (a busy, damaged or unwritable index, a stemmer that is not
     installed) as ArchiveError."""
     try:
@@ -597,14 +598,23 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
     return articles, errors
 
 
-def _check_engine(path: Path, actual: str, wanted: str | None) -> None:
+def _located(path: str | os.PathLike) -> Location:
+    """``engines.location``: a folder, or a cluster's index for a URL; ArchiveError for a URL
+    of a scheme no engine serves."""
+    try:
+        return engines.location(path)
+    except IndexError_ as error:
+        raise ArchiveError(str(error)) from None
+
+
+def _check_engine(path: Location, actual: str, wanted: str | None) -> None:
     if wanted is not None and wanted != actual:
         engines.get(wanted)  # an unknown name says so first
         raise ArchiveError(f"the index at {path} uses the {actual} engine; migrate it with "
                            f"`archive index --rebuild --engine {wanted} --index {path} PATH`")
 
 
-def _open_for_rewrite(path: Path, stemmer: str, engine) -> Store:
+def _open_for_rewrite(path: Location, stemmer: str, engine) -> Store:
     """The index a rebuild replaces (of any format version; a damaged one is started anew), or
     a new one of ``engine``. The caller holds the write lock."""
     if engine.exists(path):
@@ -616,11 +626,11 @@ def _open_for_rewrite(path: Path, stemmer: str, engine) -> Store:
 
 
 @contextmanager
-def _building(path: Path, wait: bool = False, on_wait=None):
+def _building(path: Location, wait: bool = False, on_wait=None):
     """Hold the write lock of ``path`` for a build. If the build fails, remove the index files
     (and the folder) it created, and nothing else: a failed first build leaves no empty index
     behind, and a user's files are never touched."""
-    existed = path.exists()
+    existed = not isinstance(path, Path) or path.exists()
     with write_lock(path, wait=wait, on_wait=on_wait):
         before = engines.own_files(path)
         try:
@@ -628,7 +638,7 @@ def _building(path: Path, wait: bool = False, on_wait=None):
         except BaseException:
             if not before:  # there was no index before: every index file is this build's
                 engines.remove_files(path, engines.own_files(path))
-            if not existed and set(os.listdir(path)) <= {LOCK_FILE}:
+            if not existed and isinstance(path, Path) and set(os.listdir(path)) <= {LOCK_FILE}:
                 (path / LOCK_FILE).unlink(missing_ok=True)
                 path.rmdir()
             raise

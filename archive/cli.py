@@ -225,7 +225,7 @@ def _log_notices() -> None:
 
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--index", "index_path", metavar="DIR", default=None,
+@click.option("--index", "index_path", metavar="DIR|URL", default=None,
               help="Index folder (default: ./index or $ARCHIVE_INDEX).")
 @click.option("--rebuild", is_flag=True,
               help="Analyse everything again and replace the index's content in one commit "
@@ -239,9 +239,10 @@ def _log_notices() -> None:
               help="Progress lines on stderr even when it is not a terminal.")
 @click.option("--workers", "-j", type=click.IntRange(1, 64), default=None,
               help="Processes that analyse and tag articles [default: cores, up to 4].")
-@click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), default=None,
+@click.option("--engine", type=click.Choice(["whoosh", "tantivy", "opensearch"]), default=None,
               help="Search engine of a new index [default: $ARCHIVE_ENGINE, else whoosh]; "
-                   "with --rebuild, migrates an existing index to it.")
+                   "with --rebuild, migrates an existing index to it. An --index "
+                   "opensearch://HOST:PORT/NAME is on OpenSearch.")
 @click.option("--csv-map", "csv_map", multiple=True, metavar="FIELD=COLUMN", callback=_csv_map,
               help="Read a CSV column under another name: --csv-map text=body "
                    "(repeatable, or text=body,title=headline).")
@@ -283,7 +284,7 @@ def index_command(paths, index_path, rebuild, stemmer, as_json, verbose, workers
 
 @main.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query")
-@click.option("--index", "index_path", metavar="DIR", default=None,
+@click.option("--index", "index_path", metavar="DIR|URL", default=None,
               help="Index folder (default: ./index or $ARCHIVE_INDEX, built on first use).")
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000),
               help="Results per page.")
@@ -536,7 +537,7 @@ def _with_progress(rows: Iterable[Any], lines: int) -> Iterator[Any]:
 
 
 @main.command("entities")
-@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--index", "index_path", metavar="DIR|URL", default=None, help="Index folder.")
 @click.option("--type", "kind", type=click.Choice(["person", "place", "organization", "weapon"]),
               help="Only this type.")
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10000),
@@ -567,7 +568,7 @@ def entities_command(index_path, kind, limit, output, as_json):
 
 @main.command("entity")
 @click.argument("name")
-@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--index", "index_path", metavar="DIR|URL", default=None, help="Index folder.")
 @click.option("--type", "kind", type=click.Choice(["person", "place", "organization", "weapon"]),
               help="When a name could be several types.")
 @click.option("--format", "-f", "output", type=click.Choice(FORMATS), default=None,
@@ -603,7 +604,7 @@ def entity_command(name, index_path, kind, output, as_json):
 
 @main.command("article")
 @click.argument("doc_id")
-@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--index", "index_path", metavar="DIR|URL", default=None, help="Index folder.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"doc_id", "title", "date", "source", "url", "passages": [{"position", '
                    '"start", "end", "text", "entities": [{"type", "id", "name", "text", "start", '
@@ -632,7 +633,7 @@ def article_command(doc_id, index_path, as_json):
 
 
 @main.command("stats")
-@click.option("--index", "index_path", metavar="DIR", default=None, help="Index folder.")
+@click.option("--index", "index_path", metavar="DIR|URL", default=None, help="Index folder.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"path", "articles", "passages", "entities", "entities_by_type", '
                    '"stemmer"}.')
@@ -650,7 +651,7 @@ def stats_command(index_path, as_json):
 
 
 @main.command("serve")
-@click.option("--index", "index_path", metavar="DIR", default=None,
+@click.option("--index", "index_path", metavar="DIR|URL", default=None,
               help="Index folder (default: ./index or $ARCHIVE_INDEX, built on first use).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but this machine's loopback is reachable "

@@ -8,11 +8,12 @@ MinHash signature (``datasketch``, ``NUM_PERM`` permutations) and a MinHash LSH 
 the candidate pairs; a candidate is kept when its estimated similarity reaches ``SIMILARITY``.
 Stories are the connected groups of copies.
 
-Incremental: the file ``archive_COPIES`` in the index folder keeps each article's content
+Incremental: the side document ``archive_COPIES`` kept beside the index (a file in its folder,
+or a document on the cluster: ``Store.write_side``) keeps each article's content
 hash, source and signature, and the pairs found. After every build (``update``), articles the
 index no longer holds (or holds with another hash) leave it, with their pairs, and new ones
 are signed (their text read back from the index) and looked up among all the others; nothing
-else is recomputed. The file is written atomically after the index's commit: if a build is
+else is recomputed. The document is written atomically after the index's commit: if a build is
 killed between the two, the next build catches up, and readers ignore entries whose hash the
 index does not hold. ``scripts/measure_copies.py`` measures precision, recall and cost on the
 labelled pairs of ``tests/data/copies/``.
@@ -23,10 +24,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive.arabic import normalize, tokenize
@@ -230,49 +229,39 @@ def _components(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
 
 # -- beside an index -----------------------------------------------------------------------------
 
-def load(folder: Path) -> CopyIndex:
-    """The copies file of the index in ``folder`` (an empty CopyIndex if there is none or it
-    cannot be read: copies are then found again by the next build)."""
+def load(store) -> CopyIndex:
+    """The copies document kept beside ``store``'s index (an empty CopyIndex if there is none
+    or it cannot be read: copies are then found again by the next build)."""
+    text = store.read_side(COPIES_FILE)
     try:
-        data = json.loads((folder / COPIES_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(text) if text is not None else None
+    except ValueError:
         return CopyIndex()
     return CopyIndex.from_json(data) if isinstance(data, dict) else CopyIndex()
 
 
-def save(folder: Path, index: CopyIndex) -> None:
-    """Write the copies file atomically and durably (readers see the old file or the new)."""
-    target = folder / COPIES_FILE
-    temporary = folder / f"{COPIES_FILE}.{os.getpid()}.tmp"
-    try:
-        with open(temporary, "w", encoding="utf-8") as out:
-            json.dump(index.to_json(), out, ensure_ascii=False)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+def save(store, index: CopyIndex) -> None:
+    """Write the copies document beside ``store``'s index (atomically: readers see the old one
+    or the new)."""
+    store.write_side(COPIES_FILE, json.dumps(index.to_json(), ensure_ascii=False))
 
 
 def update(store) -> int:
-    """After a commit (the caller holds the write lock): bring the copies file of ``store``'s
-    index up to date with what the index now holds. Returns the pairs found among the new
-    articles."""
-    folder = Path(store.path)
-    for debris in folder.glob(f"{COPIES_FILE}.*.tmp"):  # a build killed while saving
-        debris.unlink(missing_ok=True)
-    index = load(folder)
+    """After a commit (the caller holds the write lock): bring the copies document of
+    ``store``'s index up to date with what the index now holds. Returns the pairs found among
+    the new articles."""
+    index = load(store)
     manifest = store.manifest()
     gone = [doc_id for doc_id, entry in index.entries.items()
             if doc_id not in manifest or manifest[doc_id].hash != entry.hash]
     index.remove(gone)
     reader = store.reader()
     new = [doc_id for doc_id in manifest if doc_id not in index.entries]
-    if not gone and not new and (folder / COPIES_FILE).exists():
+    if not gone and not new and store.side_stamp(COPIES_FILE) is not None:
         return 0  # a build with nothing to do
     found = index.add((doc_id, manifest[doc_id].hash, (reader.article(doc_id) or {}).get("source"),
                        article_text(reader, doc_id)) for doc_id in new)
-    save(folder, index)
+    save(store, index)
     return found
 
 
@@ -303,14 +292,9 @@ class Copies:
 
     def current(self) -> CopyIndex:
         """The up-to-date CopyIndex of the store's folder."""
-        path = Path(self.store.path) / COPIES_FILE
-        try:
-            stat = path.stat()
-            stamp: tuple | None = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        except OSError:
-            stamp = None
+        stamp = self.store.side_stamp(COPIES_FILE)
         if stamp != self._stamp:
-            index = load(Path(self.store.path))
+            index = load(self.store)
             manifest = self.store.manifest()
             index.remove([doc_id for doc_id, entry in index.entries.items()
                           if doc_id not in manifest or manifest[doc_id].hash != entry.hash])

@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException
 from archive import desk, export
 from archive.api import Archive, ArchiveError
 from archive.arabic import normalize
+from archive.engines import Remote
 from archive.entities.catalogue import TYPES
 from archive.grouping import ArticlePage, group_by_article
 from archive.openapi import errors, with_exports, without_validation_422
@@ -133,11 +134,12 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def _path_hider(index: Path) -> Callable[[str], str]:
-    """A message with the index's location (as given, absolute or real) taken out: a client
-    learns nothing of the server's files."""
-    forms = "|".join(map(re.escape, sorted({str(index), str(index.absolute()), str(index.resolve())},
-                                           key=len, reverse=True)))
+def _path_hider(index: Path | Remote) -> Callable[[str], str]:
+    """A message with the index's location (as given, absolute or real; a cluster's URL) taken
+    out: a client learns nothing of the server's files or cluster."""
+    names = {str(index)} if isinstance(index, Remote) else {
+        str(index), str(index.absolute()), str(index.resolve())}
+    forms = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
     located = re.compile(rf" at (?:{forms})(?=[\s;:,)'`]|$)")  # "the index at PATH"
     inside = re.compile(rf"(?:{forms})(?:/[^\s'\"`]*)?")  # PATH, or a file in it
 

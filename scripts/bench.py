@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark the archive's two engines (Whoosh, Tantivy) against SQLite FTS5 on the same
+"""Benchmark the archive's engines (Whoosh, Tantivy, OpenSearch) against SQLite FTS5 on the same
 synthetic corpus, side by side.
 
     python scripts/bench.py [--articles 10000] [--workers 2] [--queries 40] [--out bench-out]
-                            [--engines whoosh,tantivy,fts5] [--serve [--serve-seconds 20]]
+                            [--engines whoosh,tantivy,fts5,opensearch] [--opensearch URL]
+                            [--serve [--serve-seconds 20]]
+
+The opensearch column needs a cluster (``scripts/opensearch start``; `--opensearch`, default
+http://127.0.0.1:9200); its index is ``opensearch://HOST:PORT/bench-N`` there, and its size is
+the cluster's store size (primaries and replicas). It is not in the default list.
 
 One run: generates (or reuses) a deterministic synthetic corpus (scripts/synthetic.py), builds
 an archive index per engine with `archive index --engine E` in a subprocess, builds an SQLite FTS5 index of the same
@@ -77,23 +82,44 @@ def current_commit() -> str:
     return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-ENGINES = ("whoosh", "tantivy")  # the archive's engines; "fts5" is the reference beside them
+ENGINES = ("whoosh", "tantivy", "opensearch")  # the archive's engines; "fts5" is the reference
 SYSTEMS = (*ENGINES, "fts5")
+DEFAULT_SYSTEMS = ("whoosh", "tantivy", "fts5")  # opensearch needs a cluster: asked for by name
+OPENSEARCH = "http://127.0.0.1:9200"
 SERVE_PORTS = range(8700, 8800)
 SERVE_CLIENTS = 50
 
 
-def build_archive(corpus: Path, index: Path, workers: int, engine: str = "whoosh") -> dict:
-    shutil.rmtree(index, ignore_errors=True)
+def index_size_mb(index) -> float:
+    """The index's size: its folder's files, or for an OpenSearch index the cluster's store."""
+    if not str(index).startswith("opensearch://"):
+        return folder_mb(Path(index))
+    import urllib.request
+
+    name = str(index).rsplit("/", 1)[1]
+    with urllib.request.urlopen(f"{OPENSEARCH}/{name}/_stats/store", timeout=30) as answer:
+        stats = json.loads(answer.read())
+    return stats["_all"]["total"]["store"]["size_in_bytes"] / 2**20
+
+
+def index_exists(index) -> bool:
+    """Whether an earlier run's index is there to reuse (a cluster index is taken as there)."""
+    return isinstance(index, str) or index.exists()
+
+
+def build_archive(corpus: Path, index, workers: int, engine: str = "whoosh") -> dict:
+    if isinstance(index, Path):
+        shutil.rmtree(index, ignore_errors=True)
     started = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "archive", "index", str(corpus), "--index", str(index),
-                          "--rebuild", "--json", "--workers", str(workers), "--engine", engine],
+                          "--rebuild", "--json", "--workers", str(workers),
+                          *([] if engine == "opensearch" else ["--engine", engine])],
                          capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - started
     if run.returncode != 0:
         raise SystemExit(f"archive index failed:\n{run.stderr}")
     report = json.loads(run.stdout)
-    return {"seconds": seconds, "peak_rss_mb": child_peak_rss_mb(), "size_mb": folder_mb(index),
+    return {"seconds": seconds, "peak_rss_mb": child_peak_rss_mb(), "size_mb": index_size_mb(index),
             "articles": report["added"], "passages": report["passages"], "commit": current_commit()}
 
 
@@ -153,10 +179,10 @@ def copy_entities(archive, database: Path) -> None:
 
 
 def passage_fields(archive) -> list[dict]:
-    """Every passage's stored fields, on either engine."""
-    if hasattr(archive.store, "searcher"):  # Whoosh
-        return list(archive.store.searcher().documents(kind="passage"))
-    return archive.store.reader().documents("passage")
+    """Every passage's stored fields, on any engine, article by article."""
+    reader = archive.store.reader()
+    return [{**fields, "doc_id": doc_id} for doc_id in sorted(archive.store.manifest())
+            for fields in reader.passages_of(doc_id)]
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -390,7 +416,7 @@ def engine_list(text: str) -> list[str]:
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(f"choose among {', '.join(SYSTEMS)} (got {text!r})")
     if not any(name in ENGINES for name in chosen):
-        raise argparse.ArgumentTypeError("name whoosh or tantivy too: the queries are chosen "
+        raise argparse.ArgumentTypeError("name one of the archive's engines too: the queries are chosen "
                                          "with the archive's tagging")
     return [name for name in SYSTEMS if name in chosen]
 
@@ -401,8 +427,11 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--queries", type=int, default=40, help="queries of each kind")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
-    parser.add_argument("--engines", type=engine_list, default=list(SYSTEMS),
-                        help="comma-separated: any of whoosh, tantivy, fts5 (default: all)")
+    parser.add_argument("--engines", type=engine_list, default=list(DEFAULT_SYSTEMS),
+                        help="comma-separated: any of whoosh, tantivy, fts5, opensearch "
+                             "(default: whoosh,tantivy,fts5)")
+    parser.add_argument("--opensearch", default=OPENSEARCH,
+                        help="the cluster of the opensearch column (default %(default)s)")
     parser.add_argument("--serve", action="store_true",
                         help="also load `archive serve` on the Tantivy index with 50 clients")
     parser.add_argument("--serve-seconds", type=float, default=20.0)
@@ -418,6 +447,8 @@ def main(argv=None) -> int:
 
     import synthetic
 
+    global OPENSEARCH
+    OPENSEARCH = args.opensearch.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
     corpus = args.out / f"corpus-{args.articles}.jsonl"
     if not corpus.exists():
@@ -425,7 +456,9 @@ def main(argv=None) -> int:
         synthetic.write(args.articles, corpus, ROOT / "corpus")
     megabytes = corpus.stat().st_size / 2**20
     engines = [e for e in ENGINES if e in args.engines]
-    indexes = {e: args.out / f"index-{e}-{args.articles}" for e in engines}
+    indexes: dict = {e: args.out / f"index-{e}-{args.articles}" for e in engines}
+    if "opensearch" in indexes:
+        indexes["opensearch"] = f"opensearch://{OPENSEARCH.split('://', 1)[1]}/bench-{args.articles}"
     database = args.out / f"fts-{args.articles}.db"
     fts = "fts5" in args.engines
 
@@ -434,7 +467,7 @@ def main(argv=None) -> int:
 
     built = json.loads(builds.read_text("utf-8")) if args.reuse and builds.exists() else {}
     for engine in engines:
-        if engine not in built or not indexes[engine].exists():
+        if engine not in built or not index_exists(indexes[engine]):
             print(f"building the archive on {engine} …", file=sys.stderr)
             built[engine] = build_archive(corpus, indexes[engine], args.workers, engine)
     new_fts = fts and ("fts5" not in built or not database.exists())

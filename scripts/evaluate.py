@@ -67,6 +67,9 @@ DEFAULT_JUDGEMENTS = _shared_eval() / "relevance.jsonl"
 K = 10
 DEPTH = 100  # results asked for per query on a benchmark
 ENGINES = ("whoosh", "tantivy")
+# needs a cluster (scripts/opensearch start; ARCHIVE_OPENSEARCH_URL=http://127.0.0.1:9200): only
+# when asked for by name, never in "all"
+CLUSTER_ENGINES = ("opensearch",)
 
 _MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _FOLD_TABLE = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي",
@@ -272,7 +275,7 @@ def main(argv=None) -> int:
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("benchmarks", nargs="*", type=Path,
                         help="benchmark folders (docs/, judgements.jsonl, judgements_doc.jsonl)")
-    parser.add_argument("--engine", action="append", choices=ENGINES + ("all",),
+    parser.add_argument("--engine", action="append", choices=ENGINES + CLUSTER_ENGINES + ("all",),
                         help="engine to measure (repeatable; 'all': every engine this version "
                              "has; default whoosh)")
     parser.add_argument("--judgements", type=Path, default=DEFAULT_JUDGEMENTS,
@@ -287,6 +290,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     wanted = args.engine or ["whoosh"]
     engines = [e for e in ENGINES if ("all" in wanted and engine_supported(e)) or e in wanted]
+    engines += [e for e in CLUSTER_ENGINES if e in wanted]
     for engine in engines:
         if not engine_supported(engine):
             parser.error(f"engine {engine!r} is not available in this version of archive")

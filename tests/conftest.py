@@ -39,7 +39,31 @@ def corpus() -> Path:
     return CORPUS
 
 
-ENGINES = ("whoosh", "tantivy")
+ENGINES: tuple[str, ...] = ("whoosh", "tantivy")
+# The OpenSearch engine joins when a test cluster answers at $ARCHIVE_TEST_OPENSEARCH
+# (`scripts/opensearch start --nodes 2`, as .ci/run does): index folders of the tests then stand
+# for indexes of that cluster (archive/engines/opensearch/store.py, POINTER), all deleted when
+# the session ends. It runs the modules of OPENSEARCH_MODULES (the others inspect the local
+# engines' files, or would take the cluster's time without testing anything of it).
+OPENSEARCH = os.environ.get("ARCHIVE_TEST_OPENSEARCH", "")
+OPENSEARCH_MODULES = {"test_search", "test_search_order", "test_ranking", "test_article",
+                      "test_entities", "test_export", "test_opensearch"}
+
+
+def _cluster_answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/_cluster/health", timeout=5) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+if OPENSEARCH and _cluster_answers(OPENSEARCH):
+    ENGINES = (*ENGINES, "opensearch")
+else:  # tests/test_opensearch.py needs the cluster: collected only with it (.ci/run starts it)
+    collect_ignore = ["test_opensearch.py"]
 # Test modules whose tests touch an index: each of their tests runs once per engine (new indexes
 # get the engine through $ARCHIVE_ENGINE, in this process and in the CLI subprocesses). Tests of
 # pure analysis run once. ``@pytest.mark.whoosh_only``: a test of Whoosh's own internals.
@@ -57,7 +81,32 @@ def pytest_configure(config):
 def pytest_generate_tests(metafunc):
     module = metafunc.module.__name__.rpartition(".")[2]
     if module in ENGINE_MODULES and not metafunc.definition.get_closest_marker("whoosh_only"):
-        metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+        engines = [e for e in ENGINES if e != "opensearch" or module in OPENSEARCH_MODULES]
+        metafunc.parametrize("engine", engines, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def opensearch_cleanup(tmp_path_factory):
+    """Delete the cluster indexes this session's folders stood for, when the session ends
+    (only those: another session may be using the same cluster)."""
+    yield
+    if "opensearch" in ENGINES:
+        for pointer in tmp_path_factory.getbasetemp().rglob("archive_OPENSEARCH"):
+            name = pointer.read_text("utf-8").strip().rsplit("/", 1)[1]
+            opensearch_delete(f"{name}-gen-*,{name}-lock,{name}-side")
+
+
+def opensearch_delete(pattern: str) -> None:
+    """Delete the test cluster's indexes matching ``pattern``."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{OPENSEARCH.rstrip('/')}/{pattern}?expand_wildcards=all&ignore_unavailable=true",
+        method="DELETE")
+    try:
+        urllib.request.urlopen(request, timeout=60).close()
+    except OSError:
+        pass
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -66,6 +115,8 @@ def engine(request):
     name = getattr(request, "param", "whoosh")
     before = os.environ.get("ARCHIVE_ENGINE")
     os.environ["ARCHIVE_ENGINE"] = name
+    if name == "opensearch":
+        os.environ["ARCHIVE_OPENSEARCH_URL"] = OPENSEARCH
     yield name
     if before is None:
         os.environ.pop("ARCHIVE_ENGINE", None)

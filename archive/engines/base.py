@@ -98,9 +98,10 @@ class IndexDamaged(IndexError_):
     """The index's files cannot be read as an index."""
 
 
-def check_folder(path: Path) -> None:
-    """An index is a folder: refuse a path that is something else, before anything is touched."""
-    if path.exists() and not path.is_dir():
+def check_folder(path: Path | Any) -> None:
+    """An index is a folder: refuse a path that is something else, before anything is touched
+    (an index on a cluster, ``archive.engines.Remote``, has no folder to check)."""
+    if isinstance(path, Path) and path.exists() and not path.is_dir():
         raise IndexError_(f"{path} is a file, not an index folder; choose another --index")
 
 
@@ -381,6 +382,43 @@ class Store(ABC):
     def discard_debris(self) -> None:
         """Remove what interrupted or failed builds left in the folder (the engine's own
         files only). Called by every build, under the write lock, before it plans."""
+
+    # Side documents: what other parts of the archive keep beside an index (archive.copies'
+    # signatures), by name. Here they are files in the index folder, written atomically; an
+    # engine whose index is not a folder keeps them where its index lives.
+
+    def side_stamp(self, name: str) -> tuple | None:
+        """Something that changes whenever side document ``name`` is rewritten (None: there is
+        none), so a reader can keep what it parsed until then."""
+        try:
+            stat = (Path(self.path) / name).stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+    def read_side(self, name: str) -> str | None:
+        """Side document ``name``, or None if there is none or it cannot be read."""
+        try:
+            return (Path(self.path) / name).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def write_side(self, name: str, text: str) -> None:
+        """Write side document ``name`` atomically and durably (readers see the old one or the
+        new); a temporary file a killed writer left is removed first. The caller holds the
+        write lock. OSError if it cannot be written."""
+        folder = Path(self.path)
+        for debris in folder.glob(f"{name}.*.tmp"):
+            debris.unlink(missing_ok=True)
+        target, temporary = folder / name, folder / f"{name}.{os.getpid()}.tmp"
+        try:
+            with open(temporary, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
 class Engine(ABC):
