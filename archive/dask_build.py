@@ -4,7 +4,10 @@ The articles are read where the build runs (both passes of ``archive.indexer``, 
 build) and sent in batches to the cluster's workers, which tag them (the learning pass of a new
 index, whose first stages stay on the workers, in Dask's memory, until the analysis needs them)
 and analyse them; the analysed articles come back in plan order and the engine writes them here
-in one commit, as a build of one process would. So the index is the same as without Dask, and
+in one commit, as a build of one process would (with an engine whose index lives on a cluster,
+OpenSearch, the workers bulk-index into the new generation themselves, ``Store.direct_build``,
+and only passage counts and discovered entities come back; the commit is still here). So the
+index is the same as without Dask, and
 so are the guarantees: until the commit the previous index answers; a worker lost mid-way costs
 only the recomputation of its batches, which Dask schedules on the others; a build that fails
 commits nothing.
@@ -21,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from archive.analyzers import shared_analyzer
-from archive.engines.base import PassageDoc, Store
+from archive.engines.base import DirectBuild, PassageDoc, Sink, Store
 from archive.entities.catalogue import Entity
 from archive.entities.once import FirstStage, changed_words, first_stage
 from archive.entities.tagger import Lexicon, Tagger, default_tagger
@@ -116,6 +119,16 @@ def analyse_batch(work: tuple | list, lexicon: Lexicon, known: dict[str, Entity]
     return out
 
 
+def analyse_and_send(work: tuple | list, lexicon: Lexicon, known: dict[str, Entity], stemmer: str,
+                     changed: frozenset[str], sink: Sink, first: int) -> list[tuple[int, list[dict]]]:
+    """``analyse_batch``, its articles then written by this worker into the new generation
+    through ``sink`` (``first``: the batch's place in the plan); only each article's passage
+    count and discovered entities travel back."""
+    analysed = analyse_batch(work, lexicon, known, stemmer, changed)
+    sink.send(first, [(fields, passages) for fields, passages, _ in analysed])
+    return [(len(passages), records) for _, passages, records in analysed]
+
+
 # -- where the build runs ----------------------------------------------------------------------
 
 def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | None, learn: bool,
@@ -150,6 +163,16 @@ def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | N
         (known_future,) = client.scatter([known], broadcast=True)  # one object, not one per key
         if plan.todo:
             phases.enter("analysing", len(plan.todo))
+        direct = store.direct_build(plan.delete, replace)
+        if direct is not None:  # the workers write into the index themselves
+            firsts = [sum(len(b) for b in batches[:n]) for n in range(len(batches))]
+            sent = [client.submit(analyse_and_send, w, lexicon, known_future, analyzer.stemmer,
+                                  changed, direct.sink, first, pure=False)
+                    for w, first in zip(work, firsts)]
+            del work
+            _finish_direct(direct, sent, len(plan.todo), phases, report)
+            _count_skipped(plan, skipped, report)
+            return tagger
         analysed = [client.submit(analyse_batch, w, lexicon, known_future, analyzer.stemmer, changed,
                                   pure=False) for w in work]
         del work
@@ -173,6 +196,28 @@ def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | N
         store.write(in_order(), delete=plan.delete, entities=entities, replace=replace)
     _count_skipped(plan, skipped, report)
     return tagger
+
+
+def _finish_direct(direct: DirectBuild, sent: list, todo: int, phases, report) -> None:
+    """Wait for the workers' writes in plan order (the discovered entities merged as one
+    process meets them), then commit; any failure drops the new generation."""
+    from archive.indexer import merge_in_order
+
+    discovered: dict[str, dict] = {}
+    done = 0
+    try:
+        for number, future in enumerate(sent):
+            for passages, records in future.result():
+                report.passages += passages
+                merge_in_order(discovered, records)
+                done += 1
+                phases.tick(done, todo)
+            sent[number] = None  # written: Dask may forget it
+        phases.committing()
+        direct.commit(discovered.values())
+    except BaseException:
+        direct.cancel()
+        raise
 
 
 def _batches(articles) -> list[list[tuple[Article, str]]]:

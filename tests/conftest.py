@@ -43,11 +43,9 @@ ENGINES: tuple[str, ...] = ("whoosh", "tantivy")
 # The OpenSearch engine joins when a test cluster answers at $ARCHIVE_TEST_OPENSEARCH
 # (`scripts/opensearch start --nodes 2`, as .ci/run does): index folders of the tests then stand
 # for indexes of that cluster (archive/engines/opensearch/store.py, POINTER), all deleted when
-# the session ends. It runs the modules of OPENSEARCH_MODULES (the others inspect the local
-# engines' files, or would take the cluster's time without testing anything of it).
+# the session ends. It runs every test of ENGINE_MODULES but those marked ``local_files``
+# (a test of an index folder's own files: a full disk, permissions, sibling folders).
 OPENSEARCH = os.environ.get("ARCHIVE_TEST_OPENSEARCH", "")
-OPENSEARCH_MODULES = {"test_search", "test_search_order", "test_ranking", "test_article",
-                      "test_entities", "test_export", "test_opensearch"}
 
 
 def _cluster_answers(url: str) -> bool:
@@ -76,12 +74,15 @@ ENGINE_MODULES = {
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "whoosh_only: tests the Whoosh engine's internals")
+    config.addinivalue_line("markers", "local_files: tests an index folder's own files (not "
+                                       "run on an index on a cluster)")
 
 
 def pytest_generate_tests(metafunc):
     module = metafunc.module.__name__.rpartition(".")[2]
     if module in ENGINE_MODULES and not metafunc.definition.get_closest_marker("whoosh_only"):
-        engines = [e for e in ENGINES if e != "opensearch" or module in OPENSEARCH_MODULES]
+        local = metafunc.definition.get_closest_marker("local_files")
+        engines = [e for e in ENGINES if e != "opensearch" or not local]
         metafunc.parametrize("engine", engines, indirect=True, scope="module")
 
 

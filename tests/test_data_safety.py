@@ -497,6 +497,7 @@ print(json.dumps({"built": built.returncode, "before": before, "free_before": fr
 """
 
 
+@pytest.mark.local_files
 def test_row7_a_rebuild_on_a_full_disk_fails_clearly_and_removes_what_it_wrote(tmp_path):
     """A real full disk: a 3 MB tmpfs in a private mount namespace (root's CI; `unshare -r`
     maps an ordinary user to root in a namespace of its own)."""

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import OPENSEARCH, ROOT, opensearch_delete, run_cli, run_json, write_jsonl
+from test_dask import _content
+from test_dask import cluster as dask_cluster  # noqa: F401 - a fixture: real scheduler, two workers
 
 HOST = OPENSEARCH.split("://", 1)[1].rstrip("/")
 UNSEEN = [
@@ -225,3 +227,22 @@ def test_a_node_lost_between_searches_and_during_a_build(tmp_path, sources, pari
         if _nodes() < 2:
             _script("start", "--node", "1")
     assert _nodes() == 2
+
+
+def _task_prefixes(address: str) -> set[str]:
+    """The names of the kinds of task the Dask scheduler has run."""
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        return set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes)))
+
+
+def test_a_build_on_dask_bulk_indexes_from_the_workers(sources, parity_url, dask_cluster):
+    """Issue 24 on a cluster index: the Dask workers bulk-index themselves, and the index is
+    the one a build without Dask makes."""
+    address, _ = dask_cluster
+    there = run_json("index", *sources, "--index", url("dask"), "--dask", address)
+    without = run_json("stats", "--index", parity_url)
+    assert (there["added"], there["passages"]) == (without["articles"], without["passages"])
+    assert "analyse_and_send" in _task_prefixes(address)  # the workers wrote, not this process
+    assert _content(url("dask")) == _content(parity_url)

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from archive.indexer import MAX_ARTICLE_CHARS, mentions_by_span
 from archive.engines.base import write_lock
 from conftest import CORPUS, ROOT, run_cli, run_json
@@ -170,6 +172,7 @@ def test_a_second_build_is_refused_clearly_and_destroys_nothing(tmp_path):
 
 # 6. Clear errors, nothing left behind ---------------------------------------------------------
 
+@pytest.mark.local_files
 def test_an_unwritable_index_is_a_clear_error(tmp_path):
     work = _workspace(tmp_path)
     run_cli("index", "corpus", "--index", "ix", cwd=work, check=0)
@@ -206,13 +209,32 @@ def test_a_missing_optional_stemmer_is_a_clear_error_and_leaves_nothing(tmp_path
 TERM_FILES = {"whoosh": "*.trm", "tantivy": ".tantivy/*.term"}
 
 
+def _lose_the_meta_document(folder: Path) -> None:
+    """Delete the meta document (settings, build number) of the cluster index ``folder`` stands
+    for, as a half-restored snapshot or a careless delete-by-query would."""
+    import urllib.request
+
+    from conftest import OPENSEARCH
+
+    name = (folder / "archive_OPENSEARCH").read_text("utf-8").strip().rsplit("/", 1)[1]
+    request = urllib.request.Request(
+        f"{OPENSEARCH.rstrip('/')}/{name}/_delete_by_query?refresh=true", method="POST",
+        data=json.dumps({"query": {"term": {"kind": "meta"}}}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert json.loads(answer.read())["deleted"] == 1
+
+
 def test_a_damaged_index_is_a_clear_error_and_a_rebuild_repairs_it(tmp_path, engine):
     work = _workspace(tmp_path)
     run_cli("index", "corpus", "--index", "ix", cwd=work, check=0)
-    damaged_files = list((work / "ix").glob(TERM_FILES[engine]))
-    assert damaged_files
-    for damaged in damaged_files:
-        damaged.write_bytes(b"\x00garbage" * 64)
+    if engine == "opensearch":  # the cluster index loses the document that describes it
+        _lose_the_meta_document(work / "ix")
+    else:
+        damaged_files = list((work / "ix").glob(TERM_FILES[engine]))
+        assert damaged_files
+        for damaged in damaged_files:
+            damaged.write_bytes(b"\x00garbage" * 64)
     _clean_failure(run_cli("search", "كورسك", "--index", "ix", cwd=work), "damaged")
     run_cli("index", "--rebuild", "corpus", "--index", "ix", cwd=work, check=0)
     assert run_json("search", "كورسك", "--index", "ix", cwd=work)["total"] > 0

@@ -383,6 +383,13 @@ class Store(ABC):
         """Remove what interrupted or failed builds left in the folder (the engine's own
         files only). Called by every build, under the write lock, before it plans."""
 
+    def direct_build(self, delete: Iterable[str], replace: dict | None = None) -> DirectBuild | None:
+        """For a build whose analysis runs on other machines (archive.dask_build): a
+        DirectBuild whose ``sink`` the workers write analysed articles into straight from
+        there, or None (the default): the articles come back to this process and ``write``
+        takes them, as for an index in a folder here. The caller holds ``write_lock``."""
+        return None
+
     # Side documents: what other parts of the archive keep beside an index (archive.copies'
     # signatures), by name. Here they are files in the index folder, written atomically; an
     # engine whose index is not a folder keeps them where its index lives.
@@ -419,6 +426,32 @@ class Store(ABC):
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
+
+
+class Sink(ABC):
+    """Where workers of a distributed build send analysed articles (it travels to them, so it
+    pickles; it holds no credentials: each worker takes its own from its environment)."""
+
+    @abstractmethod
+    def send(self, first: int, articles: list[tuple[dict, list[PassageDoc]]]) -> None:
+        """Write ``articles`` into the build's new generation; ``first`` is the first one's
+        place in the build's plan (equal scores keep plan order). Sending the same articles
+        again (a recomputed task) writes the same documents."""
+
+
+class DirectBuild(ABC):
+    """A new generation the workers of a distributed build fill through ``sink``; nothing is
+    visible to readers until ``commit``."""
+
+    sink: Sink
+
+    @abstractmethod
+    def commit(self, entities: Iterable[dict]) -> None:
+        """Record the discovered ``entities`` and publish the generation, as ``write`` does."""
+
+    @abstractmethod
+    def cancel(self) -> None:
+        """Drop the generation: the previous one stays what readers see."""
 
 
 class Engine(ABC):

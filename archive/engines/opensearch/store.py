@@ -40,6 +40,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from hashlib import sha1
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,15 @@ class Bulk:
             raise cluster.unreachable(self.address, error) from None
 
 
+def _meta_of(store: Store) -> dict:
+    """The current generation's meta document; for a rebuild of a damaged index (no meta
+    document), nothing: the rebuild starts the numbering again."""
+    try:
+        return store.reader().meta
+    except base.IndexDamaged:
+        return {}
+
+
 class _Generation:
     """One build: a new generation filled, then published by moving the alias."""
 
@@ -193,7 +203,7 @@ class _Generation:
         self.client, self.address = store.client, store.address
         current = store.current_index()
         self.previous = current
-        meta = store.reader().meta if current else {}
+        meta = _meta_of(store) if current else {}
         self.meta = meta
         self.build = int(meta.get("builds", 0)) + 1
         self.index = f"{store.address.name}-gen-{self.build:06d}-{secrets.token_hex(3)}"
@@ -573,6 +583,13 @@ class Store(base.Store):
             raise
         self._reader = None
 
+    def direct_build(self, delete: Iterable[str], replace: dict | None = None) -> DirectBuild:
+        """See ``archive.engines.base.Store.direct_build``: the workers bulk-index into a new
+        generation themselves; its tie keys number the articles in plan order, as ``write``
+        does, so the index is the one ``write`` would make."""
+        self._check_writable()
+        return DirectBuild(self, delete, replace)
+
     def write_parallel(self, jobs: list, delete: Iterable[str],
                        entities: Callable[[], Iterable[dict]], summaries: list,
                        progress: Callable[[int], None] | None = None, limitmb: int = 256,
@@ -605,6 +622,54 @@ class Store(base.Store):
             worker.join()
         self._reader = None
         return summaries
+
+
+@dataclass(frozen=True)
+class Sink(base.Sink):
+    """A generation's bulk target for a distributed build's workers: its address (no
+    credentials) and index, and the build's number for the tie keys."""
+
+    address: cluster.Address
+    index: str
+    build: int
+
+    def send(self, first: int, articles: list[tuple[dict, list[PassageDoc]]]) -> None:
+        """See ``archive.engines.base.Sink.send``: bulk requests from where it runs."""
+        bulk = Bulk(_worker_client(self.address), self.address)
+        for offset, (article, passages) in enumerate(articles):
+            bulk.add(article_actions(self.index, article, passages, self.build, 0, first + offset))
+        bulk.flush()
+
+
+_CLIENTS: dict[cluster.Address, Any] = {}  # a worker process's clients, one per cluster
+
+
+def _worker_client(address: cluster.Address):
+    if address not in _CLIENTS:
+        _CLIENTS[address] = cluster.client(address)
+    return _CLIENTS[address]
+
+
+class DirectBuild(base.DirectBuild):
+    """A generation filled by a distributed build's workers (see ``Store.direct_build``)."""
+
+    def __init__(self, store: Store, delete: Iterable[str], replace: dict | None):
+        self.store = store
+        self.generation = _Generation(store, delete, replace)
+        self.sink = Sink(store.address, self.generation.index, self.generation.build)
+
+    def commit(self, entities: Iterable[dict]) -> None:
+        """See ``archive.engines.base.DirectBuild.commit``."""
+        try:
+            self.generation.commit(entities, Bulk(self.store.client, self.store.address))
+        except BaseException:
+            self.generation.cancel()
+            raise
+        self.store._reader = None
+
+    def cancel(self) -> None:
+        """See ``archive.engines.base.DirectBuild.cancel``."""
+        self.generation.cancel()
 
 
 def _bulk_worker(number: int, job, generation: _Generation, counter, results) -> None:
@@ -666,7 +731,8 @@ class OpenSearchEngine(base.Engine):
         store = Store(path, readonly)
         if store.current_index() is None:
             raise IndexError_(f"no index at {path}")
-        version = store.settings().get("format_version") if check_version else FORMAT_VERSION
+        settings = store.settings()  # reads the meta document: a damaged index says so here
+        version = settings.get("format_version") if check_version else FORMAT_VERSION
         if version != FORMAT_VERSION:
             raise base.other_version(path, version, FORMAT_VERSION)
         return store
