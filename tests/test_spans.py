@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.entities.tagger import Tagger
+from archive.entities.tagger import Lexicon, Tagger
 from conftest import run_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,3 +187,20 @@ def test_a_shorter_name_inside_two_longer_ones_stays_its_own(tagger):
         "قال الزعيم ابو حمزة المصري ان الحكم ظالم.", "وقال الشيخ ابو حمزة الفلسطيني ان",
         "واعلن ابو حمزة ان المحكمة رفضت الطعن."])
     assert len({m.entity_id for ms in found for m in ms if m.type == "person"}) == 3
+
+
+def test_a_kept_first_stage_records_the_learned_words_span_repair_read(tagger):
+    """Span repair asks whether the word after a name is one the archive learned (then it is
+    no ordinary word that ends the name): tag-once must know it read that word, or a stage
+    kept before the archive learned «كوفي انان اعتبر» would stay valid and differ."""
+    from archive.entities.once import KeptStages, changed_words, first_stage, finish
+
+    text = "وقال الأمين العام كوفي انان اعتبر ان الوضع خطير"
+    before = tagger.fresh()
+    stage = first_stage(before, text)
+    after = tagger.fresh()
+    after.learn(Lexicon.from_entities([{"id": "person:~x", "type": "person", "name": "كوفي انان اعتبر",
+                                        "attributes": {"established": True}}], after))
+    again = [m.text for m in after.fresh().tag(text) if m.type == "person"]
+    assert [m.text for m in finish(after.fresh(), text, stage) if m.type == "person"] != again
+    assert not stage.consulted.isdisjoint(KeptStages(".", changed_words(before, after)).changed)

@@ -162,8 +162,13 @@ class SpanRepair:
         return False
 
     def _known_name_word(self, tagger, core: str) -> bool:
-        return (core in self.rules.given or core in tagger.person_words
-                or core in tagger.learned_words)
+        """A given name, a catalogued person's word or a word of a name the archive learned
+        (the last recorded in ``tagger.consulted``: a kept first stage read it)."""
+        if core in self.rules.given or core in tagger.person_words:
+            return True
+        if tagger.consulted is not None:
+            tagger.consulted.add(core)
+        return core in tagger.learned_words
 
     def _full_name_end(self, tagger, tokens, i: int, covered, end: int) -> int:
         """A lone given name followed, in its sentence, by an unknown name-like word that
