@@ -204,3 +204,39 @@ def test_a_kept_first_stage_records_the_learned_words_span_repair_read(tagger):
     again = [m.text for m in after.fresh().tag(text) if m.type == "person"]
     assert [m.text for m in finish(after.fresh(), text, stage) if m.type == "person"] != again
     assert not stage.consulted.isdisjoint(KeptStages(".", changed_words(before, after)).changed)
+
+
+def test_an_organization_named_in_full_is_the_same_where_its_proper_name_stands_alone(tagger):
+    found = organizations(tagger, "وقال سلفان شالوم ان حزب الليكود يتوقع فشلا ذريعا للحكومة. وعن خطة "
+                                  "الليكود في حال عاد للحكم قال شالوم ان الليكود قرر الا يقول كلمة لا")
+    assert [t for t, _ in found] == ["حزب الليكود", "الليكود", "الليكود"]
+    assert len({e for _, e in found}) == 1
+    club = organizations(tagger, "قال نادي ريال مدريد الأسباني انه تعاقد مع اللاعب. وقالت اللجنة "
+                                 "الانتخابية لريال مدريد ان. وسافر اللاعب إلى مدريد")
+    assert [t for t, _ in club] == ["نادي ريال مدريد", "ريال مدريد"]  # the city stays a place
+    assert len({e for _, e in club}) == 1
+
+
+def test_a_bare_name_follows_the_model_and_joins_the_head_word_name(tagger):
+    found = organizations(tagger, "أصدرت شركة مايكروسوفت ملفا أمنيا لسد ثغرة خطيرة. وجرت العادة أن "
+                                  "تصدر مايكروسوفت ملفات علاج المشكلات الأمنية.")
+    assert [t for t, _ in found] == ["مايكروسوفت", "مايكروسوفت"] and len({e for _, e in found}) == 1
+    joined = organizations(tagger, "وقال الرئيس التنفيذي لشركة كيوتل ان الأرباح زادت. وتأمل كيوتل في التوسع")
+    assert [t for t, _ in joined] == ["شركة كيوتل", "كيوتل"] and len({e for _, e in joined}) == 1
+
+
+def test_an_ordinary_word_after_a_head_word_is_no_short_name(tagger):
+    found = organizations(tagger, "وتضم المحادثات جماعات تتراوح بين حركة فتح بزعامة الرئيس. ثم فتح الباب للحوار.")
+    assert [t for t, _ in found] == ["حركة فتح"]  # فتح alone is "opened"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("بعينه . قرر الاتحاد الدولي لكرة القدم إيقاف قائد الفريق", "الاتحاد الدولي لكرة القدم"),
+    ("واعتبر رئيس اللجنة الالمانية المنظمة لكأس العالم في كرة القدم", "اللجنة الالمانية المنظمة لكأس العالم"),
+])
+def test_a_head_word_and_its_adjectives_take_the_purpose_phrase_after_them(tagger, text, name):
+    assert [t for t, _ in organizations(tagger, text)] == [name]
+
+
+def test_a_definite_head_word_takes_no_indefinite_noun(tagger):
+    assert organizations(tagger, "وحتى علاقتها بالمركز تمليه المصالح السياسية والتكتيك العسكري") == []

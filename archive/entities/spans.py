@@ -83,7 +83,8 @@ class SpanRepair:
             end = len(tokens) if end is None else end
             return self._person(tagger, tokens, first, last, rule, covered, end)
         if kind == "organization":
-            return self._organization(tokens, first, last)
+            found = self._organization(tokens, first, last)
+            return found and (found[0], self._purpose_phrase_end(tokens, *found, covered, end))
         if kind == "place" and rule == "model" and first == last and self.common_place(tokens, first):
             return None
         return first, last
@@ -269,6 +270,36 @@ class SpanRepair:
                 last = k - 1
                 break
         return None if headed and first == last else (first, last)
+
+    def _purpose_phrase_end(self, tokens, first: int, last: int, covered, end: int | None) -> int:
+        """Where an organization named by a definite head word and adjectives alone (الاتحاد
+        الدولي، اللجنة الالمانية المنظمة) ends when a phrase of ل and a noun with its definite
+        complement follows: after it (الاتحاد الدولي لكرة القدم، اللجنة المنظمة لكأس العالم).
+        A head word with a noun (وزارة الدفاع لوسائل الإعلام) is complete: it takes none."""
+        words = tokens[first + 1:last + 1]
+        if (not self._head(tokens[first]) or not tokens[first].form.startswith(("ال", "وال", "لل"))
+                or not words or not all(self._adjective(t) for t in words)):
+            return last
+        li, noun = last + 1, last + 2
+        if not (self._free(tokens, li, covered, end) and self._free(tokens, noun, covered, end)):
+            return last
+        word = tokens[li].form
+        if (len(word) < 4 or word[0] != "ل" or word.startswith("لل") or word[1:] in self.rules.stopwords
+                or not tokens[noun].form.startswith("ال")):
+            return last
+        return noun
+
+    def _adjective(self, token) -> bool:
+        """A definite adjective after a head word: a nisba (الدولي) or a participle (المنظمة)."""
+        form = token.form
+        return form.startswith("ال") and (form.endswith(NISBA) or form[2:3] == "م") and len(form) >= 5
+
+    def indefinite_head(self, token: Any) -> bool:
+        """Whether a head word is written without the article: only then may an indefinite noun
+        stand between it and its definite complement (فريق مراقبة العقوبات; بالمركز تمليه
+        المصالح is no name: a definite noun is no construct)."""
+        return not any(reading.startswith("ال") and article_core(reading) in self.org_heads
+                       for reading, _ in token.readings)
 
     def closes_organization(self, tokens: Sequence[Any], run: Sequence[int]) -> bool:
         """Whether the proper name ``run`` after an organization's head word ends there though

@@ -31,6 +31,7 @@ from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.entities.prefixes import StrictPrefixes
+from archive.entities.short_names import ShortNames
 from archive.entities.spans import SpanRepair
 from archive.resources import data_json, data_lines
 
@@ -127,6 +128,7 @@ class Tagger:
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
         self.spans = SpanRepair(self.rules)  # where a context or model name ends (spans.py)
+        self.short_names = ShortNames(self.rules, self.spans.never)  # short_names.py
         self._use_model = model
         # What only tagging needs, made on first use (a search never tags, so its process
         # never loads the model): shared with fresh() copies, so it is made once.
@@ -252,6 +254,7 @@ class Tagger:
         if self.model is not None:  # what the rules left: the model's, then their other mentions
             self._model_pass(text, tokens, covered, add, mentions)
             self._coreference_pass(tokens, covered, mentions, add)
+        self.short_names.resolve(tagging, self)  # short_names.py: الليكود after حزب الليكود
         self.spans.unify_people(mentions, self)  # spans.py: one person of the article, one entity
         return tagging
 
@@ -686,6 +689,7 @@ class Tagger:
         more, or one confirmed by التابعة ل…"""
         run: list[Any] = []
         if (j + 1 < len(tokens) and self._name_like(tokens[j]) and covered[j] is None
+                and self.spans.indefinite_head(tokens[j - 1])  # spans.py: not بالمركز تمليه
                 and not tokens[j + 1].broken and tokens[j + 1].form.startswith(("ال", "لل"))):
             run.append(j)  # فريق مراقبة العقوبات …
             j += 1
