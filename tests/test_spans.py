@@ -240,3 +240,12 @@ def test_a_head_word_and_its_adjectives_take_the_purpose_phrase_after_them(tagge
 
 def test_a_definite_head_word_takes_no_indefinite_noun(tagger):
     assert organizations(tagger, "وحتى علاقتها بالمركز تمليه المصالح السياسية والتكتيك العسكري") == []
+
+
+@pytest.mark.parametrize("text, name", [
+    ("وكتبت جريدة فلسطين 15 نيسان 1921 ان المجلس اجتمع", "جريدة فلسطين"),  # a date ends the name
+    ("ونشرت جريدة القدس 13 تشرين الاول خبرا", "جريدة القدس"),
+])
+def test_a_newspaper_named_by_a_place_keeps_its_head_word(tagger, text, name):
+    found = [(m.text, m.type) for m in tagger.fresh().tag(text) if m.type in ("organization", "place")]
+    assert found == [(name, "organization")]  # the newspaper, not the place

@@ -304,7 +304,8 @@ class SpanRepair:
     def closes_organization(self, tokens: Sequence[Any], run: Sequence[int]) -> bool:
         """Whether the proper name ``run`` after an organization's head word ends there though
         no punctuation or function word follows: its words are no ordinary words and a
-        nationality or a phrase with ب comes next (نادي تشيلسي الإنجليزي، حركة فتح بزعامة)."""
+        nationality, a phrase with ب or a number (a date: جريدة فلسطين 15 نيسان) comes next
+        (نادي تشيلسي الإنجليزي، حركة فتح بزعامة)."""
         k = run[-1] + 1
         if k >= len(tokens) or any(self._never_org(tokens[j]) for j in run):
             return False
@@ -312,7 +313,15 @@ class SpanRepair:
         nationality = after.form.startswith("ال") and after.core.endswith(NISBA)
         phrase = after.form[0] == "ب" and len(after.readings) > 1  # ل often belongs to it:
         # شركة القدس للمستحضرات الطبية
-        return nationality or phrase
+        return nationality or phrase or after.form.isdigit()
+
+    def media_name_keeps_head(self, run: Sequence[int], covered: Sequence[int | None],
+                              mentions: Sequence[Any]) -> bool:
+        """Whether a newspaper or channel named by a place after its head word is named with
+        the head (جريدة فلسطين، جريدة القدس: the newspaper, not the place, is the facet value);
+        other media go by their proper name alone (صحيفة غارديان → غارديان)."""
+        return any(covered[k] is not None and mentions[covered[k]] is not None
+                   and mentions[covered[k]].type == "place" for k in run)
 
     def conjoined_nisba(self, token: Any) -> bool:
         """Whether a word continues a head word's definite complement though it starts with

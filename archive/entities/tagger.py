@@ -681,8 +681,9 @@ class Tagger:
         proper = self._proper_name(tokens, covered, i + 1, mentions)
         if not proper:
             return None
-        return (proper[0], proper[-1], "organization", 0) if is_media else (
-            i, proper[-1], "organization", skip)
+        if is_media and not self.spans.media_name_keeps_head(proper, covered, mentions):
+            return proper[0], proper[-1], "organization", 0  # spans.py: but جريدة فلسطين
+        return i, proper[-1], "organization", skip
 
     def _definite_complement(self, tokens, covered, j) -> list[int]:
         """Definite words (ال…, لل…) after a head, optionally after one indefinite noun; two or
