@@ -249,3 +249,17 @@ def test_a_definite_head_word_takes_no_indefinite_noun(tagger):
 def test_a_newspaper_named_by_a_place_keeps_its_head_word(tagger, text, name):
     found = [(m.text, m.type) for m in tagger.fresh().tag(text) if m.type in ("organization", "place")]
     assert found == [(name, "organization")]  # the newspaper, not the place
+
+
+@pytest.mark.parametrize("text, acronym", [
+    ("وعلمت وكالة الأنباء القطرية قنا انه جري خلال الاتصال", "قنا"),
+    ("وقالت منظمة الصحة العالمية (WHO) ان الوباء انحسر", "WHO"),
+])
+def test_an_acronym_right_after_an_organization_is_that_organization(tagger, text, acronym):
+    found = organizations(tagger, text)
+    assert [t for t, _ in found][1:] == [acronym] and len({e for _, e in found}) == 1
+
+
+def test_a_word_after_an_organization_that_a_list_knows_is_no_acronym(tagger):
+    assert [t for t, _ in organizations(tagger, "وقالت وزارة الدفاع أمس ان القوات انسحبت")] == ["وزارة الدفاع"]
+    assert [t for t, _ in organizations(tagger, "وقالت منظمة الصحة العالمية (ان) الوباء")] == ["منظمة الصحة العالمية"]

@@ -16,6 +16,7 @@ stays whole: فتح is also "opened"). A short name two organizations of the art
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +25,8 @@ from archive.entities.keys import article_core
 
 MIN_LETTERS = 4  # a shorter bare word (قنا، فتح) is too often something else
 MAX_WORDS = 2  # a proper name after a head word: ريال مدريد, not a whole phrase
+ACRONYM_LETTERS = (2, 4)  # an Arabic acronym: قنا، واس، سانا
+LATIN_ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
 class ShortNames:
@@ -77,6 +80,34 @@ class ShortNames:
         names = self._owners(tagging.mentions, ("context", "model"))
         if names:
             self._add_bare(tagging, tagger, names)
+        self._add_acronyms(tagging, tagger)
+
+    def _add_acronyms(self, tagging: Any, tagger: Any) -> None:
+        """An acronym right after an organization's name is that organization: a short word
+        no list knows, closing the clause (وكالة الأنباء القطرية قنا انه), or a word of Latin
+        capitals in brackets or quotes (منظمة الصحة العالمية (WHO), " JPH ")."""
+        tokens, covered, mentions = tagging.tokens, tagging.covered, tagging.mentions
+        ends = {}
+        for k, index in enumerate(covered):
+            if index is not None and mentions[index] is not None and mentions[index].type == "organization":
+                ends[index] = k  # the last token of each organization mention
+        for index, last in ends.items():
+            k = last + 1
+            entity = tagger.entity(mentions[index].entity_id)
+            if k < len(tokens) and covered[k] is None and entity is not None and self._acronym(tokens, k):
+                tagging.add(k, k, entity, "coreference")
+
+    def _acronym(self, tokens, k: int) -> bool:
+        token, after = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else None
+        closed = after is None or after.broken
+        if token.broken:  # in brackets or quotes: Latin capitals, closed right after
+            return closed and LATIN_ACRONYM.fullmatch(token.surface) is not None
+        form = token.form
+        return (ACRONYM_LETTERS[0] <= len(form) <= ACRONYM_LETTERS[1] and form.isalpha()
+                and not form.startswith(("ال", "و")) and form not in self.rules.stopwords
+                and form not in self.never and form not in self.rules.common
+                and form not in self.rules.given and form not in self.rules.name_words
+                and (after is None or after.broken or after.form in self.rules.stopwords))
 
     def _owners(self, mentions, rules: tuple[str, ...]) -> dict[tuple[str, ...], str]:
         """short name → the one organization (id) of ``mentions`` found by ``rules`` it names."""
@@ -116,3 +147,4 @@ class ShortNames:
                 if article_core(reading) == name[0]:
                     return n, names[name], len(tokens[i].form) - len(reading)
         return None
+

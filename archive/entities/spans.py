@@ -320,8 +320,8 @@ class SpanRepair:
         """Whether a newspaper or channel named by a place after its head word is named with
         the head (جريدة فلسطين، جريدة القدس: the newspaper, not the place, is the facet value);
         other media go by their proper name alone (صحيفة غارديان → غارديان)."""
-        return any(covered[k] is not None and mentions[covered[k]] is not None
-                   and mentions[covered[k]].type == "place" for k in run)
+        owners = [mentions[index] for index in (covered[k] for k in run) if index is not None]
+        return any(owner is not None and owner.type == "place" for owner in owners)
 
     def conjoined_nisba(self, token: Any) -> bool:
         """Whether a word continues a head word's definite complement though it starts with
