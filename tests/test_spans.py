@@ -263,3 +263,13 @@ def test_an_acronym_right_after_an_organization_is_that_organization(tagger, tex
 def test_a_word_after_an_organization_that_a_list_knows_is_no_acronym(tagger):
     assert [t for t, _ in organizations(tagger, "وقالت وزارة الدفاع أمس ان القوات انسحبت")] == ["وزارة الدفاع"]
     assert [t for t, _ in organizations(tagger, "وقالت منظمة الصحة العالمية (ان) الوباء")] == ["منظمة الصحة العالمية"]
+
+
+@pytest.mark.parametrize("text, places", [
+    ("لا للمشاريع السياسية السلمية المطروحة", []),  # "peaceful", and a Syrian town
+    ("وتعتمد السياسة المالية للحكومة على الضرائب", []),  # "financial", not Mali
+    ("وصل الوفد إلى الميادين شرق سوريا", ["الميادين", "سوريا"]),  # a place context: the town
+    ("الشمس . وتقع كييف على ضفاف النهر", ["كييف"]),  # a capital as the catalogue lists it
+])
+def test_a_town_named_by_an_ordinary_word_needs_a_place_context(tagger, text, places):
+    assert [m.text for m in tagger.fresh().tag(text) if m.type == "place"] == places

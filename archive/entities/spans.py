@@ -55,6 +55,7 @@ GENERIC_HEADS = frozenset(normalize(w) for w in ("مجموعة", "جماعة"))
 PENINSULA = normalize("جزيرة")  # the core of الجزيرة, channel and peninsula
 PENINSULA_BEFORE = normalize("شبه")
 PENINSULA_AFTER = frozenset(normalize(w) for w in ("العربية", "الكورية", "الإيبيرية", "الايبيرية"))
+SMALL_TOWN = 150_000  # a catalogue city this small whose name is an ordinary word needs a context
 LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "آل"))
 
 
@@ -377,6 +378,31 @@ class SpanRepair:
     def _head(self, token) -> bool:
         return not token.cores.isdisjoint(self.org_heads)
 
+    def drop_ordinary_places(self, tokens: Sequence[Any], covered: list, mentions: list,
+                             catalogue: Any) -> None:
+        """A one-word catalogue town whose word the training sets use often and never in a
+        place name (الميادين "the fields", السلمية "peaceful", زاوية "angle", بداخله "inside
+        it": towns of GeoNames; المالية "financial" for مالي) is no place unless a place context
+        introduces it (a preposition or place head word before it). Countries and cities of
+        SMALL_TOWN people or more (كييف، طنجة) stay where written as the catalogue lists them.
+        In place, over a text's first mentions."""
+        for k, index in enumerate(covered):
+            mention = mentions[index] if index is not None else None
+            if (mention is None or mention.type != "place" or mention.rule not in ("catalogue", "variant")
+                    or (k and covered[k - 1] == index) or (k + 1 < len(covered) and covered[k + 1] == index)):
+                continue
+            core = article_core(normalize(mention.text))
+            entity = catalogue.entities.get(mention.entity_id)
+            inflected = not catalogue.lookup((core,), keys=("exact",))  # المالية for مالي
+            if ("LOC" in self.never.get(core, ()) and (inflected or _small_town(entity))
+                    and not self._place_context(tokens, k)):
+                mentions[index] = None
+                covered[k] = None
+
+    def _place_context(self, tokens: Sequence[Any], i: int) -> bool:
+        before = tokens[i - 1] if i and not tokens[i].broken else None
+        return before is not None and not before.cores.isdisjoint(self.place_context)
+
     def common_place(self, tokens: Sequence[Any], i: int) -> bool:
         """Whether token i, taken for a place, is rather a word the training sets never use in
         a place name (or a common word), with no place context: no clitic on it (بموسكو), no
@@ -388,6 +414,16 @@ class SpanRepair:
             return False  # بموسكو، وبغداد: a clitic, as place names take
         before = tokens[i - 1] if i and not token.broken else None
         return before is None or before.cores.isdisjoint(self.place_context)
+
+
+def _small_town(entity: Any) -> bool:
+    """Whether a catalogue place is a city of fewer than SMALL_TOWN people (or of unknown size)."""
+    if entity is None or entity.attributes.get("kind") != "city":
+        return False
+    try:
+        return int(entity.attributes.get("population", 0)) < SMALL_TOWN
+    except ValueError:
+        return True
 
 
 def _words(text: str) -> tuple[str, ...]:

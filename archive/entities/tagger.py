@@ -249,6 +249,7 @@ class Tagger:
         tagging = _Tagging(text, self._tokens(text))
         tokens, covered, mentions, add = tagging.tokens, tagging.covered, tagging.mentions, tagging.add
         self._catalogue_pass(tokens, add)
+        self.spans.drop_ordinary_places(tokens, covered, mentions, self.catalogue)  # spans.py: الميادين
         self._context_pass(tokens, covered, mentions, add)
         self._coreference_pass(tokens, covered, mentions, add)
         if self.model is not None:  # what the rules left: the model's, then their other mentions
