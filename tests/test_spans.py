@@ -273,3 +273,14 @@ def test_a_word_after_an_organization_that_a_list_knows_is_no_acronym(tagger):
 ])
 def test_a_town_named_by_an_ordinary_word_needs_a_place_context(tagger, text, places):
     assert [m.text for m in tagger.fresh().tag(text) if m.type == "place"] == places
+
+
+@pytest.mark.parametrize("text, places", [
+    ("وقد عرفت المدينة كميناء تجاري منذ عام 711م", []),  # "as a commercial port"
+    ("القادمون من المدينة اختار العرب والمسلمون لدفن", []),  # "the city", then a verb
+    ("عبر المدينة . ويقيم حوالي ثلاثة ملايين", []),  # punctuation between
+    ("الى المساعدات في قرية بيت قاد .", ["بيت قاد"]),
+])
+def test_a_place_head_word_names_a_place_only_with_a_name_after_it(text, places):
+    rules_only = Tagger(model=False)  # the context rule alone
+    assert [m.text for m in rules_only.fresh().tag(text) if m.type == "place"] == places

@@ -88,7 +88,21 @@ class SpanRepair:
             return found and (found[0], self._purpose_phrase_end(tokens, *found, covered, end))
         if kind == "place" and rule == "model" and first == last and self.common_place(tokens, first):
             return None
+        if kind == "place" and rule == "context" and not self._named_after_head(tokens, first, last):
+            return None
         return first, last
+
+    def _named_after_head(self, tokens, first: int, last: int) -> bool:
+        """Whether the words after a place head word (مدينة، ميناء) name the place: the head
+        has no article (المدينة اختار "the city chose"), no punctuation stands between them
+        (المدينة . ويقيم), and not all its words are ones the training sets never use in a
+        place name (كميناء تجاري "as a commercial port"; قرية بيت قاد is a place)."""
+        head = tokens[first - 1] if first else None
+        if head is None or tokens[first].broken or any(
+                reading.startswith("ال") and article_core(reading) in self.rules.place_heads
+                for reading, _ in head.readings):
+            return False
+        return not all("LOC" in self.never.get(tokens[k].core, ()) for k in range(first, last + 1))
 
     # -- people -----------------------------------------------------------------------------
 
