@@ -193,7 +193,7 @@ def test_a_kept_first_stage_records_the_learned_words_span_repair_read(tagger):
     """Span repair asks whether the word after a name is one the archive learned (then it is
     no ordinary word that ends the name): tag-once must know it read that word, or a stage
     kept before the archive learned «كوفي انان اعتبر» would stay valid and differ."""
-    from archive.entities.once import KeptStages, changed_words, first_stage, finish
+    from archive.entities.once import KeptStages, changed_words, first_stage
 
     text = "وقال الأمين العام كوفي انان اعتبر ان الوضع خطير"
     before = tagger.fresh()
@@ -201,8 +201,7 @@ def test_a_kept_first_stage_records_the_learned_words_span_repair_read(tagger):
     after = tagger.fresh()
     after.learn(Lexicon.from_entities([{"id": "person:~x", "type": "person", "name": "كوفي انان اعتبر",
                                         "attributes": {"established": True}}], after))
-    again = [m.text for m in after.fresh().tag(text) if m.type == "person"]
-    assert [m.text for m in finish(after.fresh(), text, stage) if m.type == "person"] != again
+    assert [m.text for m in first_stage(after.fresh(), text).mentions] != [m.text for m in stage.mentions]
     assert not stage.consulted.isdisjoint(KeptStages(".", changed_words(before, after)).changed)
 
 
@@ -284,3 +283,10 @@ def test_a_town_named_by_an_ordinary_word_needs_a_place_context(tagger, text, pl
 def test_a_place_head_word_names_a_place_only_with_a_name_after_it(text, places):
     rules_only = Tagger(model=False)  # the context rule alone
     assert [m.text for m in rules_only.fresh().tag(text) if m.type == "place"] == places
+
+
+def test_two_words_of_one_person_side_by_side_are_one_mention(tagger):
+    found = [(m.text, m.entity_id) for m in tagger.fresh().tag(
+        "كشف وزير الخارجية السابق سلفان شالوم النقاب عن خطة. وقال ان سلفان شالوم يرى ذلك")
+        if m.type == "person"]
+    assert [t for t, _ in found] == ["سلفان شالوم", "سلفان شالوم"] and len({e for _, e in found}) == 1

@@ -220,6 +220,19 @@ class SpanRepair:
                 if owner is not None and owner.id != mention.entity_id:
                     mentions[k] = replace(mention, entity_id=owner.id, name=owner.name)
 
+    def join_adjacent_people(self, text: str, mentions: list) -> None:
+        """Two mentions of one person side by side, only a space between them (سلفان and
+        شالوم, each resolved alone through the full name), are one mention of the name. In
+        place, over ``mentions`` (``None`` for a dropped one)."""
+        people = sorted((m.start, k) for k, m in enumerate(mentions) if m is not None and m.type == "person")
+        for (_, a), (_, b) in zip(people, people[1:]):
+            first, second = mentions[a], mentions[b]
+            if (first is None or second is None or first.entity_id != second.entity_id
+                    or not text[first.end:second.start].isspace() or normalize(second.text).startswith("و")):
+                continue
+            mentions[b] = replace(first, end=second.end, text=text[first.start:second.end])
+            mentions[a] = None
+
     def unify_with_archive(self, mentions: list, lexicon: Any, tagger: Any) -> None:
         """One person, one entity in the archive: a discovered person of two or more words
         that stand, in order, inside the longer name of exactly one person the archive

@@ -285,6 +285,7 @@ class Tagger:
                 entity = self._learned_entity(*owner)
                 tagging.add(i, i, entity, "collection", len(token.form) - len(reading))
                 break
+        self.spans.join_adjacent_people(tagging.text, tagging.mentions)  # spans.py: سلفان شالوم
 
     def _learned_entity(self, entity_id: str, name: str) -> Entity:
         """A person the archive established elsewhere, known to this tagger from now on."""
