@@ -290,3 +290,19 @@ def test_two_words_of_one_person_side_by_side_are_one_mention(tagger):
         "كشف وزير الخارجية السابق سلفان شالوم النقاب عن خطة. وقال ان سلفان شالوم يرى ذلك")
         if m.type == "person"]
     assert [t for t, _ in found] == ["سلفان شالوم", "سلفان شالوم"] and len({e for _, e in found}) == 1
+
+
+@pytest.mark.parametrize("text, name", [
+    ("الشرق الاوسط » أبو عبد الله التركي احد معتنقي الاسلام", "أبو عبد الله التركي"),  # a kunya's nisba
+    ("عام 2003 . وابو عبد الله التركي من مواليد منطقة", "ابو عبد الله التركي"),  # the link after "and"
+    ("ورفض ابو عبد الله البريطاني الجنسية ان يكشف عن اسمه", "ابو عبد الله"),  # "British by nationality"
+    ("سبع سنوات ، وابو عبد الله تذوق طعم الاسلام", "ابو عبد الله"),  # "tasted": no name word
+])
+def test_a_kunya_takes_its_link_and_nisba_and_no_verb(tagger, text, name):
+    assert people(tagger, text) == [name]
+
+
+def test_a_kunya_name_is_one_person_in_its_article(tagger):
+    text = ("والتقت الصحيفة أبو عبد الله التركي احد معتنقي الاسلام. وابو عبد الله تذوق طعم الاسلام. "
+            "ويقول ابو عبد الله ان الشريعة ستطبق.")
+    assert len({m.entity_id for m in tagger.fresh().tag(text) if m.type == "person"}) == 1

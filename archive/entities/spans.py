@@ -56,6 +56,7 @@ PENINSULA = normalize("جزيرة")  # the core of الجزيرة, channel and p
 PENINSULA_BEFORE = normalize("شبه")
 PENINSULA_AFTER = frozenset(normalize(w) for w in ("العربية", "الكورية", "الإيبيرية", "الايبيرية"))
 SMALL_TOWN = 150_000  # a catalogue city this small whose name is an ordinary word needs a context
+KUNYA = frozenset(normalize(w) for w in ("أبو", "أبي", "أبا", "أم"))
 LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "آل"))
 
 
@@ -116,6 +117,8 @@ class SpanRepair:
             if tokens[k - 1].core not in LINKS and self._trailing(tagger, tokens[k]):
                 last = k - 1  # كوفي انان اعتبر، ديفيد كولتارد سائق ماكلارين
                 break
+        if rule == "context" and last - first >= 2 and self._unknown_after_definite(tagger, tokens, last):
+            last -= 1  # عبد الله تذوق "Abdullah tasted": a context rule's blind run (the model weighed it)
         first, last = self._linked(tokens, first, last, covered, end)
         if first == last and rule == "model":
             last = self._full_name_end(tagger, tokens, first, covered, end)
@@ -123,12 +126,27 @@ class SpanRepair:
             return None  # a context rule's name needs two words, or one known name (هيلاري)
         return first, last
 
+    def _unknown_after_definite(self, tagger, tokens, k: int) -> bool:
+        """Whether token k, after a word with the article (الله، التركي), is a word no list
+        knows as a name's (no given name, arabnamer's or a known person's word) and has no
+        article itself: a name rarely goes on after its definite word with such a word (علي
+        عبد الله صالح does: صالح is a name word)."""
+        token = tokens[k]
+        return (tokens[k - 1].form.startswith("ال") and not token.form.startswith("ال")
+                and token.core not in self.rules.name_words and token.core not in LINKS
+                and not self._known_name_word(tagger, token.core))
+
     def _linked(self, tokens, first: int, last: int, covered, end: int) -> tuple[int, int]:
         """A name takes the link before it (أبو before عبد الله), the word a link at its end
         links (أحمد بن → أحمد بن طولون), the links and names after it (حمد بن جاسم بن جبر آل
-        ثاني) and a family name with the article (عمر حسن البشير), all in its sentence."""
-        if first and not tokens[first].broken and self._free(tokens, first - 1, covered) and (
-                not tokens[first - 1].cores.isdisjoint(LINKS)):
+        ثاني) and a family name with the article (عمر حسن البشير), all in its sentence; a name
+        that starts with a kunya (أبو، أم) takes the nisba after it, whatever else the word
+        means (أبو عبد الله التركي، ابو حمزة المصري)."""
+        before = first - 1
+        if (first and not tokens[first].broken and tokens[before].form.isalpha()  # ، وابو عبد الله
+                and tokens[before].form not in self.rules.stopwords
+                and not (covered and covered[before] is not None)
+                and not tokens[before].cores.isdisjoint(LINKS)):
             first -= 1
         while True:  # a linked word is part of the name even where taken for a place (طولون)
             if tokens[last].core in LINKS and self._free(tokens, last + 1, (), end):
@@ -140,9 +158,27 @@ class SpanRepair:
                 break
         ends_given = not tokens[last].form.startswith("ال") or (last and tokens[last - 1].core in LINKS)
         if (ends_given and self._free(tokens, last + 1, covered, end)  # عبد الكريم الخطابي
-                and self._family_name(tokens[last + 1])):
+                and (self._family_name(tokens[last + 1])
+                     or (not tokens[first].cores.isdisjoint(KUNYA) and self._nisba(tokens, last + 1)))):
             last += 1
         return first, last
+
+    def _nisba(self, tokens, k: int) -> bool:
+        """Token k is a definite adjective of origin: التركي، المصري (not the function word
+        الذي, nor an adjective with its noun: البريطاني الجنسية "British by nationality")."""
+        token = tokens[k]
+        after = tokens[k + 1] if k + 1 < len(tokens) and not tokens[k + 1].broken else None
+        return (token.form.startswith("ال") and token.core.endswith("ي") and len(token.core) >= 4
+                and token.form not in self.rules.stopwords
+                and not (after is not None and after.form.startswith("ال")
+                         and after.form not in self.rules.stopwords))
+
+    def leading_clitic(self, token: Any) -> int:
+        """Letters of the clitic before a link word that begins a name (وابو → 1), else 0."""
+        for reading, _ in token.readings:
+            if article_core(reading) in LINKS:
+                return len(token.form) - len(reading)
+        return 0
 
     def _free(self, tokens, k: int, covered, end: int | None = None) -> bool:
         """Token k exists in the sentence, joins the previous one, is a word and is no one's."""

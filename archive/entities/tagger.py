@@ -531,7 +531,8 @@ class Tagger:
                      or self._weapon_model(tokens, covered, i))
             if found:  # span repair (spans.py): where the name begins and ends
                 repaired = self.spans.repair(self, tokens, found[0], found[1], found[2], "context", covered)
-                found = repaired and (*repaired, found[2], found[3] if repaired[0] == found[0] else 0)
+                found = repaired and (*repaired, found[2], found[3] if repaired[0] == found[0]
+                                      else self.spans.leading_clitic(tokens[repaired[0]]))
             if found and self._ordinary_words(found[2], tokens[found[0]:found[1] + 1]):
                 found = None
             if found:
