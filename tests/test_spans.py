@@ -306,3 +306,12 @@ def test_a_kunya_name_is_one_person_in_its_article(tagger):
     text = ("والتقت الصحيفة أبو عبد الله التركي احد معتنقي الاسلام. وابو عبد الله تذوق طعم الاسلام. "
             "ويقول ابو عبد الله ان الشريعة ستطبق.")
     assert len({m.entity_id for m in tagger.fresh().tag(text) if m.type == "person"}) == 1
+
+
+@pytest.mark.parametrize("text, name", [
+    ("المتحدة . وعلق تيم سيباستيان علي ذلك بالقول", "تيم سيباستيان"),  # the model's surname alone
+    ("وبدأ وزير الدفاع السوداني الفريق عبدالرحيم محمد حسين جولة تشمل الأردن", "عبدالرحيم محمد حسين"),
+    ("وثائق اراضي للسيد صابر مسعد من قرية اليامون", "صابر مسعد"),  # a title is no first name
+])
+def test_a_name_takes_the_first_name_before_it(tagger, text, name):
+    assert people(tagger, text) == [name]

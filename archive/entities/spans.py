@@ -120,11 +120,29 @@ class SpanRepair:
         if rule == "context" and last - first >= 2 and self._unknown_after_definite(tagger, tokens, last):
             last -= 1  # عبد الله تذوق "Abdullah tasted": a context rule's blind run (the model weighed it)
         first, last = self._linked(tokens, first, last, covered, end)
+        if (first and not tokens[first].broken and tokens[first].cores.isdisjoint(LINKS)
+                and self._given_before(tokens, first - 1, covered)):
+            first -= 1  # تيم سيباستيان، عبدالرحيم محمد حسين: the name begins earlier
         if first == last and rule == "model":
             last = self._full_name_end(tagger, tokens, first, covered, end)
         elif first == last and not self._known_name_word(tagger, tokens[first].core):
             return None  # a context rule's name needs two words, or one known name (هيلاري)
         return first, last
+
+    def _given_before(self, tokens, k: int, covered) -> bool:
+        """Whether token k, just before a name that starts with no link (not before ابو حمزة),
+        is its first name: a given name or arabnamer's name word, or a joined عبد compound
+        (عبدالرحيم), written bare (no article, no clitic), no title (رئيس، للملك), function
+        word or ordinary word, and no one else's."""
+        token = tokens[k]
+        form = token.form
+        if (not form.isalpha() or form.startswith("ال") or len(token.readings) > 1
+                or form in self.rules.not_names or not token.cores.isdisjoint(self.rules.title_starts)
+                or token.core in self.rules.qualifiers
+                or (covered and covered[k] is not None) or "PER" in self.never.get(token.core, ())):
+            return False
+        return (token.core in self.rules.given or token.core in self.rules.name_words
+                or (form.startswith("عبد") and len(form) >= 6))
 
     def _unknown_after_definite(self, tagger, tokens, k: int) -> bool:
         """Whether token k, after a word with the article (الله، التركي), is a word no list
