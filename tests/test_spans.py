@@ -315,3 +315,12 @@ def test_a_kunya_name_is_one_person_in_its_article(tagger):
 ])
 def test_a_name_takes_the_first_name_before_it(tagger, text, name):
     assert people(tagger, text) == [name]
+
+
+@pytest.mark.parametrize("text, channel", [
+    ("شهد قطاع السياحة في جزيرة كيش نموا", False),  # "an island", no article
+    ("ويصل نصف مليون سائح سنويا الى الجزيرة بينما", False),
+    ("وذكرت الجزيرة ان المفاوضات توقفت", True),
+])
+def test_an_island_is_no_channel(tagger, text, channel):
+    assert (organizations(tagger, text) == [("الجزيرة", "org:al-jazeera")]) is channel

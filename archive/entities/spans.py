@@ -54,6 +54,7 @@ TIME_WORDS = frozenset(normalize(w) for w in (
 GENERIC_HEADS = frozenset(normalize(w) for w in ("مجموعة", "جماعة"))
 PENINSULA = normalize("جزيرة")  # the core of الجزيرة, channel and peninsula
 PENINSULA_BEFORE = normalize("شبه")
+ISLAND_BEFORE = frozenset(normalize(w) for w in ("في", "إلى", "الى"))
 PENINSULA_AFTER = frozenset(normalize(w) for w in ("العربية", "الكورية", "الإيبيرية", "الايبيرية"))
 SMALL_TOWN = 150_000  # a catalogue city this small whose name is an ordinary word needs a context
 KUNYA = frozenset(normalize(w) for w in ("أبو", "أبي", "أبا", "أم"))
@@ -440,13 +441,17 @@ class SpanRepair:
                    for words in (name_tokens(name) for name in entity.names))
 
     def peninsula(self, tokens: Sequence[Any], i: int, entity: Any) -> bool:
-        """Whether the organization matched at token i is the word "peninsula" (the channel
-        الجزيرة as شبه الجزيرة، الجزيرة العربية)."""
-        if entity.type != "organization" or tokens[i].core != PENINSULA:
+        """Whether the organization matched at token i is the word "peninsula" or "island"
+        (the channel الجزيرة as شبه الجزيرة، الجزيرة العربية), as it is without the article
+        (جزيرة كيش) and after في or إلى (the training sets never mark the channel there)."""
+        if entity.type != "organization" or PENINSULA not in tokens[i].cores:
             return False
+        if not any(reading.endswith("ال" + PENINSULA) for reading, _ in tokens[i].readings):
+            return True  # جزيرة "an island"
         before = tokens[i - 1].core if i and not tokens[i].broken else ""
         after = tokens[i + 1] if i + 1 < len(tokens) and not tokens[i + 1].broken else None
-        return before == PENINSULA_BEFORE or (after is not None and after.form in PENINSULA_AFTER)
+        return (before in ISLAND_BEFORE or before == PENINSULA_BEFORE
+                or (after is not None and after.form in PENINSULA_AFTER))
 
     def head_as_written(self, token: Any) -> bool:
         """Whether a word is an organization head word as written, with no clitic taken off
