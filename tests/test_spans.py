@@ -324,3 +324,8 @@ def test_a_name_takes_the_first_name_before_it(tagger, text, name):
 ])
 def test_an_island_is_no_channel(tagger, text, channel):
     assert (organizations(tagger, text) == [("الجزيرة", "org:al-jazeera")]) is channel
+
+
+def test_the_soviet_union_is_a_place_not_a_union_found_by_its_head_word(tagger):
+    found = [(m.text, m.type) for m in tagger.fresh().tag("انضموا من دول الاتحاد السوفيتي السابق")]
+    assert found == [("الاتحاد السوفيتي", "place")]
