@@ -329,3 +329,7 @@ def test_an_island_is_no_channel(tagger, text, channel):
 def test_the_soviet_union_is_a_place_not_a_union_found_by_its_head_word(tagger):
     found = [(m.text, m.type) for m in tagger.fresh().tag("انضموا من دول الاتحاد السوفيتي السابق")]
     assert found == [("الاتحاد السوفيتي", "place")]
+
+
+def test_a_masculine_adjective_after_a_feminine_head_word_qualifies_another_noun(tagger):
+    assert organizations(tagger, "\" رسالة مستشار البلدية القانوني إلى رئيس بلدية نابلس") == []

@@ -352,7 +352,15 @@ class SpanRepair:
                     self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل")))):
                 last = k - 1
                 break
+        if headed and last > first and self._disagrees(tokens[first], tokens[first + 1]):
+            return None  # مستشار البلدية القانوني: "the municipality's legal adviser"
         return None if headed and first == last else (first, last)
+
+    def _disagrees(self, head, word) -> bool:
+        """Whether ``word``, right after a feminine head word (بلدية، وزارة), is a masculine
+        nisba adjective never used in an organization's name: it qualifies another noun."""
+        return (head.core.endswith("ه") and word.form.startswith("ال") and word.core.endswith("ي")
+                and self._never_org(word))
 
     def _purpose_phrase_end(self, tokens, first: int, last: int, covered, end: int | None) -> int:
         """Where an organization named by a definite head word and adjectives alone (الاتحاد
