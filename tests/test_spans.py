@@ -333,3 +333,9 @@ def test_the_soviet_union_is_a_place_not_a_union_found_by_its_head_word(tagger):
 
 def test_a_masculine_adjective_after_a_feminine_head_word_qualifies_another_noun(tagger):
     assert organizations(tagger, "\" رسالة مستشار البلدية القانوني إلى رئيس بلدية نابلس") == []
+
+
+def test_a_title_and_a_town_named_like_a_person_after_it_are_no_places(tagger):
+    found = [(m.text, m.type) for m in tagger.fresh().tag("ومن جانبها أكدت السفيرة نانسي باكير الامين العام ان")]
+    assert found == [("نانسي باكير", "person")]
+    assert [(m.text, m.type) for m in tagger.fresh().tag("وزار الوفد مدينة نانسي الفرنسية")] == [("نانسي", "place")]

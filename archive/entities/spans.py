@@ -479,7 +479,9 @@ class SpanRepair:
         it": towns of GeoNames; المالية "financial" for مالي) is no place unless a place context
         introduces it (a preposition or place head word before it). Countries and cities of
         SMALL_TOWN people or more (كييف، طنجة) stay where written as the catalogue lists them.
-        In place, over a text's first mentions."""
+        A person's title (السفيرة "the ambassador", a town too) is no place, nor a town named
+        like a person right after a title (السفيرة نانسي: a person, not Nancy). In place, over a
+        text's first mentions."""
         for k, index in enumerate(covered):
             mention = mentions[index] if index is not None else None
             if (mention is None or mention.type != "place" or mention.rule not in ("catalogue", "variant")
@@ -488,10 +490,21 @@ class SpanRepair:
             core = article_core(normalize(mention.text))
             entity = catalogue.entities.get(mention.entity_id)
             inflected = not catalogue.lookup((core,), keys=("exact",))  # المالية for مالي
-            if ("LOC" in self.never.get(core, ()) and (inflected or _small_town(entity))
-                    and not self._place_context(tokens, k)):
+            ordinary = ("LOC" in self.never.get(core, ()) and (inflected or _small_town(entity))
+                        and not self._place_context(tokens, k))
+            if ordinary or self._person_word(tokens, k, core, entity):
                 mentions[index] = None
                 covered[k] = None
+
+    def _person_word(self, tokens: Sequence[Any], k: int, core: str, entity: Any) -> bool:
+        """Whether a one-word place at token k is rather a title or a town named like a person
+        (a given name, arabnamer's name word) right after a title."""
+        if core in self.rules.title_starts:
+            return True
+        before = tokens[k - 1] if k and not tokens[k].broken else None
+        return ((core in self.rules.given or core in self.rules.name_words) and _small_town(entity)
+                and before is not None
+                and not before.cores.isdisjoint(self.rules.title_starts))
 
     def _place_context(self, tokens: Sequence[Any], i: int) -> bool:
         before = tokens[i - 1] if i and not tokens[i].broken else None
