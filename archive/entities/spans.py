@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from archive.arabic import normalize, tokenize
@@ -487,11 +488,11 @@ class SpanRepair:
             if (mention is None or mention.type != "place" or mention.rule not in ("catalogue", "variant")
                     or (k and covered[k - 1] == index) or (k + 1 < len(covered) and covered[k + 1] == index)):
                 continue
-            core = article_core(normalize(mention.text))
+            core = _core(mention.text)
             entity = catalogue.entities.get(mention.entity_id)
-            inflected = not catalogue.lookup((core,), keys=("exact",))  # المالية for مالي
-            ordinary = ("LOC" in self.never.get(core, ()) and (inflected or _small_town(entity))
-                        and not self._place_context(tokens, k))
+            ordinary = ("LOC" in self.never.get(core, ()) and not self._place_context(tokens, k)
+                        and (_small_town(entity)  # or المالية for مالي:
+                             or not catalogue.lookup((core,), keys=("exact",))))
             if ordinary or self._person_word(tokens, k, core, entity):
                 mentions[index] = None
                 covered[k] = None
@@ -521,6 +522,12 @@ class SpanRepair:
             return False  # بموسكو، وبغداد: a clitic, as place names take
         before = tokens[i - 1] if i and not token.broken else None
         return before is None or before.cores.isdisjoint(self.place_context)
+
+
+@lru_cache(maxsize=20_000)
+def _core(text: str) -> str:
+    """A one-word mention's normalized form without its article (memoized: places recur)."""
+    return article_core(normalize(text))
 
 
 def _small_town(entity: Any) -> bool:
