@@ -339,3 +339,8 @@ def test_a_title_and_a_town_named_like_a_person_after_it_are_no_places(tagger):
     found = [(m.text, m.type) for m in tagger.fresh().tag("ومن جانبها أكدت السفيرة نانسي باكير الامين العام ان")]
     assert found == [("نانسي باكير", "person")]
     assert [(m.text, m.type) for m in tagger.fresh().tag("وزار الوفد مدينة نانسي الفرنسية")] == [("نانسي", "place")]
+
+
+def test_two_organizations_the_model_found_side_by_side_are_one(tagger):
+    text = "وأضاف تقرير من مجلة \" لورالي أيرو-أتلنتيك \" أن المغرب يعد"
+    assert [t for t, _ in organizations(tagger, text)] == ["لورالي أيرو-أتلنتيك"]

@@ -70,6 +70,7 @@ class ShortNames:
         short name of an organization a context rule found with its head word (كيوتل after
         شركة كيوتل) becomes that organization, and each bare occurrence of the short name of
         exactly one organization of the text, not yet tagged, a mention of it."""
+        self._join_model_halves(tagging, tagger)
         names = self._owners(tagging.mentions, ("context",))
         for k, mention in enumerate(tagging.mentions):
             if mention is not None and mention.type == "organization" and mention.rule == "model":
@@ -108,6 +109,28 @@ class ShortNames:
                 and form not in self.never and form not in self.rules.common
                 and form not in self.rules.given and form not in self.rules.name_words
                 and (after is None or after.broken or after.form in self.rules.stopwords))
+
+    def _join_model_halves(self, tagging: Any, tagger: Any) -> None:
+        """Two organizations the model found side by side, nothing between them (مجلة " لورالي
+        أيرو-أتلنتيك ": a foreign name in two spans), are one organization."""
+        tokens, covered, mentions = tagging.tokens, tagging.covered, tagging.mentions
+        for k in range(1, len(tokens)):
+            a, b = covered[k - 1], covered[k]
+            if a is None or b is None or a == b or tokens[k].broken or tokens[k].form.startswith("و"):
+                continue
+            first, second = mentions[a], mentions[b]
+            if (first is None or second is None or first.rule != "model" or second.rule != "model"
+                    or first.type != "organization" or second.type != "organization"):
+                continue
+            start = k - 1
+            while start and covered[start - 1] == a:
+                start -= 1
+            end = k
+            while end + 1 < len(tokens) and covered[end + 1] == b:
+                end += 1
+            skip = len(tokens[start].form) - len(normalize(first.text.split()[0]))
+            entity = tagger._discover("organization", tokens[start:end + 1], skip, "model")
+            tagging.add(start, end, entity, "model", skip, min(first.confidence or 0, second.confidence or 0))
 
     def _owners(self, mentions, rules: tuple[str, ...]) -> dict[tuple[str, ...], str]:
         """short name → the one organization (id) of ``mentions`` found by ``rules`` it names."""
