@@ -3,9 +3,9 @@
 A new index (or a rebuild) first learns the names its articles establish (the build's
 "learning" pass), then tags every article with all of them. Only the last of the tagger's passes,
 the collection pass, uses those names: the passes before it (catalogue, context rules,
-coreference, the model) read the article alone, except in two places where the model pass and a
-context rule ask whether a word is a name the archive learned (``Tagger.consulted`` records those
-words). So the learning pass keeps what those passes found (``FirstStage``, spilled to a
+coreference, the model) read the article alone, except where the model pass, a context rule and
+span repair (a name ends before an ordinary word unless the archive learned it) ask whether a
+word is a name the archive learned (``Tagger.consulted`` records those words). So the learning pass keeps what those passes found (``FirstStage``, spilled to a
 ``KeptStages`` file per worker, outside the index), and the analysis pass runs only the collection
 pass over it (``finish``): the same mentions as tagging the article again, at the cost of one
 tokenization. An article whose kept stage consulted a word that the learned names changed is

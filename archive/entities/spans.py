@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from archive.arabic import normalize, tokenize
@@ -54,7 +55,10 @@ TIME_WORDS = frozenset(normalize(w) for w in (
 GENERIC_HEADS = frozenset(normalize(w) for w in ("مجموعة", "جماعة"))
 PENINSULA = normalize("جزيرة")  # the core of الجزيرة, channel and peninsula
 PENINSULA_BEFORE = normalize("شبه")
+ISLAND_BEFORE = frozenset(normalize(w) for w in ("في", "إلى", "الى"))
 PENINSULA_AFTER = frozenset(normalize(w) for w in ("العربية", "الكورية", "الإيبيرية", "الايبيرية"))
+SMALL_TOWN = 150_000  # a catalogue city this small whose name is an ordinary word needs a context
+KUNYA = frozenset(normalize(w) for w in ("أبو", "أبي", "أبا", "أم"))
 LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "أبو", "أبي", "أبا", "عبد", "أم", "آل"))
 
 
@@ -83,10 +87,25 @@ class SpanRepair:
             end = len(tokens) if end is None else end
             return self._person(tagger, tokens, first, last, rule, covered, end)
         if kind == "organization":
-            return self._organization(tokens, first, last)
+            found = self._organization(tokens, first, last)
+            return found and (found[0], self._purpose_phrase_end(tokens, *found, covered, end))
         if kind == "place" and rule == "model" and first == last and self.common_place(tokens, first):
             return None
+        if kind == "place" and rule == "context" and not self._named_after_head(tokens, first, last):
+            return None
         return first, last
+
+    def _named_after_head(self, tokens, first: int, last: int) -> bool:
+        """Whether the words after a place head word (مدينة، ميناء) name the place: the head
+        has no article (المدينة اختار "the city chose"), no punctuation stands between them
+        (المدينة . ويقيم), and not all its words are ones the training sets never use in a
+        place name (كميناء تجاري "as a commercial port"; قرية بيت قاد is a place)."""
+        head = tokens[first - 1] if first else None
+        if head is None or tokens[first].broken or any(
+                reading.startswith("ال") and article_core(reading) in self.rules.place_heads
+                for reading, _ in head.readings):
+            return False
+        return not all("LOC" in self.never.get(tokens[k].core, ()) for k in range(first, last + 1))
 
     # -- people -----------------------------------------------------------------------------
 
@@ -100,19 +119,54 @@ class SpanRepair:
             if tokens[k - 1].core not in LINKS and self._trailing(tagger, tokens[k]):
                 last = k - 1  # كوفي انان اعتبر، ديفيد كولتارد سائق ماكلارين
                 break
+        if rule == "context" and last - first >= 2 and self._unknown_after_definite(tagger, tokens, last):
+            last -= 1  # عبد الله تذوق "Abdullah tasted": a context rule's blind run (the model weighed it)
         first, last = self._linked(tokens, first, last, covered, end)
+        if (first and not tokens[first].broken and tokens[first].cores.isdisjoint(LINKS)
+                and self._given_before(tokens, first - 1, covered)):
+            first -= 1  # تيم سيباستيان، عبدالرحيم محمد حسين: the name begins earlier
         if first == last and rule == "model":
             last = self._full_name_end(tagger, tokens, first, covered, end)
         elif first == last and not self._known_name_word(tagger, tokens[first].core):
             return None  # a context rule's name needs two words, or one known name (هيلاري)
         return first, last
 
+    def _given_before(self, tokens, k: int, covered) -> bool:
+        """Whether token k, just before a name that starts with no link (not before ابو حمزة),
+        is its first name: a given name or arabnamer's name word, or a joined عبد compound
+        (عبدالرحيم), written bare (no article, no clitic), no title (رئيس، للملك), function
+        word or ordinary word, and no one else's."""
+        token = tokens[k]
+        form = token.form
+        if (not form.isalpha() or form.startswith("ال") or len(token.readings) > 1
+                or form in self.rules.not_names or not token.cores.isdisjoint(self.rules.title_starts)
+                or token.core in self.rules.qualifiers
+                or (covered and covered[k] is not None) or "PER" in self.never.get(token.core, ())):
+            return False
+        return (token.core in self.rules.given or token.core in self.rules.name_words
+                or (form.startswith("عبد") and len(form) >= 6))
+
+    def _unknown_after_definite(self, tagger, tokens, k: int) -> bool:
+        """Whether token k, after a word with the article (الله، التركي), is a word no list
+        knows as a name's (no given name, arabnamer's or a known person's word) and has no
+        article itself: a name rarely goes on after its definite word with such a word (علي
+        عبد الله صالح does: صالح is a name word)."""
+        token = tokens[k]
+        return (tokens[k - 1].form.startswith("ال") and not token.form.startswith("ال")
+                and token.core not in self.rules.name_words and token.core not in LINKS
+                and not self._known_name_word(tagger, token.core))
+
     def _linked(self, tokens, first: int, last: int, covered, end: int) -> tuple[int, int]:
         """A name takes the link before it (أبو before عبد الله), the word a link at its end
         links (أحمد بن → أحمد بن طولون), the links and names after it (حمد بن جاسم بن جبر آل
-        ثاني) and a family name with the article (عمر حسن البشير), all in its sentence."""
-        if first and not tokens[first].broken and self._free(tokens, first - 1, covered) and (
-                not tokens[first - 1].cores.isdisjoint(LINKS)):
+        ثاني) and a family name with the article (عمر حسن البشير), all in its sentence; a name
+        that starts with a kunya (أبو، أم) takes the nisba after it, whatever else the word
+        means (أبو عبد الله التركي، ابو حمزة المصري)."""
+        before = first - 1
+        if (first and not tokens[first].broken and tokens[before].form.isalpha()  # ، وابو عبد الله
+                and tokens[before].form not in self.rules.stopwords
+                and not (covered and covered[before] is not None)
+                and not tokens[before].cores.isdisjoint(LINKS)):
             first -= 1
         while True:  # a linked word is part of the name even where taken for a place (طولون)
             if tokens[last].core in LINKS and self._free(tokens, last + 1, (), end):
@@ -124,9 +178,27 @@ class SpanRepair:
                 break
         ends_given = not tokens[last].form.startswith("ال") or (last and tokens[last - 1].core in LINKS)
         if (ends_given and self._free(tokens, last + 1, covered, end)  # عبد الكريم الخطابي
-                and self._family_name(tokens[last + 1])):
+                and (self._family_name(tokens[last + 1])
+                     or (not tokens[first].cores.isdisjoint(KUNYA) and self._nisba(tokens, last + 1)))):
             last += 1
         return first, last
+
+    def _nisba(self, tokens, k: int) -> bool:
+        """Token k is a definite adjective of origin: التركي، المصري (not the function word
+        الذي, nor an adjective with its noun: البريطاني الجنسية "British by nationality")."""
+        token = tokens[k]
+        after = tokens[k + 1] if k + 1 < len(tokens) and not tokens[k + 1].broken else None
+        return (token.form.startswith("ال") and token.core.endswith("ي") and len(token.core) >= 4
+                and token.form not in self.rules.stopwords
+                and not (after is not None and after.form.startswith("ال")
+                         and after.form not in self.rules.stopwords))
+
+    def leading_clitic(self, token: Any) -> int:
+        """Letters of the clitic before a link word that begins a name (وابو → 1), else 0."""
+        for reading, _ in token.readings:
+            if article_core(reading) in LINKS:
+                return len(token.form) - len(reading)
+        return 0
 
     def _free(self, tokens, k: int, covered, end: int | None = None) -> bool:
         """Token k exists in the sentence, joins the previous one, is a word and is no one's."""
@@ -162,8 +234,13 @@ class SpanRepair:
         return False
 
     def _known_name_word(self, tagger, core: str) -> bool:
-        return (core in self.rules.given or core in tagger.person_words
-                or core in tagger.learned_words)
+        """A given name, a catalogued person's word or a word of a name the archive learned
+        (the last recorded in ``tagger.consulted``: a kept first stage read it)."""
+        if core in self.rules.given or core in tagger.person_words:
+            return True
+        if tagger.consulted is not None:
+            tagger.consulted.add(core)
+        return core in tagger.learned_words
 
     def _full_name_end(self, tagger, tokens, i: int, covered, end: int) -> int:
         """A lone given name followed, in its sentence, by an unknown name-like word that
@@ -198,6 +275,19 @@ class SpanRepair:
                 owner = tagger.entity(next(iter(owners)))
                 if owner is not None and owner.id != mention.entity_id:
                     mentions[k] = replace(mention, entity_id=owner.id, name=owner.name)
+
+    def join_adjacent_people(self, text: str, mentions: list) -> None:
+        """Two mentions of one person side by side, only a space between them (سلفان and
+        شالوم, each resolved alone through the full name), are one mention of the name. In
+        place, over ``mentions`` (``None`` for a dropped one)."""
+        people = sorted((m.start, k) for k, m in enumerate(mentions) if m is not None and m.type == "person")
+        for (_, a), (_, b) in zip(people, people[1:]):
+            first, second = mentions[a], mentions[b]
+            if (first is None or second is None or first.entity_id != second.entity_id
+                    or not text[first.end:second.start].isspace() or normalize(second.text).startswith("و")):
+                continue
+            mentions[b] = replace(first, end=second.end, text=text[first.start:second.end])
+            mentions[a] = None
 
     def unify_with_archive(self, mentions: list, lexicon: Any, tagger: Any) -> None:
         """One person, one entity in the archive: a discovered person of two or more words
@@ -263,12 +353,51 @@ class SpanRepair:
                     self._never_org(tokens[k]) and not (headed and tokens[k].form.startswith(("ال", "لل")))):
                 last = k - 1
                 break
+        if headed and last > first and self._disagrees(tokens[first], tokens[first + 1]):
+            return None  # مستشار البلدية القانوني: "the municipality's legal adviser"
         return None if headed and first == last else (first, last)
+
+    def _disagrees(self, head, word) -> bool:
+        """Whether ``word``, right after a feminine head word (بلدية، وزارة), is a masculine
+        nisba adjective never used in an organization's name: it qualifies another noun."""
+        return (head.core.endswith("ه") and word.form.startswith("ال") and word.core.endswith("ي")
+                and self._never_org(word))
+
+    def _purpose_phrase_end(self, tokens, first: int, last: int, covered, end: int | None) -> int:
+        """Where an organization named by a definite head word and adjectives alone (الاتحاد
+        الدولي، اللجنة الالمانية المنظمة) ends when a phrase of ل and a noun with its definite
+        complement follows: after it (الاتحاد الدولي لكرة القدم، اللجنة المنظمة لكأس العالم).
+        A head word with a noun (وزارة الدفاع لوسائل الإعلام) is complete: it takes none."""
+        words = tokens[first + 1:last + 1]
+        if (not self._head(tokens[first]) or not tokens[first].form.startswith(("ال", "وال", "لل"))
+                or not words or not all(self._adjective(t) for t in words)):
+            return last
+        li, noun = last + 1, last + 2
+        if not (self._free(tokens, li, covered, end) and self._free(tokens, noun, covered, end)):
+            return last
+        word = tokens[li].form
+        if (len(word) < 4 or word[0] != "ل" or word.startswith("لل") or word[1:] in self.rules.stopwords
+                or not tokens[noun].form.startswith("ال")):
+            return last
+        return noun
+
+    def _adjective(self, token) -> bool:
+        """A definite adjective after a head word: a nisba (الدولي) or a participle (المنظمة)."""
+        form = token.form
+        return form.startswith("ال") and (form.endswith(NISBA) or form[2:3] == "م") and len(form) >= 5
+
+    def indefinite_head(self, token: Any) -> bool:
+        """Whether a head word is written without the article: only then may an indefinite noun
+        stand between it and its definite complement (فريق مراقبة العقوبات; بالمركز تمليه
+        المصالح is no name: a definite noun is no construct)."""
+        return not any(reading.startswith("ال") and article_core(reading) in self.org_heads
+                       for reading, _ in token.readings)
 
     def closes_organization(self, tokens: Sequence[Any], run: Sequence[int]) -> bool:
         """Whether the proper name ``run`` after an organization's head word ends there though
         no punctuation or function word follows: its words are no ordinary words and a
-        nationality or a phrase with ب comes next (نادي تشيلسي الإنجليزي، حركة فتح بزعامة)."""
+        nationality, a phrase with ب or a number (a date: جريدة فلسطين 15 نيسان) comes next
+        (نادي تشيلسي الإنجليزي، حركة فتح بزعامة)."""
         k = run[-1] + 1
         if k >= len(tokens) or any(self._never_org(tokens[j]) for j in run):
             return False
@@ -276,7 +405,15 @@ class SpanRepair:
         nationality = after.form.startswith("ال") and after.core.endswith(NISBA)
         phrase = after.form[0] == "ب" and len(after.readings) > 1  # ل often belongs to it:
         # شركة القدس للمستحضرات الطبية
-        return nationality or phrase
+        return nationality or phrase or after.form.isdigit()
+
+    def media_name_keeps_head(self, run: Sequence[int], covered: Sequence[int | None],
+                              mentions: Sequence[Any]) -> bool:
+        """Whether a newspaper or channel named by a place after its head word is named with
+        the head (جريدة فلسطين، جريدة القدس: the newspaper, not the place, is the facet value);
+        other media go by their proper name alone (صحيفة غارديان → غارديان)."""
+        owners = [mentions[index] for index in (covered[k] for k in run) if index is not None]
+        return any(owner is not None and owner.type == "place" for owner in owners)
 
     def conjoined_nisba(self, token: Any) -> bool:
         """Whether a word continues a head word's definite complement though it starts with
@@ -313,13 +450,17 @@ class SpanRepair:
                    for words in (name_tokens(name) for name in entity.names))
 
     def peninsula(self, tokens: Sequence[Any], i: int, entity: Any) -> bool:
-        """Whether the organization matched at token i is the word "peninsula" (the channel
-        الجزيرة as شبه الجزيرة، الجزيرة العربية)."""
-        if entity.type != "organization" or tokens[i].core != PENINSULA:
+        """Whether the organization matched at token i is the word "peninsula" or "island"
+        (the channel الجزيرة as شبه الجزيرة، الجزيرة العربية), as it is without the article
+        (جزيرة كيش) and after في or إلى (the training sets never mark the channel there)."""
+        if entity.type != "organization" or PENINSULA not in tokens[i].cores:
             return False
+        if not any(reading.endswith("ال" + PENINSULA) for reading, _ in tokens[i].readings):
+            return True  # جزيرة "an island"
         before = tokens[i - 1].core if i and not tokens[i].broken else ""
         after = tokens[i + 1] if i + 1 < len(tokens) and not tokens[i + 1].broken else None
-        return before == PENINSULA_BEFORE or (after is not None and after.form in PENINSULA_AFTER)
+        return (before in ISLAND_BEFORE or before == PENINSULA_BEFORE
+                or (after is not None and after.form in PENINSULA_AFTER))
 
     def head_as_written(self, token: Any) -> bool:
         """Whether a word is an organization head word as written, with no clitic taken off
@@ -332,6 +473,44 @@ class SpanRepair:
     def _head(self, token) -> bool:
         return not token.cores.isdisjoint(self.org_heads)
 
+    def drop_ordinary_places(self, tokens: Sequence[Any], covered: list, mentions: list,
+                             catalogue: Any) -> None:
+        """A one-word catalogue town whose word the training sets use often and never in a
+        place name (الميادين "the fields", السلمية "peaceful", زاوية "angle", بداخله "inside
+        it": towns of GeoNames; المالية "financial" for مالي) is no place unless a place context
+        introduces it (a preposition or place head word before it). Countries and cities of
+        SMALL_TOWN people or more (كييف، طنجة) stay where written as the catalogue lists them.
+        A person's title (السفيرة "the ambassador", a town too) is no place, nor a town named
+        like a person right after a title (السفيرة نانسي: a person, not Nancy). In place, over a
+        text's first mentions."""
+        for k, index in enumerate(covered):
+            mention = mentions[index] if index is not None else None
+            if (mention is None or mention.type != "place" or mention.rule not in ("catalogue", "variant")
+                    or (k and covered[k - 1] == index) or (k + 1 < len(covered) and covered[k + 1] == index)):
+                continue
+            core = _core(mention.text)
+            entity = catalogue.entities.get(mention.entity_id)
+            ordinary = ("LOC" in self.never.get(core, ()) and not self._place_context(tokens, k)
+                        and (_small_town(entity)  # or المالية for مالي:
+                             or not catalogue.lookup((core,), keys=("exact",))))
+            if ordinary or self._person_word(tokens, k, core, entity):
+                mentions[index] = None
+                covered[k] = None
+
+    def _person_word(self, tokens: Sequence[Any], k: int, core: str, entity: Any) -> bool:
+        """Whether a one-word place at token k is rather a title or a town named like a person
+        (a given name, arabnamer's name word) right after a title."""
+        if core in self.rules.title_starts:
+            return True
+        before = tokens[k - 1] if k and not tokens[k].broken else None
+        return ((core in self.rules.given or core in self.rules.name_words) and _small_town(entity)
+                and before is not None
+                and not before.cores.isdisjoint(self.rules.title_starts))
+
+    def _place_context(self, tokens: Sequence[Any], i: int) -> bool:
+        before = tokens[i - 1] if i and not tokens[i].broken else None
+        return before is not None and not before.cores.isdisjoint(self.place_context)
+
     def common_place(self, tokens: Sequence[Any], i: int) -> bool:
         """Whether token i, taken for a place, is rather a word the training sets never use in
         a place name (or a common word), with no place context: no clitic on it (بموسكو), no
@@ -343,6 +522,22 @@ class SpanRepair:
             return False  # بموسكو، وبغداد: a clitic, as place names take
         before = tokens[i - 1] if i and not token.broken else None
         return before is None or before.cores.isdisjoint(self.place_context)
+
+
+@lru_cache(maxsize=20_000)
+def _core(text: str) -> str:
+    """A one-word mention's normalized form without its article (memoized: places recur)."""
+    return article_core(normalize(text))
+
+
+def _small_town(entity: Any) -> bool:
+    """Whether a catalogue place is a city of fewer than SMALL_TOWN people (or of unknown size)."""
+    if entity is None or entity.attributes.get("kind") != "city":
+        return False
+    try:
+        return int(entity.attributes.get("population", 0)) < SMALL_TOWN
+    except ValueError:
+        return True
 
 
 def _words(text: str) -> tuple[str, ...]:

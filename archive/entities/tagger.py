@@ -31,6 +31,7 @@ from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.entities.prefixes import StrictPrefixes
+from archive.entities.short_names import ShortNames
 from archive.entities.spans import SpanRepair
 from archive.resources import data_json, data_lines
 
@@ -127,6 +128,7 @@ class Tagger:
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
         self.spans = SpanRepair(self.rules)  # where a context or model name ends (spans.py)
+        self.short_names = ShortNames(self.rules, self.spans.never)  # short_names.py
         self._use_model = model
         # What only tagging needs, made on first use (a search never tags, so its process
         # never loads the model): shared with fresh() copies, so it is made once.
@@ -247,11 +249,13 @@ class Tagger:
         tagging = _Tagging(text, self._tokens(text))
         tokens, covered, mentions, add = tagging.tokens, tagging.covered, tagging.mentions, tagging.add
         self._catalogue_pass(tokens, add)
+        self.spans.drop_ordinary_places(tokens, covered, mentions, self.catalogue)  # spans.py: الميادين
         self._context_pass(tokens, covered, mentions, add)
         self._coreference_pass(tokens, covered, mentions, add)
         if self.model is not None:  # what the rules left: the model's, then their other mentions
             self._model_pass(text, tokens, covered, add, mentions)
             self._coreference_pass(tokens, covered, mentions, add)
+        self.short_names.resolve(tagging, self)  # short_names.py: الليكود after حزب الليكود
         self.spans.unify_people(mentions, self)  # spans.py: one person of the article, one entity
         return tagging
 
@@ -281,6 +285,7 @@ class Tagger:
                 entity = self._learned_entity(*owner)
                 tagging.add(i, i, entity, "collection", len(token.form) - len(reading))
                 break
+        self.spans.join_adjacent_people(tagging.text, tagging.mentions)  # spans.py: سلفان شالوم
 
     def _learned_entity(self, entity_id: str, name: str) -> Entity:
         """A person the archive established elsewhere, known to this tagger from now on."""
@@ -526,7 +531,8 @@ class Tagger:
                      or self._weapon_model(tokens, covered, i))
             if found:  # span repair (spans.py): where the name begins and ends
                 repaired = self.spans.repair(self, tokens, found[0], found[1], found[2], "context", covered)
-                found = repaired and (*repaired, found[2], found[3] if repaired[0] == found[0] else 0)
+                found = repaired and (*repaired, found[2], found[3] if repaired[0] == found[0]
+                                      else self.spans.leading_clitic(tokens[repaired[0]]))
             if found and self._ordinary_words(found[2], tokens[found[0]:found[1] + 1]):
                 found = None
             if found:
@@ -678,14 +684,16 @@ class Tagger:
         proper = self._proper_name(tokens, covered, i + 1, mentions)
         if not proper:
             return None
-        return (proper[0], proper[-1], "organization", 0) if is_media else (
-            i, proper[-1], "organization", skip)
+        if is_media and not self.spans.media_name_keeps_head(proper, covered, mentions):
+            return proper[0], proper[-1], "organization", 0  # spans.py: but جريدة فلسطين
+        return i, proper[-1], "organization", skip
 
     def _definite_complement(self, tokens, covered, j) -> list[int]:
         """Definite words (ال…, لل…) after a head, optionally after one indefinite noun; two or
         more, or one confirmed by التابعة ل…"""
         run: list[Any] = []
         if (j + 1 < len(tokens) and self._name_like(tokens[j]) and covered[j] is None
+                and self.spans.indefinite_head(tokens[j - 1])  # spans.py: not بالمركز تمليه
                 and not tokens[j + 1].broken and tokens[j + 1].form.startswith(("ال", "لل"))):
             run.append(j)  # فريق مراقبة العقوبات …
             j += 1
