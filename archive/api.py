@@ -241,11 +241,14 @@ class Archive:
                 on_match(reader, found)
             return found.entity_counts() if stories is None else stories(reader, found)
 
+        # articles per entity are the engine's own facets (Hits.facets: counted and cut there);
+        # stories, or a caller that wants every hit, need the counts here
+        counted_here = stories is not None or on_match is not None
         results = self._searcher.search(searched, limit=limit, page=page, entity_ids=entity_ids,
                                         facets=facets, dates=dates, months=bool(months),
                                         exclude_ids=exclude_ids, sort=sort,
                                         highlight=bool(highlight) and not collapse,
-                                        facet_counts=facet_counts)
+                                        facet_counts=facet_counts if counted_here else None)
         if named:
             results.query = query
             results.notices.append(f"{query.strip()!r} is searched as {searched} (" + ", ".join(

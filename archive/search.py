@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from archive import article_evidence
-from archive.arabic import Analyzer, LookupContext, tokenize
+from archive.arabic import TOKEN_RE, Analyzer, LookupContext, tokenize
 from archive.dates import iso_day
 from archive.engines import query as eq
 from archive.engines.base import Hits, Reader, Store, top_counts
@@ -136,6 +137,14 @@ class QueryTerms:
     exact: set[str] = field(default_factory=set)
     phrases: list[tuple[str, ...]] = field(default_factory=list)
     entities: set[str] = field(default_factory=set)  # entities the query words name
+    _marks: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def marks(self, analyzer: Analyzer) -> _Marks:
+        """What these terms highlight, with ``analyzer``'s readings (made once, memoized per
+        word as written); the terms must not change afterwards."""
+        if id(analyzer) not in self._marks:
+            self._marks[id(analyzer)] = _Marks(self, analyzer)
+        return self._marks[id(analyzer)]
 
 
 class Searcher:
@@ -149,6 +158,7 @@ class Searcher:
         self._cache_for: Reader | None = None  # the reader the caches below belong to
         self._recent: dict[tuple, Hits] = {}  # the last matches, oldest first
         self._discovered: dict[str, Entity] = {}
+        self._unknown: set[str] = set()  # ids this generation does not describe (asked once)
         self._all_discovered = False
         self._pins = 0  # while > 0, every step reads the generation the operation started on
         self._lock = threading.RLock()
@@ -175,6 +185,7 @@ class Searcher:
         if reader is not self._cache_for:
             self._cache_for, self._recent = reader, {}
             self._discovered = {}  # filled on demand: an archive may hold many thousands
+            self._unknown = set()
             self._all_discovered = False
         return reader
 
@@ -211,10 +222,12 @@ class Searcher:
 
     def _known(self, entity_id: str) -> Entity | None:
         known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)
-        if known is None and not self._all_discovered:
+        if known is None and not self._all_discovered and entity_id not in self._unknown:
             stored = self._fresh().discovered_entity(entity_id)
             if stored:
                 known = self._discovered[entity_id] = self._entity(stored)
+            else:
+                self._unknown.add(entity_id)
         return known
 
     def discovered(self) -> dict[str, Entity]:
@@ -528,19 +541,62 @@ def _as_written(reader: Reader, analyzer: Analyzer, exact: str) -> str | None:
 
 
 def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int]]:
-    """[start, end] character spans in ``text`` of the words and phrases the query matched."""
-    spans = list(tokenize(text))
-    readings = [analyzer.candidates(s.surface) for s in spans]
-    marked: list[list[int]] = []
-    for i, (exacts, stems) in enumerate(readings):
-        if exacts & terms.exact or stems & terms.stems:
-            marked.append([spans[i].start, spans[i].end])
-    for phrase in terms.phrases:
-        n = len(phrase)
-        for i in range(len(spans) - n + 1):
-            if all(phrase[k] in readings[i + k][0] for k in range(n)):
-                marked.append([spans[i].start, spans[i + n - 1].end])
+    """[start, end] character spans in ``text`` of the words and phrases the query matched.
+
+    A page highlights ten passages of some sixty words each, mostly the same words again: each
+    distinct word as written is looked up once per query (``QueryTerms.marks``), the passage's
+    words are listed by the regular expression engine, and only the matched ones get offsets."""
+    marks = terms.marks(analyzer)
+    surfaces = TOKEN_RE.findall(text)
+    flags = list(map(marks.matched.__getitem__, surfaces))
+    marked = [list(m.span()) for m in compress(TOKEN_RE.finditer(text), flags)] if any(flags) else []
+    if terms.phrases:
+        marked += _phrase_spans(text, surfaces, marks)
     return _merge(marked)
+
+
+def _phrase_spans(text: str, surfaces: list[str], marks: _Marks) -> list[list[int]]:
+    """The spans of the query's phrases among a passage's words (``surfaces``, in order)."""
+    found: list[tuple[int, int]] = []  # (first word, last word)
+    for phrase, holds in zip(marks.terms.phrases, marks.phrase_words):
+        n = len(phrase)
+        starts = compress(range(len(surfaces) - n + 1), map(holds[0].__getitem__, surfaces))
+        found += [(i, i + n - 1) for i in starts
+                  if all(holds[k][surfaces[i + k]] for k in range(1, n))]
+    if not found:
+        return []
+    spans = [m.span() for m in TOKEN_RE.finditer(text)]
+    return [[spans[first][0], spans[last][1]] for first, last in found]
+
+
+class _Holds(dict):
+    """Word as written → whether one of its readings is a given term (memo)."""
+
+    def __init__(self, reads: Callable[[str], bool]):
+        super().__init__()
+        self.reads = reads
+
+    def __missing__(self, surface: str) -> bool:
+        value = self[surface] = self.reads(surface)
+        return value
+
+
+class _Marks:
+    """What one query highlights, memoized per word as written: ``matched`` (a word of the
+    query, exact form or stem) and, per phrase and word of it, ``phrase_words``."""
+
+    def __init__(self, terms: QueryTerms, analyzer: Analyzer):
+        self.terms = terms
+
+        def matched(surface: str) -> bool:
+            exacts, stems = analyzer.candidates(surface)
+            return not (exacts.isdisjoint(terms.exact) and stems.isdisjoint(terms.stems))
+
+        def holding(form: str) -> Callable[[str], bool]:
+            return lambda surface: form in analyzer.candidates(surface)[0]
+
+        self.matched = _Holds(matched)
+        self.phrase_words = [[_Holds(holding(form)) for form in phrase] for phrase in terms.phrases]
 
 
 def cut(text: str, spans, labels=None) -> list[tuple[str, object]]:
