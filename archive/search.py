@@ -21,7 +21,7 @@ from itertools import compress
 from typing import Any
 
 from archive import article_evidence
-from archive.arabic import TOKEN_RE, Analyzer, LookupContext, tokenize
+from archive.arabic import TOKEN_RE, Analyzer, LookupContext, normalize, tokenize
 from archive.dates import iso_day
 from archive.engines import query as eq
 from archive.engines.base import Hits, Reader, Store, top_counts
@@ -547,6 +547,10 @@ def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int
     distinct word as written is looked up once per query (``QueryTerms.marks``), the passage's
     words are listed by the regular expression engine, and only the matched ones get offsets."""
     marks = terms.marks(analyzer)
+    if marks.pieces is not None:
+        normalized = normalize(text)
+        if not any(piece in normalized for piece in marks.pieces):
+            return []  # no word of the passage can read as a term of the query
     surfaces = TOKEN_RE.findall(text)
     flags = list(map(marks.matched.__getitem__, surfaces))
     marked = [list(m.span()) for m in compress(TOKEN_RE.finditer(text), flags)] if any(flags) else []
@@ -587,13 +591,26 @@ class _Marks:
 
     def __init__(self, terms: QueryTerms, analyzer: Analyzer):
         self.terms = terms
+        # a word's full readings cost tens of microseconds the first time it is seen; a word
+        # holding none of these pieces needs none (Analyzer.term_pieces)
+        self.pieces = analyzer.term_pieces(
+            terms.exact | {form for phrase in terms.phrases for form in phrase}, terms.stems)
+        pieces = self.pieces
+
+        def may_match(surface: str) -> bool:
+            if pieces is None:
+                return True
+            form = normalize(surface)
+            return any(piece in form for piece in pieces)
 
         def matched(surface: str) -> bool:
+            if not may_match(surface):
+                return False
             exacts, stems = analyzer.candidates(surface)
             return not (exacts.isdisjoint(terms.exact) and stems.isdisjoint(terms.stems))
 
         def holding(form: str) -> Callable[[str], bool]:
-            return lambda surface: form in analyzer.candidates(surface)[0]
+            return lambda surface: may_match(surface) and form in analyzer.candidates(surface)[0]
 
         self.matched = _Holds(matched)
         self.phrase_words = [[_Holds(holding(form)) for form in phrase] for phrase in terms.phrases]

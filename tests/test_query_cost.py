@@ -87,3 +87,35 @@ def test_engine_facets_equal_the_facets_counted_from_every_hit(seed_indexes, eng
                         for e in items})
         assert full and all(e.count == full[e.id] for items in
                             archive.search(query, facets=2).facets.values() for e in items)
+
+
+@pytest.mark.parametrize("query, text", [
+    ("صاروخ", "أطلقت الصواريخ، ثم صاروخ واحد، وبالصواريخ"),
+    ("الصواريخ", "صاروخ وصواريخ ومدافع"),
+    ("مدفع", "قصفت المدافع والمدفع"),
+    ("ذخيرة", "نفدت الذخائر والذخيرة"),
+])
+def test_broken_plurals_are_highlighted_without_reading_every_word(seed_indexes, query, text):
+    with Archive.open(seed_indexes("whoosh")) as archive:
+        _, terms = archive._searcher.build(parse(query))
+        expected = highlight_word_by_word(text, terms, archive.analyzer)
+        assert len(expected) >= 2
+        assert highlight(text, terms, archive.analyzer) == expected
+
+
+def test_a_passage_without_the_query_words_gets_no_highlight(seed_indexes):
+    with Archive.open(seed_indexes("whoosh")) as archive:
+        _, terms = archive._searcher.build(parse("كورسك"))
+        assert highlight("قصف مدفعي على خاركيف", terms, archive.analyzer) == []
+        assert highlight("قُصِفَت كُورْسك", terms, archive.analyzer) == [[8, 15]]
+
+
+def test_one_table_normalizes_every_character_as_pyarabic_step_by_step(corpus):
+    from archive.arabic import normalize, normalize_with_pyarabic
+
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert [c for c in characters if normalize(c) != normalize_with_pyarabic(c)] == []
+    texts = [path.read_text("utf-8") for path in sorted(corpus.glob("*.txt"))]
+    texts.append("الْعَرَبِيّةُ أُمّ إِيمان آمِنة سُؤال قائِد ـــ ٢٠٢٤ Hwasong‑11 ΟΣ")
+    assert all(normalize(t) == normalize_with_pyarabic(t) for t in texts)
+    assert normalize("أُسْـــامة") == "اسامه"
