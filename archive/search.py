@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import compress
 from typing import Any
 
@@ -127,6 +128,7 @@ class SearchResults:
 
 
 RECENT_MATCHES = 8  # matches kept per searcher (a common word's is a few MB)
+NAMES_KEPT = 4096  # texts whose catalogue names a searcher remembers
 
 
 @dataclass
@@ -161,6 +163,10 @@ class Searcher:
         self._unknown: set[str] = set()  # ids this generation does not describe (asked once)
         self._all_discovered = False
         self._pins = 0  # while > 0, every step reads the generation the operation started on
+        # The catalogue names in a passage or a query (the tagger's catalogue pass, about a
+        # millisecond a passage): the same passages come back page after page, search after
+        # search. The catalogue never changes while the process runs.
+        self._names = lru_cache(NAMES_KEPT)(tagger.find_names)
         self._lock = threading.RLock()
 
     # -- per-searcher caches ------------------------------------------------------------------
@@ -307,7 +313,7 @@ class Searcher:
         clause_start = {owner[i]: spans[i].start for i in reversed(range(len(spans)))}
         clause_end = {owner[i]: spans[i].end for i in range(len(spans))}
         found = []
-        for mention in self.tagger.find_names(text) if words else ():
+        for mention in self._names(text) if words else ():
             inside = [owner[i] for i, s in enumerate(spans)
                       if s.end > mention.start and s.start < mention.end]
             first, last = inside[0], inside[-1]
@@ -459,7 +465,7 @@ class Searcher:
         with an entity a query word names, that entity's names as written there."""
         spans = highlight(text, terms, self.analyzer)
         if not terms.entities.isdisjoint(entity_ids):
-            spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(text)
+            spans = _merge(spans + [[m.start, m.end] for m in self._names(text)
                                     if m.entity_id in terms.entities])
         return spans
 
