@@ -550,13 +550,10 @@ def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int
     """[start, end] character spans in ``text`` of the words and phrases the query matched.
 
     A page highlights ten passages of some sixty words each, mostly the same words again: each
-    distinct word as written is looked up once per query (``QueryTerms.marks``), the passage's
-    words are listed by the regular expression engine, and only the matched ones get offsets."""
+    distinct word as written is looked up once per query (``QueryTerms.marks``), and read in
+    full only if it holds a piece of a query term; the passage's words are listed by the
+    regular expression engine, and only the matched ones get offsets."""
     marks = terms.marks(analyzer)
-    if marks.pieces is not None:
-        normalized = normalize(text)
-        if not any(piece in normalized for piece in marks.pieces):
-            return []  # no word of the passage can read as a term of the query
     surfaces = TOKEN_RE.findall(text)
     flags = list(map(marks.matched.__getitem__, surfaces))
     marked = [list(m.span()) for m in compress(TOKEN_RE.finditer(text), flags)] if any(flags) else []
@@ -577,6 +574,9 @@ def _phrase_spans(text: str, surfaces: list[str], marks: _Marks) -> list[list[in
         return []
     spans = [m.span() for m in TOKEN_RE.finditer(text)]
     return [[spans[first][0], spans[last][1]] for first, last in found]
+
+
+_normal_form = lru_cache(maxsize=200_000)(normalize)  # a word as written, normalized
 
 
 class _Holds(dict):
@@ -606,7 +606,7 @@ class _Marks:
         def may_match(surface: str) -> bool:
             if pieces is None:
                 return True
-            form = normalize(surface)
+            form = _normal_form(surface)
             return any(piece in form for piece in pieces)
 
         def matched(surface: str) -> bool:
