@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import batch, collapsing, copies, engines
 from archive.analyzers import shared_analyzer
@@ -34,15 +34,15 @@ from archive.engines.base import IndexDamaged as StoreDamaged
 from archive.entities.catalogue import TYPES, Entity
 from archive.entities.tagger import Mention, Tagger, default_tagger
 from archive.errors import AmbiguousName, ArchiveError, DamagedIndex, IndexBusy, NotFound
-from archive.formats import ReadOptions
-from archive.indexer import GIVEN_ORIGIN as ADDED_ORIGIN
-from archive.indexer import IndexReport, Progress, applied_lexicon, build, mentions_by_span
-from archive.reader import _article_from_record
 from archive.records import Article, web_address
 from archive.results import ArticlePassage, ArticleView, EntityCounts, EntityPage, Stats
 from archive.search import SORTS, Hit, Searcher, SearchResults
 from archive.stemmers import StemmerUnavailable
 from archive.stemmers import require as require_stemmer
+
+if TYPE_CHECKING:  # a search builds nothing: the indexer and the readers load when a build runs
+    from archive.formats import ReadOptions
+    from archive.indexer import IndexReport, Progress
 
 __all__ = ["Archive", "ArchiveError", "AmbiguousName", "NotFound", "IndexBusy", "DamagedIndex",
            "FILTER_TYPES"]
@@ -119,6 +119,8 @@ class Archive:
         is called once if so) instead of raising ArchiveError. ``csv_map``, ``dask``: as for
         ``index``."""
         path = _located(path)
+        from archive.formats import ReadOptions
+
         options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(path):
             require_stemmer(stemmer)
@@ -140,6 +142,8 @@ class Archive:
         try:
             store = _open_for_rewrite(path, stemmer, chosen)
             archive = cls(store, shared_analyzer(stemmer))
+            from archive.indexer import build
+
             report = build(store, [str(p) for p in paths], archive.analyzer, archive.tagger,
                            progress=progress, workers=workers, replace={"stemmer": stemmer},
                            options=options, dask=dask)
@@ -190,8 +194,12 @@ class Archive:
         articles are analysed and tagged by that cluster's workers (extra ``dask``), written
         here; the same index. Raises ArchiveError when another build is writing to the same
         index."""
+        from archive.formats import ReadOptions
+
         options = ReadOptions(csv_map=dict(csv_map or {}))
         with _user_errors(self.path), write_lock(self.path):
+            from archive.indexer import build
+
             return build(self.store, [str(p) for p in paths], self.analyzer, self.tagger,
                          progress=progress, workers=workers, options=options, dask=dask)
 
@@ -242,11 +250,14 @@ class Archive:
                 on_match(reader, found)
             return found.entity_counts() if stories is None else stories(reader, found)
 
+        # articles per entity are the engine's own facets (Hits.facets: counted and cut there);
+        # stories, or a caller that wants every hit, need the counts here
+        counted_here = stories is not None or on_match is not None
         results = self._searcher.search(searched, limit=limit, page=page, entity_ids=entity_ids,
                                         facets=facets, dates=dates, months=bool(months),
                                         exclude_ids=exclude_ids, sort=sort,
                                         highlight=bool(highlight) and not collapse,
-                                        facet_counts=facet_counts)
+                                        facet_counts=facet_counts if counted_here else None)
         if named:
             results.query = query
             results.notices.append(f"{query.strip()!r} is searched as {searched} (" + ", ".join(
@@ -428,6 +439,8 @@ class Archive:
         text = [" "] * (passages[-1]["end"] if passages else 0)
         for passage in passages:
             text[passage["start"]:passage["end"]] = passage["text"]
+        from archive.indexer import applied_lexicon, mentions_by_span
+
         tagger = self.tagger.fresh()  # with the names the build tagged it with
         tagger.learn(applied_lexicon(self.store, tagger))
         mentions = tagger.tag("".join(text))
@@ -457,6 +470,8 @@ class Archive:
         later ``index`` of files keeps them. ArchiveError when another build is writing."""
         articles, errors = _given_articles(records)
         with _user_errors(self.path), write_lock(self.path):
+            from archive.indexer import build
+
             report = build(self.store, [], self.analyzer, self.tagger, progress=progress,
                            workers=workers, given=articles)
         report.errors[:0] = errors
@@ -570,6 +585,8 @@ def _filters(filters: Mapping[str, str | Iterable[str]] | None) -> dict[str, lis
 def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[list[Article], list]:
     """Records given to ``Archive.add`` as Articles (origin ADDED_ORIGIN), and the problems of
     those that are none (a ReadError each, its line the record's position)."""
+    from archive.indexer import GIVEN_ORIGIN as ADDED_ORIGIN
+    from archive.reader import _article_from_record
     from archive.records import ReadError
 
     if isinstance(records, (Article, Mapping)):

@@ -51,9 +51,28 @@ _LETTER_TABLE = str.maketrans(
 )
 
 
+# pyarabic's strip_tashkeel, strip_tatweel and normalize_hamza(method="tasheel") are each a
+# replacement of single letters; as one table with ours, a text is normalized in one pass
+# (nine calls and as many copies of the text before; tests/test_query_cost.py compares the two).
+_NORMALIZE_TABLE = str.maketrans({
+    **{mark: None for mark in (*araby.TASHKEEL, araby.TATWEEL)},
+    **{hamza: araby.ALEF for hamza in (araby.ALEF_MADDA, araby.ALEF_HAMZA_ABOVE,
+                                       araby.ALEF_HAMZA_BELOW, araby.HAMZA_ABOVE,
+                                       araby.HAMZA_BELOW)},
+    araby.WAW_HAMZA: araby.WAW, araby.YEH_HAMZA: araby.YEH,
+    **{chr(code): value for code, value in _LETTER_TABLE.items()},
+})
+
+
 def normalize(text: str) -> str:
     """The index form of ``text``: no tashkeel or tatweel, one alef, ة→ه, ى→ي, ASCII digits,
     Latin lower-case. Length may shrink (marks are removed), so never use it for display."""
+    return text.translate(_NORMALIZE_TABLE).lower()
+
+
+def normalize_with_pyarabic(text: str) -> str:
+    """``normalize`` step by step through pyarabic, as it was written first (the reference
+    the one-table version is tested against)."""
     text = araby.strip_tashkeel(text)
     text = araby.strip_tatweel(text)
     text = araby.normalize_hamza(text, method="tasheel")
@@ -116,6 +135,57 @@ def strip_suffixes(form: str) -> str:
         if count:
             break
     return form
+
+
+_GROUP = "(.)"
+
+
+def _plural_source(pattern: str, replacement: str, stem: str) -> str | None:
+    """The string the plural rule ``pattern`` → ``replacement`` rewrites into ``stem``, or None
+    (a rule of one-letter groups and letters, as broken_plurals.txt writes them, is inverted
+    letter by letter)."""
+    body = pattern[1:-1]  # ^…$
+    groups: dict[str, str] = {}
+    parts = re.findall(r"\\(\d)|(.)", replacement)
+    if len(parts) != len(stem):
+        return None
+    for (ref, letter), char in zip(parts, stem):
+        if ref and groups.setdefault(ref, char) != char or not ref and letter != char:
+            return None
+    source, number = [], 0
+    while body:
+        if body.startswith(_GROUP):
+            number += 1
+            source.append(groups.get(str(number), ""))
+            body = body[len(_GROUP):]
+        else:
+            source.append(body[0])
+            body = body[1:]
+    found = "".join(source)
+    return found if re.fullmatch(pattern, found) else None
+
+
+def _invertible(pattern: str) -> bool:
+    """Whether a plural rule is made of one-letter groups and plain letters only."""
+    return pattern.startswith("^") and pattern.endswith("$") and all(
+        char.isalpha() for char in pattern[1:-1].replace(_GROUP, ""))
+
+
+PLURALS_INVERTIBLE = all(_invertible(p.pattern) for p, _ in _PLURAL_RULES)
+
+
+def stem_sources(stem: str) -> frozenset[str] | None:
+    """Strings one of which the normalized form of every word with the light stem ``stem``
+    holds: the stem itself (suffix stripping leaves a piece of the word) and what a broken
+    plural rule rewrites into it (ذخاير for ذخير). None if a rule cannot be inverted."""
+    if not PLURALS_INVERTIBLE:
+        return None
+    sources = {stem}
+    for pattern, replacement in _PLURAL_RULES:
+        source = _plural_source(pattern.pattern, replacement, stem)
+        if source:
+            sources.add(source)
+    return frozenset(sources)
 
 
 def _only_particles(prefix: str) -> bool:
@@ -349,6 +419,22 @@ class Analyzer:
         """Every exact and stem term this word could have been indexed under, whatever the
         context; used to highlight a passage without re-reading its article. Memoized."""
         return self._candidates_memo(surface)
+
+    def term_pieces(self, exact: Iterable[str], stems: Iterable[str]) -> frozenset[str] | None:
+        """Strings one of which the normalized form of every word that may read as one of
+        these exact terms or stems holds (a word's exact readings are endings of its form, its
+        light stems pieces of those, or what a plural rule rewrote): a word, or a whole text,
+        holding none of them is none of these terms. None when the stemmer gives no such
+        guarantee (only the light stemmer does)."""
+        if self.stemmer != "light":
+            return None
+        pieces = set(exact)
+        for stem in stems:
+            sources = stem_sources(stem)
+            if sources is None:
+                return None
+            pieces |= sources
+        return frozenset(pieces)
 
     def _candidates(self, surface: str) -> tuple[frozenset[str], frozenset[str]]:
         form, readings = self._word(surface)

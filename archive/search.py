@@ -14,13 +14,15 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import compress
 from typing import Any
 
 from archive import article_evidence
-from archive.arabic import Analyzer, LookupContext, tokenize
+from archive.arabic import TOKEN_RE, Analyzer, LookupContext, normalize, tokenize
 from archive.dates import iso_day
 from archive.engines import query as eq
 from archive.engines.base import Hits, Reader, Store, top_counts
@@ -126,6 +128,7 @@ class SearchResults:
 
 
 RECENT_MATCHES = 8  # matches kept per searcher (a common word's is a few MB)
+NAMES_KEPT = 4096  # texts whose catalogue names a searcher remembers
 
 
 @dataclass
@@ -136,6 +139,14 @@ class QueryTerms:
     exact: set[str] = field(default_factory=set)
     phrases: list[tuple[str, ...]] = field(default_factory=list)
     entities: set[str] = field(default_factory=set)  # entities the query words name
+    _marks: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def marks(self, analyzer: Analyzer) -> _Marks:
+        """What these terms highlight, with ``analyzer``'s readings (made once, memoized per
+        word as written); the terms must not change afterwards."""
+        if id(analyzer) not in self._marks:
+            self._marks[id(analyzer)] = _Marks(self, analyzer)
+        return self._marks[id(analyzer)]
 
 
 class Searcher:
@@ -149,8 +160,13 @@ class Searcher:
         self._cache_for: Reader | None = None  # the reader the caches below belong to
         self._recent: dict[tuple, Hits] = {}  # the last matches, oldest first
         self._discovered: dict[str, Entity] = {}
+        self._unknown: set[str] = set()  # ids this generation does not describe (asked once)
         self._all_discovered = False
         self._pins = 0  # while > 0, every step reads the generation the operation started on
+        # The catalogue names in a passage or a query (the tagger's catalogue pass, about a
+        # millisecond a passage): the same passages come back page after page, search after
+        # search. The catalogue never changes while the process runs.
+        self._names = lru_cache(NAMES_KEPT)(tagger.find_names)
         self._lock = threading.RLock()
 
     # -- per-searcher caches ------------------------------------------------------------------
@@ -175,6 +191,7 @@ class Searcher:
         if reader is not self._cache_for:
             self._cache_for, self._recent = reader, {}
             self._discovered = {}  # filled on demand: an archive may hold many thousands
+            self._unknown = set()
             self._all_discovered = False
         return reader
 
@@ -211,10 +228,12 @@ class Searcher:
 
     def _known(self, entity_id: str) -> Entity | None:
         known = self.tagger.entity(entity_id) or self._discovered.get(entity_id)
-        if known is None and not self._all_discovered:
+        if known is None and not self._all_discovered and entity_id not in self._unknown:
             stored = self._fresh().discovered_entity(entity_id)
             if stored:
                 known = self._discovered[entity_id] = self._entity(stored)
+            else:
+                self._unknown.add(entity_id)
         return known
 
     def discovered(self) -> dict[str, Entity]:
@@ -294,7 +313,7 @@ class Searcher:
         clause_start = {owner[i]: spans[i].start for i in reversed(range(len(spans)))}
         clause_end = {owner[i]: spans[i].end for i in range(len(spans))}
         found = []
-        for mention in self.tagger.find_names(text) if words else ():
+        for mention in self._names(text) if words else ():
             inside = [owner[i] for i, s in enumerate(spans)
                       if s.end > mention.start and s.start < mention.end]
             first, last = inside[0], inside[-1]
@@ -446,7 +465,7 @@ class Searcher:
         with an entity a query word names, that entity's names as written there."""
         spans = highlight(text, terms, self.analyzer)
         if not terms.entities.isdisjoint(entity_ids):
-            spans = _merge(spans + [[m.start, m.end] for m in self.tagger.find_names(text)
+            spans = _merge(spans + [[m.start, m.end] for m in self._names(text)
                                     if m.entity_id in terms.entities])
         return spans
 
@@ -528,19 +547,79 @@ def _as_written(reader: Reader, analyzer: Analyzer, exact: str) -> str | None:
 
 
 def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int]]:
-    """[start, end] character spans in ``text`` of the words and phrases the query matched."""
-    spans = list(tokenize(text))
-    readings = [analyzer.candidates(s.surface) for s in spans]
-    marked: list[list[int]] = []
-    for i, (exacts, stems) in enumerate(readings):
-        if exacts & terms.exact or stems & terms.stems:
-            marked.append([spans[i].start, spans[i].end])
-    for phrase in terms.phrases:
-        n = len(phrase)
-        for i in range(len(spans) - n + 1):
-            if all(phrase[k] in readings[i + k][0] for k in range(n)):
-                marked.append([spans[i].start, spans[i + n - 1].end])
+    """[start, end] character spans in ``text`` of the words and phrases the query matched.
+
+    A page highlights ten passages of some sixty words each, mostly the same words again: each
+    distinct word as written is looked up once per query (``QueryTerms.marks``), and read in
+    full only if it holds a piece of a query term; the passage's words are listed by the
+    regular expression engine, and only the matched ones get offsets."""
+    marks = terms.marks(analyzer)
+    surfaces = TOKEN_RE.findall(text)
+    flags = list(map(marks.matched.__getitem__, surfaces))
+    marked = [list(m.span()) for m in compress(TOKEN_RE.finditer(text), flags)] if any(flags) else []
+    if terms.phrases:
+        marked += _phrase_spans(text, surfaces, marks)
     return _merge(marked)
+
+
+def _phrase_spans(text: str, surfaces: list[str], marks: _Marks) -> list[list[int]]:
+    """The spans of the query's phrases among a passage's words (``surfaces``, in order)."""
+    found: list[tuple[int, int]] = []  # (first word, last word)
+    for phrase, holds in zip(marks.terms.phrases, marks.phrase_words):
+        n = len(phrase)
+        starts = compress(range(len(surfaces) - n + 1), map(holds[0].__getitem__, surfaces))
+        found += [(i, i + n - 1) for i in starts
+                  if all(holds[k][surfaces[i + k]] for k in range(1, n))]
+    if not found:
+        return []
+    spans = [m.span() for m in TOKEN_RE.finditer(text)]
+    return [[spans[first][0], spans[last][1]] for first, last in found]
+
+
+_normal_form = lru_cache(maxsize=200_000)(normalize)  # a word as written, normalized
+
+
+class _Holds(dict):
+    """Word as written → whether one of its readings is a given term (memo)."""
+
+    def __init__(self, reads: Callable[[str], bool]):
+        super().__init__()
+        self.reads = reads
+
+    def __missing__(self, surface: str) -> bool:
+        value = self[surface] = self.reads(surface)
+        return value
+
+
+class _Marks:
+    """What one query highlights, memoized per word as written: ``matched`` (a word of the
+    query, exact form or stem) and, per phrase and word of it, ``phrase_words``."""
+
+    def __init__(self, terms: QueryTerms, analyzer: Analyzer):
+        self.terms = terms
+        # a word's full readings cost tens of microseconds the first time it is seen; a word
+        # holding none of these pieces needs none (Analyzer.term_pieces)
+        self.pieces = analyzer.term_pieces(
+            terms.exact | {form for phrase in terms.phrases for form in phrase}, terms.stems)
+        pieces = self.pieces
+
+        def may_match(surface: str) -> bool:
+            if pieces is None:
+                return True
+            form = _normal_form(surface)
+            return any(piece in form for piece in pieces)
+
+        def matched(surface: str) -> bool:
+            if not may_match(surface):
+                return False
+            exacts, stems = analyzer.candidates(surface)
+            return not (exacts.isdisjoint(terms.exact) and stems.isdisjoint(terms.stems))
+
+        def holding(form: str) -> Callable[[str], bool]:
+            return lambda surface: may_match(surface) and form in analyzer.candidates(surface)[0]
+
+        self.matched = _Holds(matched)
+        self.phrase_words = [[_Holds(holding(form)) for form in phrase] for phrase in terms.phrases]
 
 
 def cut(text: str, spans, labels=None) -> list[tuple[str, object]]:

@@ -9,6 +9,7 @@ name (Arabic display name), name_en, aliases (``|``-separated), attributes (``k=
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import os
 import pickle
@@ -233,16 +234,31 @@ def known_name_stems() -> frozenset[str]:
     return _compiled("known-stems", lambda: known_stems_of(default_catalogue().known_words()))
 
 
+@lru_cache(maxsize=1)
+def compiled_prefixes():
+    """The tagger's StrictPrefixes of the packaged catalogue, compiled once per machine."""
+    from archive.entities.prefixes import StrictPrefixes
+
+    return _compiled("prefixes", lambda: StrictPrefixes(default_catalogue()))
+
+
 def _compiled(name: str, build):
     """``build()``, pickled in the user's cache folder (``$ARCHIVE_CACHE``, else
     ``$XDG_CACHE_HOME/archive``, else ``~/.cache/archive``) under a digest of the data files
     and the code that derives from them. Any cache problem just rebuilds."""
     path = _cache_folder() / f"{name}-{_digest()}.pickle"
+    collecting = gc.isenabled()
     try:
         with path.open("rb") as handle:
+            # Unpickling 200,000 objects set off dozens of collections that find nothing to
+            # free (15-40 ms of every search's start): none until it is done.
+            gc.disable()
             return pickle.load(handle)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
         pass
+    finally:
+        if collecting:
+            gc.enable()
     built = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -268,7 +284,7 @@ def _digest() -> str:
     digest = hashlib.sha256()
     for name in FILES:
         digest.update(data_path(f"entities/{name}").read_bytes())
-    for module in ("entities/catalogue.py", "entities/keys.py", "arabic.py"):
+    for module in ("entities/catalogue.py", "entities/keys.py", "entities/prefixes.py", "arabic.py"):
         digest.update((Path(__file__).resolve().parents[1] / module).read_bytes())
     return digest.hexdigest()[:20]
 

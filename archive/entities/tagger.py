@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
-from archive.entities.catalogue import Catalogue, Entity, default_catalogue
+from archive.entities.catalogue import Catalogue, Entity, compiled_prefixes, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.entities.prefixes import StrictPrefixes
 from archive.entities.short_names import ShortNames
@@ -127,8 +127,6 @@ class Tagger:
         and context rules only, e.g. to measure what the model adds)."""
         self.catalogue = catalogue or default_catalogue()
         self.rules = Rules()
-        self.spans = SpanRepair(self.rules)  # where a context or model name ends (spans.py)
-        self.short_names = ShortNames(self.rules, self.spans.never)  # short_names.py
         self._use_model = model
         # What only tagging needs, made on first use (a search never tags, so its process
         # never loads the model): shared with fresh() copies, so it is made once.
@@ -137,7 +135,6 @@ class Tagger:
         self.learned_words: frozenset = frozenset()  # name words the archive taught (learn)
         self._learned: Lexicon | None = None  # what learn() was given, with the catalogue's people
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
-        self._prefixes = StrictPrefixes(self.catalogue)  # how far a window may still name something
         # When a set: the words whose learned owners the passes before the collection pass
         # read, recorded for archive/entities/once.py (a kept stage goes stale with them).
         self.consulted: set[str] | None = None
@@ -146,6 +143,27 @@ class Tagger:
         if name not in self._loaded:
             self._loaded[name] = make()
         return self._loaded[name]
+
+    @property
+    def spans(self) -> SpanRepair:
+        """Where a context or model name ends (spans.py), made on first use."""
+        return self._once("spans", lambda: SpanRepair(self.rules))
+
+    @property
+    def short_names(self) -> ShortNames:
+        """An organisation's short names and acronyms within an article (short_names.py)."""
+        return self._once("short_names", lambda: ShortNames(self.rules, self.spans.never))
+
+    @property
+    def _prefixes(self) -> StrictPrefixes:
+        """How far a window may still name something (prefixes.py), made on first use: a
+        search process that meets no name in its query never needs it."""
+        def make() -> StrictPrefixes:
+            if self.catalogue is default_catalogue():  # compiled once per machine, as it is
+                return compiled_prefixes()
+            return StrictPrefixes(self.catalogue)
+
+        return self._once("prefixes", make)
 
     @property
     def model(self) -> NerModel | None:

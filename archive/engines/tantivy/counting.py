@@ -41,6 +41,32 @@ def _numbers(buffer, dtype=np.uint64) -> np.ndarray:
     return array if dtype == np.uint64 else array.astype(dtype)
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending: ``np.unique`` without its check for masked arrays,
+    whose first call imports ``numpy.ma`` (10-25 ms of every search process's start)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def distinct_with_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``distinct(values)`` and, per value, the index of its distinct value (``np.unique``'s
+    ``return_inverse``)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.empty(len(ordered), dtype=bool)
+    if len(ordered):
+        new[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(len(ordered), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
 DENSE_SHARE = 8  # hits' pairs × this ≥ a table's distinct pairs: a bitmap beats sorting
 
 
@@ -48,7 +74,7 @@ def _distinct_pairs(part: _Part) -> tuple[np.ndarray, np.ndarray]:
     """Per pair of ``part``, the number of its distinct (entity, article) pair, and per such
     number its entity: made once per table and generation."""
     if part.distinct is None:
-        values, inverse = np.unique(part.pairs, return_inverse=True)
+        values, inverse = distinct_with_inverse(part.pairs)
         part.distinct = (inverse.astype(np.int64),
                          (values // np.uint64(max(1, part.width))).astype(np.int64))
     return part.distinct
@@ -97,7 +123,7 @@ class TableCounts:
                 seen[numbers] = True
                 entity = entity_of[seen]
             else:
-                entity = entity_of[np.unique(numbers)]
+                entity = entity_of[distinct(numbers)]
             counts[part.global_entity] += np.bincount(entity, minlength=len(part.global_entity))
         return counts
 
@@ -137,7 +163,7 @@ class TableCounts:
     def article_numbers(self, ordinals: np.ndarray) -> Iterator[tuple[_Part, np.ndarray]]:
         """(table, distinct article numbers) of these passages, per table (0 left out)."""
         for part, local in self.split(ordinals):
-            numbers = np.unique(part.article_of[local])
+            numbers = distinct(part.article_of[local])
             yield part, numbers[numbers != 0]
 
     def articles(self, ordinals: np.ndarray) -> set[str]:
@@ -179,7 +205,7 @@ class TableCounts:
         ids = [""] * len(ordinals)
         first, last = ordinals.copy(), ordinals.copy()
         tables = np.searchsorted(self._starts, ordinals, side="right") - 1
-        for number in np.unique(tables[tables >= 0]).tolist():
+        for number in distinct(tables[tables >= 0]).tolist():
             part = self.parts[number]
             chosen = np.flatnonzero((tables == number)
                                     & (ordinals - part.start < len(part.article_of)))

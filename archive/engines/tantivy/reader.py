@@ -20,6 +20,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from operator import itemgetter
 
 import numpy as np
@@ -39,6 +40,11 @@ Occur = tantivy.Occur
 Query = tantivy.Query
 BASIC_FIELDS = {"kind", "pid", "doc_id", "entities"}  # indexed without frequencies
 MANY = 1 << 31  # "every hit" as a search limit
+# Stored documents a reader keeps parsed: a generation never changes, and a page of hits reads
+# its passages and their articles again and again (the same common words, the next page, the
+# server's many users). A few MB at most.
+PASSAGES_KEPT = 4096
+ARTICLES_KEPT = 4096
 
 
 def _data(doc: tantivy.Document) -> dict:
@@ -145,6 +151,8 @@ class Reader(base.Reader):
         self._starts = [start for start, _ in tables]
         self._tables = [table for _, table in tables]
         self._counting: TableCounts | None = None
+        self._passage = lru_cache(PASSAGES_KEPT)(self._read_passage)
+        self._article = lru_cache(ARTICLES_KEPT)(self._read_article)
 
     @classmethod
     def open(cls, store, searcher: tantivy.Searcher) -> Reader:
@@ -189,12 +197,21 @@ class Reader(base.Reader):
         return _data(self.searcher.doc(hits[0][1])) if hits else None
 
     def article(self, doc_id: str) -> dict | None:
-        """See ``archive.engines.base.Reader.article`` (its document's pid is ``<id>#article``)."""
+        """See ``archive.engines.base.Reader.article`` (its document's pid is ``<id>#article``;
+        the last ARTICLES_KEPT read are kept parsed)."""
+        stored = self._article(doc_id)
+        return None if stored is None else dict(stored)
+
+    def _read_article(self, doc_id: str) -> dict | None:
         return self._one("pid", f"{doc_id}#article")
 
     def passage(self, ref) -> dict:
-        """See ``archive.engines.base.Reader.passage``; ``ref`` is a Tantivy document address."""
-        return _data(self.searcher.doc(ref))
+        """See ``archive.engines.base.Reader.passage``; ``ref`` is a Tantivy document address
+        (the last PASSAGES_KEPT read are kept parsed)."""
+        return dict(self._passage(ref.segment_ord, ref.doc))
+
+    def _read_passage(self, segment: int, doc: int) -> dict:
+        return _data(self.searcher.doc(tantivy.DocAddress(segment, doc)))
 
     def passages_of(self, doc_id: str) -> list[dict]:
         """See ``archive.engines.base.Reader.passages_of``."""

@@ -1,0 +1,121 @@
+"""What makes a query cheap changes no answer (issue 22): highlights found through the per-query
+memo equal those found word by word, stored documents kept parsed by a reader are handed out as
+copies, and the engine's own facets equal the facets counted from every hit."""
+
+from collections import Counter
+
+import pytest
+
+from archive import Archive
+from archive.arabic import tokenize
+from archive.query import parse
+from archive.search import _merge, highlight
+
+QUERIES = ["كورسك", "لكورسك خاركيف", "بوتين", "الروسية", "في", '"مدينة كورسك"', '"في كورسك"',
+           "القوات الكورية الشمالية", '"القوات الروسية" أوكرانيا', "صاروخ باليستي"]
+
+
+def highlight_word_by_word(text, terms, analyzer):
+    """The reference: every word of the passage read afresh, every phrase tried at every word."""
+    spans = list(tokenize(text))
+    readings = [analyzer.candidates(s.surface) for s in spans]
+    marked = [[s.start, s.end] for s, (exacts, stems) in zip(spans, readings)
+              if exacts & terms.exact or stems & terms.stems]
+    for phrase in terms.phrases:
+        n = len(phrase)
+        marked += [[spans[i].start, spans[i + n - 1].end] for i in range(len(spans) - n + 1)
+                   if all(phrase[k] in readings[i + k][0] for k in range(n))]
+    return _merge(marked)
+
+
+def every_passage(archive):
+    reader = archive._searcher.reader()
+    return [p["text"] for doc_id in sorted(reader.store.manifest())
+            for p in reader.passages_of(doc_id)]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_highlights_equal_the_word_by_word_reading(seed_indexes, query):
+    with Archive.open(seed_indexes("whoosh")) as archive:
+        searcher = archive._searcher
+        _, terms = searcher.build(parse(query))
+        passages = every_passage(archive)
+        assert len(passages) > 40
+        marked = 0
+        for text in passages:
+            expected = highlight_word_by_word(text, terms, archive.analyzer)
+            assert highlight(text, terms, archive.analyzer) == expected, text
+            marked += bool(expected)
+        assert marked, f"{query!r} marks no passage: the comparison says nothing"
+
+
+def test_a_phrase_at_the_end_of_a_passage_and_a_repeated_word(seed_indexes):
+    with Archive.open(seed_indexes("whoosh")) as archive:
+        _, terms = archive._searcher.build(parse('"مدينة كورسك" كورسك'))
+        text = "كورسك، كورسك ثم مدينة كورسك"
+        assert highlight(text, terms, archive.analyzer) == [[0, 5], [7, 12], [16, 27]]
+        assert highlight(text, terms, archive.analyzer) == highlight_word_by_word(
+            text, terms, archive.analyzer)
+
+
+def test_tantivy_keeps_parsed_documents_but_hands_out_copies(seed_indexes):
+    with Archive.open(seed_indexes("tantivy")) as archive:
+        hit = archive.search("كورسك", facets=0).hits[0]
+        reader = archive._searcher.reader()
+        article = reader.article(hit.doc_id)
+        article["title"] = "changed"
+        assert reader.article(hit.doc_id)["title"] == hit.title != "changed"
+        assert reader.article("no such article") is None
+        ref = reader.match(archive._searcher.build(parse("كورسك"))[0]).top(1)[0][1]
+        passage = reader.passage(ref)
+        passage["text"] = "changed"
+        assert reader.passage(ref)["text"] == hit.text
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+@pytest.mark.parametrize("query", ["كورسك", "في", "بوتين", "القوات"])
+def test_engine_facets_equal_the_facets_counted_from_every_hit(seed_indexes, engine_name, query):
+    with Archive.open(seed_indexes(engine_name)) as archive:
+        seen: list = []
+        for limit in (1, 2, 5):
+            engine_cut = archive.search(query, facets=limit).facets.to_dict()
+            counted = archive.search(query, facets=limit,
+                                     on_match=lambda reader, hits: seen.append(hits)).facets.to_dict()
+            assert engine_cut == counted
+        assert seen, "the counted path was not taken"
+        full = Counter({e.id: e.count for items in archive.search(query, facets=100).facets.values()
+                        for e in items})
+        assert full and all(e.count == full[e.id] for items in
+                            archive.search(query, facets=2).facets.values() for e in items)
+
+
+@pytest.mark.parametrize("query, text", [
+    ("صاروخ", "أطلقت الصواريخ، ثم صاروخ واحد، وبالصواريخ"),
+    ("الصواريخ", "صاروخ وصواريخ ومدافع"),
+    ("مدفع", "قصفت المدافع والمدفع"),
+    ("ذخيرة", "نفدت الذخائر والذخيرة"),
+])
+def test_broken_plurals_are_highlighted_without_reading_every_word(seed_indexes, query, text):
+    with Archive.open(seed_indexes("whoosh")) as archive:
+        _, terms = archive._searcher.build(parse(query))
+        expected = highlight_word_by_word(text, terms, archive.analyzer)
+        assert len(expected) >= 2
+        assert highlight(text, terms, archive.analyzer) == expected
+
+
+def test_a_passage_without_the_query_words_gets_no_highlight(seed_indexes):
+    with Archive.open(seed_indexes("whoosh")) as archive:
+        _, terms = archive._searcher.build(parse("كورسك"))
+        assert highlight("قصف مدفعي على خاركيف", terms, archive.analyzer) == []
+        assert highlight("قُصِفَت كُورْسك", terms, archive.analyzer) == [[8, 15]]
+
+
+def test_one_table_normalizes_every_character_as_pyarabic_step_by_step(corpus):
+    from archive.arabic import normalize, normalize_with_pyarabic
+
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert [c for c in characters if normalize(c) != normalize_with_pyarabic(c)] == []
+    texts = [path.read_text("utf-8") for path in sorted(corpus.glob("*.txt"))]
+    texts.append("الْعَرَبِيّةُ أُمّ إِيمان آمِنة سُؤال قائِد ـــ ٢٠٢٤ Hwasong‑11 ΟΣ")
+    assert all(normalize(t) == normalize_with_pyarabic(t) for t in texts)
+    assert normalize("أُسْـــامة") == "اسامه"
