@@ -216,8 +216,9 @@ class _Transaction:
         try:
             self.writer.commit()
         except ValueError as error:  # tantivy reports a failed write (a full disk) as ValueError
-            if "IO error" in str(error):
-                raise OSError(errno.EIO, str(error)) from None
+            failed = failed_write(error)
+            if failed is not None:
+                raise failed from None
             raise
         self.committed = True
         self.writer.wait_merging_threads()
@@ -244,6 +245,23 @@ class _Transaction:
                 pass
         if self.table is not None:
             self.table.unlink(missing_ok=True)
+
+
+OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def failed_write(error: ValueError) -> OSError | None:
+    """The OSError a Tantivy ValueError stands for when a write failed in the file system
+    ("IO error …", or "Internal error: 'No space left on device (os error 28)'" from a commit),
+    so it reads as the disk's problem; None for another error."""
+    text = str(error)
+    found = OS_ERROR.search(text)
+    if found:
+        number = int(found.group(1))
+        return OSError(number, os.strerror(number))
+    if "IO error" in text:
+        return OSError(errno.EIO, text)
+    return None
 
 
 def open_writer(index: tantivy.Index, path: Path, **options):
