@@ -427,10 +427,11 @@ class Tagger:
         a discovered one. Spans below MIN_CONFIDENCE are dropped."""
         forms = None
         assert self.model is not None
-        for first, last in _sentences(text, tokens):
-            spans = self.model.spans(tokens[first:last])
-            self._veto_places(tokens, covered, mentions, first, last)
-            for span in spans:
+        sentences = _sentences(text, tokens)
+        tagged = self.model.tag_sentences([tokens[first:last] for first, last in sentences])
+        for (first, last), sentence in zip(sentences, tagged, strict=True):
+            self._veto_places(tokens, covered, mentions, first, last, sentence)
+            for span in sentence.spans:
                 a, b = first + span.first, first + span.last
                 if span.confidence < MIN_CONFIDENCE:
                     continue
@@ -457,11 +458,12 @@ class Tagger:
                     entity = self._discover(span.type, tokens[a:b + 1], skip, "model")
                 add(a, b, entity, "model", skip, span.confidence)
 
-    def _veto_places(self, tokens, covered, mentions, first: int, last: int) -> None:
+    def _veto_places(self, tokens, covered, mentions, first: int, last: int, sentence) -> None:
         """A one-word catalogue place that may be an ordinary word (a common word, an
         inflection or look-alike of the name rather than a listed spelling, a plural nisba:
         هوية، مالية for Mali، صينيين for China) is dropped where the model, which read the
-        sentence, is sure it is no entity (probability of O ≥ PLACE_VETO)."""
+        sentence (``sentence``: its ``Tagged``), is sure it is no entity (probability of O ≥
+        PLACE_VETO)."""
         for k in range(first, last):
             index = covered[k]
             mention = mentions[index] if index is not None else None
@@ -472,7 +474,7 @@ class Tagger:
             suspicious = (mention.rule == "variant" or token.core in self.rules.common
                           or token.form.endswith(("يين", "يون", "يات"))
                           or not self.catalogue.lookup((article_core(normalize(mention.text)),), keys=("exact",)))
-            if suspicious and self.model is not None and self.model.outside(k - first) >= PLACE_VETO:
+            if suspicious and sentence.outside(k - first) >= PLACE_VETO:
                 mentions[index] = None
                 covered[k] = None
 
