@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path
 
 from archive import copies
-from archive.arabic import Analyzer
+from archive.arabic import Analyzer, Span, tokenize
 from archive.cleaning import clean
 from archive.dates import iso_day
 from archive.engines.base import ManifestEntry, PassageDoc, Store, die_with_parent
@@ -170,8 +170,9 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     article as read, which the next build compares). ``kept``: the first stages of the build's
     learning pass, so that an article it tagged gets only the collection pass. Pure, so it runs
     in worker processes as well."""
-    context = analyzer.article_context(article.text)
-    mentions = _mentions(article, tagger, content_hash, kept)
+    words = list(tokenize(article.text))  # one tokenization for the analysis and the tagging
+    context = analyzer.article_context(article.text, [word.surface for word in words])
+    mentions = _mentions(article, tagger, content_hash, kept, words)
     spellings: dict[str, list[str]] = {}
     for mention in mentions:
         seen = spellings.setdefault(mention.entity_id, [])
@@ -179,8 +180,10 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
             seen.append(mention.text)
     docs = []
     mentions_in = mentions_by_span(mentions)
+    starts = [word.start for word in words]
     for passage in split_passages(article):
-        analysis = analyzer.analyse(passage.text, context)
+        inside = words[bisect_left(starts, passage.start):bisect_left(starts, passage.end)]
+        analysis = analyzer.analyse(passage.text, context, inside, passage.start)
         entities = sorted({m.entity_id for m in mentions_in(passage.start, passage.end)})
         docs.append(PassageDoc(
             pid=passage.id, doc_id=article.id, position=passage.position, start=passage.start,
@@ -201,13 +204,14 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     return Analysed(fields, docs, list(discovered.values()))
 
 
-def _mentions(article: Article, tagger, content_hash: str | None, kept: StageSource | None) -> list:
-    """The article's mentions: from its kept first stage when there is a valid one, else by
-    tagging it."""
+def _mentions(article: Article, tagger, content_hash: str | None, kept: StageSource | None,
+              words: list[Span]) -> list:
+    """The article's mentions: from its kept first stage when there is a valid one (``words``:
+    its tokenization), else by tagging it."""
     if tagger is None:
         return []
     stage = kept.get(article.id, content_hash) if kept is not None and content_hash else None
-    return finish(tagger, article.text, stage) if stage is not None else tagger.tag_article(article)
+    return finish(tagger, article.text, stage, words) if stage is not None else tagger.tag_article(article)
 
 
 def mentions_by_span(mentions: list) -> Callable[[int, int], list]:
@@ -231,8 +235,12 @@ PARALLEL_MIN_ARTICLES = 64  # below this, starting processes costs more than it 
 
 
 def default_workers() -> int:
-    """The processes a build uses unless told: one per CPU, at most 4."""
-    return max(1, min(os.cpu_count() or 1, 4))
+    """The processes a build uses unless told: one per core this process may run on (its CPU
+    affinity, which a container or ``taskset`` narrows; else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def can_fork() -> bool:
