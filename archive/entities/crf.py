@@ -72,10 +72,14 @@ class LinearChain:
             chosen = features[features["type"] == kind_of]
             table[chosen["source"], chosen["target"]] = chosen["weight"]
 
+    def known(self, features: Iterable[str]) -> list[int]:
+        """The attribute ids of those of ``features`` the model knows, in order."""
+        return [i for i in map(self.attributes.get, features) if i is not None]
+
     def score(self, features: Iterable[str]) -> np.ndarray:
         """The summed weights per label of these features (unknown ones weigh nothing), added
         in their order, as CRFsuite adds them."""
-        ids = [i for i in map(self.attributes.get, features) if i is not None]
+        ids = self.known(features)
         if not ids:
             return np.zeros(len(self.labels))
         return self.state[ids].sum(axis=0)

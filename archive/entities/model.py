@@ -245,9 +245,15 @@ class FeatureCache:
         if row >= len(self._own):  # grow the tables (doubling)
             self._own = np.concatenate([self._own, np.zeros_like(self._own)])
             self._lent = np.concatenate([self._lent, np.zeros_like(self._lent)], axis=1)
-        self._own[row] = self.chain.score(own)
-        for k, features in enumerate(lent):
-            self._lent[k, row] = self.chain.score(features)
+        groups = [self.chain.known(own), *(self.chain.known(features) for features in lent)]
+        if all(groups):  # one gather and one sum per group (a word's first sight costs this)
+            starts = np.cumsum([0, *map(len, groups[:-1])])
+            sums = np.add.reduceat(self.chain.state[[i for g in groups for i in g]], starts, axis=0)
+            self._own[row], self._lent[:, row] = sums[0], sums[1:]
+        else:
+            self._own[row] = self.chain.score(own)
+            for k, features in enumerate(lent):
+                self._lent[k, row] = self.chain.score(features)
         return row
 
     def _reset_tables(self) -> None:
