@@ -340,6 +340,8 @@ class Analyzer:
         self.stemmer = stemmer
         self._stem = stem_function(stemmer, strip_suffixes)
         self._word = lru_cache(maxsize=200_000)(self._analyse_word)
+        self._fixed = lru_cache(maxsize=200_000)(self._context_free_terms)
+        self._settled = lru_cache(maxsize=200_000)(self._settled_form)
         self._function = lru_cache(maxsize=200_000)(self.is_function_word)
         # highlighting asks this for every word of every passage shown: the same words again
         self._candidates_memo = lru_cache(maxsize=200_000)(self._candidates)
@@ -389,31 +391,53 @@ class Analyzer:
              context: Context = NO_CONTEXT) -> Term:
         """One word as a Term: its span (by default the whole ``surface``), its exact term with
         clitics resolved by ``context``'s evidence, and its stem (None for a function word)."""
+        end = len(surface) if end is None else end
+        fixed = self._fixed(surface)
+        if fixed is not None:
+            return Term(start, end, *fixed)
         form, _ = self._word(surface)
         exact = self.resolve(surface, context)
-        return Term(start, len(surface) if end is None else end, exact, self.stem(form, exact))
+        return Term(start, end, exact, self.stem(form, exact))
+
+    def _context_free_terms(self, surface: str) -> tuple[str, str | None] | None:
+        """(exact, stem) of a word whose reading needs no evidence (its most stripped reading
+        is certain, so ``resolve`` returns it whatever the context), else None. Memoized."""
+        form, readings = self._word(surface)
+        if readings[-1].needs_evidence:
+            return None
+        exact = readings[-1].form
+        return exact, self.stem(form, exact)
 
     # -- whole texts --------------------------------------------------------------------------
 
-    def analyse(self, text: str, context: Context = NO_CONTEXT) -> Analysis:
-        """Every word of ``text`` as a Term, in order, clitics resolved with ``context``'s evidence."""
-        return Analysis([self.term(s.surface, s.start, s.end, context) for s in tokenize(text)])
+    def analyse(self, text: str, context: Context = NO_CONTEXT,
+                spans: Iterable[Span] | None = None, offset: int = 0) -> Analysis:
+        """Every word of ``text`` as a Term, in order, clitics resolved with ``context``'s
+        evidence. ``spans``: ``text``'s words when the caller has them already, their offsets
+        ``offset`` past those in ``text`` (a passage's words in its article's tokenization)."""
+        term = self.term
+        words = tokenize(text) if spans is None else spans
+        return Analysis([term(surface, start - offset, end - offset, context)
+                         for start, end, surface in words])
 
-    def article_context(self, text: str) -> CountContext:
+    def article_context(self, text: str, surfaces: Iterable[str] | None = None) -> CountContext:
         """Evidence for bare clitics inside one article: counts of each word's rule-stripped
-        stem (what every word is before any evidence is needed)."""
-        counts: Counter = Counter()
-        forms: Counter = Counter()
-        for span in tokenize(text):
-            form, readings = self._word(span.surface)
-            settled = form
-            for reading in readings:
-                if reading.needs_evidence:
-                    break
-                settled = reading.form
-            counts[strip_suffixes(settled)] += 1
-            forms[settled] += 1
-        return CountContext(counts, forms)
+        stem (what every word is before any evidence is needed). ``surfaces``: the article's
+        words as written, when the caller has them already."""
+        settled = [self._settled(surface) for surface in (
+            TOKEN_RE.findall(text) if surfaces is None else surfaces)]
+        return CountContext(Counter(stem for _, stem in settled), Counter(form for form, _ in settled))
+
+    def _settled_form(self, surface: str) -> tuple[str, str]:
+        """A word before any evidence is needed (its readings up to the first that needs
+        some) and that form's stem. Memoized."""
+        form, readings = self._word(surface)
+        settled = form
+        for reading in readings:
+            if reading.needs_evidence:
+                break
+            settled = reading.form
+        return settled, strip_suffixes(settled)
 
     def candidates(self, surface: str) -> tuple[frozenset[str], frozenset[str]]:
         """Every exact and stem term this word could have been indexed under, whatever the

@@ -24,11 +24,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from archive.arabic import normalize, tokenize
+from archive.arabic import TOKEN_RE, normalize
 
 COPIES_FILE = "archive_COPIES"  # JSON; no extension, so that `archive index` of a folder holding the index never reads it as articles
 FORMAT = 1
@@ -46,14 +47,22 @@ if TYPE_CHECKING:  # numpy and datasketch (~0.8 s to import) are only imported b
     from datasketch import LeanMinHash, MinHashLSH
 
 
+_normalized = lru_cache(maxsize=200_000)(normalize)  # per distinct word: far fewer than words
+
+
 def shingles(text: str) -> set[bytes]:
     """The set of runs of SHINGLE_WORDS normalized words of ``text`` (UTF-8 encoded)."""
-    words = [normalize(span.surface) for span in tokenize(text)]
+    words = [_normalized(surface) for surface in TOKEN_RE.findall(text)]
     words = [w for w in words if w]
     if len(words) < SHINGLE_WORDS:
         return set()
     return {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
             for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def load_library() -> None:
+    """Import datasketch now (~1 s): a build does before forking workers that sign articles."""
+    import datasketch  # noqa: F401
 
 
 def signature(text: str) -> np.ndarray | None:
@@ -66,6 +75,17 @@ def signature(text: str) -> np.ndarray | None:
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     minhash.update_batch(list(runs))
     return minhash.hashvalues
+
+
+def encoded_signature(text: str) -> str | None:
+    """``signature(text)`` as the copies file keeps it (None when too short): what a build's
+    workers compute for the articles they analyse (``Signed``)."""
+    values = signature(text)
+    return None if values is None else _encoded(values)
+
+
+# (doc_id, content hash) → (source, encoded signature): signatures a build already computed
+Signed = Mapping[tuple[str, str], tuple[str | None, str | None]]
 
 
 def similarity(first: np.ndarray, second: np.ndarray) -> float:
@@ -105,9 +125,12 @@ class CopyIndex:
 
     # -- finding --------------------------------------------------------------------------------
 
-    def add(self, items: Iterable[tuple[str, str, str | None, str]]) -> int:
+    def add(self, items: Iterable[tuple[str, str, str | None, str | None]],
+            presigned: Signed | None = None) -> int:
         """Add (doc_id, hash, source, text) articles, finding their copies among all the
-        articles held; returns the pairs found. An id already held is replaced."""
+        articles held; returns the pairs found. An id already held is replaced. An article
+        of ``presigned`` (by id and hash) is taken with that source and signature, its text
+        unread (it may be None)."""
         new = list(items)
         if not new:
             return 0
@@ -117,7 +140,12 @@ class CopyIndex:
         signed = {doc_id: entry.signature for doc_id, entry in self.entries.items()}
         decoded: dict[str, np.ndarray] = {}
         for doc_id, content_hash, source, text in new:
-            values = signature(text)
+            known = (presigned or {}).get((doc_id, content_hash))
+            if known is not None:
+                source, encoded = known
+                values = None if encoded is None else _decoded(encoded)
+            else:
+                values = signature(text or "")
             self.entries[doc_id] = Entry(content_hash, source,
                                          None if values is None else _encoded(values))
             if values is None:
@@ -246,10 +274,11 @@ def save(store, index: CopyIndex) -> None:
     store.write_side(COPIES_FILE, json.dumps(index.to_json(), ensure_ascii=False))
 
 
-def update(store) -> int:
+def update(store, presigned: Signed | None = None) -> int:
     """After a commit (the caller holds the write lock): bring the copies document of
     ``store``'s index up to date with what the index now holds. Returns the pairs found among
-    the new articles."""
+    the new articles. ``presigned``: the signatures the build's workers computed (``Signed``), so
+    that only the others are read back from the index and signed here."""
     index = load(store)
     manifest = store.manifest()
     gone = [doc_id for doc_id, entry in index.entries.items()
@@ -259,20 +288,30 @@ def update(store) -> int:
     new = [doc_id for doc_id in manifest if doc_id not in index.entries]
     if not gone and not new and store.side_stamp(COPIES_FILE) is not None:
         return 0  # a build with nothing to do
-    found = index.add((doc_id, manifest[doc_id].hash, (reader.article(doc_id) or {}).get("source"),
-                       article_text(reader, doc_id)) for doc_id in new)
+    presigned = presigned or {}
+
+    def unsigned(doc_id: str) -> bool:
+        return (doc_id, manifest[doc_id].hash) not in presigned
+
+    found = index.add(((doc_id, manifest[doc_id].hash,
+                        (reader.article(doc_id) or {}).get("source") if unsigned(doc_id) else None,
+                        article_text(reader, doc_id) if unsigned(doc_id) else None)
+                       for doc_id in new), presigned)
     save(store, index)
     return found
 
 
-def refresh(store) -> None:
-    """``update``, for a build whose commit has landed: a failure to write the file (a full
-    disk) is a warning, not a failed build; the next build tries again."""
+def refresh(store, presigned: Signed | None = None) -> None:
+    """``update``, for a build whose commit has landed: a failure to write the document (a full
+    disk, a cluster gone) is a warning, not a failed build; the next build tries again."""
+    from archive.engines.base import IndexError_
+
     try:
-        update(store)
-    except OSError as error:
+        update(store, presigned)
+    except (OSError, IndexError_) as error:  # a full disk; a cluster that stopped answering
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         log.warning("warning: the copies of re-published articles were not updated (%s); "
-                    "the next `archive index` will", error.strerror or error)
+                    "the next `archive index` will", reason)
 
 
 def article_text(reader, doc_id: str) -> str:

@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path
 
 from archive import copies
-from archive.arabic import Analyzer
+from archive.arabic import Analyzer, Span, tokenize
 from archive.cleaning import clean
 from archive.dates import iso_day
 from archive.engines.base import ManifestEntry, PassageDoc, Store, die_with_parent
@@ -170,8 +170,9 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     article as read, which the next build compares). ``kept``: the first stages of the build's
     learning pass, so that an article it tagged gets only the collection pass. Pure, so it runs
     in worker processes as well."""
-    context = analyzer.article_context(article.text)
-    mentions = _mentions(article, tagger, content_hash, kept)
+    words = list(tokenize(article.text))  # one tokenization for the analysis and the tagging
+    context = analyzer.article_context(article.text, [word.surface for word in words])
+    mentions = _mentions(article, tagger, content_hash, kept, words)
     spellings: dict[str, list[str]] = {}
     for mention in mentions:
         seen = spellings.setdefault(mention.entity_id, [])
@@ -179,8 +180,10 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
             seen.append(mention.text)
     docs = []
     mentions_in = mentions_by_span(mentions)
+    starts = [word.start for word in words]
     for passage in split_passages(article):
-        analysis = analyzer.analyse(passage.text, context)
+        inside = words[bisect_left(starts, passage.start):bisect_left(starts, passage.end)]
+        analysis = analyzer.analyse(passage.text, context, inside, passage.start)
         entities = sorted({m.entity_id for m in mentions_in(passage.start, passage.end)})
         docs.append(PassageDoc(
             pid=passage.id, doc_id=article.id, position=passage.position, start=passage.start,
@@ -201,13 +204,14 @@ def analyse_article(article: Article, analyzer: Analyzer, tagger=None,
     return Analysed(fields, docs, list(discovered.values()))
 
 
-def _mentions(article: Article, tagger, content_hash: str | None, kept: StageSource | None) -> list:
-    """The article's mentions: from its kept first stage when there is a valid one, else by
-    tagging it."""
+def _mentions(article: Article, tagger, content_hash: str | None, kept: StageSource | None,
+              words: list[Span]) -> list:
+    """The article's mentions: from its kept first stage when there is a valid one (``words``:
+    its tokenization), else by tagging it."""
     if tagger is None:
         return []
     stage = kept.get(article.id, content_hash) if kept is not None and content_hash else None
-    return finish(tagger, article.text, stage) if stage is not None else tagger.tag_article(article)
+    return finish(tagger, article.text, stage, words) if stage is not None else tagger.tag_article(article)
 
 
 def mentions_by_span(mentions: list) -> Callable[[int, int], list]:
@@ -231,8 +235,12 @@ PARALLEL_MIN_ARTICLES = 64  # below this, starting processes costs more than it 
 
 
 def default_workers() -> int:
-    """The processes a build uses unless told: one per CPU, at most 4."""
-    return max(1, min(os.cpu_count() or 1, 4))
+    """The processes a build uses unless told: one per core this process may run on (its CPU
+    affinity, which a container or ``taskset`` narrows; else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def can_fork() -> bool:
@@ -240,19 +248,32 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _index_share(plan: Plan, share: list[Planned], analyzer: Analyzer, tagger, add, tick):
+def _index_share(plan: Plan, share: list[Planned], analyzer: Analyzer, tagger, add, tick,
+                 sign: bool = False):
     """A worker's share of the planned articles: read, clean, analyse, tag and ``add`` them (to
     the worker's own segment). Returns (passages, discovered entities, articles skipped as
-    changed)."""
+    changed, their copies signatures: ``signed_entry`` of each if ``sign``, else none)."""
     passages = 0
     discovered: dict[str, dict] = {}
     skipped: list[tuple[str, ReadError]] = []
+    signed = []
     for result in plan.analysed(analyzer, tagger, share, skipped):
         add(result.fields, result.passages)
         passages += len(result.passages)
         merge_entities(discovered, result.discovered)
+        if sign:
+            signed.append(signed_entry(result))
         tick()
-    return passages, list(discovered.values()), skipped
+    return passages, list(discovered.values()), skipped, signed
+
+
+def signed_entry(result: Analysed) -> tuple[tuple[str, str], tuple[str | None, str | None]]:
+    """An analysed article's entry for the copies file, ((doc_id, hash), (source, signature)),
+    signed from its passages as ``copies.update`` reads them back from the index: computed
+    where the article was analysed (a build's worker) instead of after the commit."""
+    fields = result.fields
+    text = "\n".join(passage.text for passage in result.passages)
+    return (fields["doc_id"], fields["hash"]), (fields["source"], copies.encoded_signature(text))
 
 
 def _chunks(items: list, count: int) -> list[list]:
@@ -441,14 +462,15 @@ def build(store: Store, paths: Iterable[str], analyzer: Analyzer, tagger=None,
                 learner = tagger.fresh()
                 tagger.learn(collect_names(plan, learner, pool_size if parallel else 1))
                 plan.kept.changed = changed_words(learner, tagger)
+        signed: dict = {}  # the new articles' copies signatures, made by the workers
         _analyse_and_write(store, plan, analyzer, tagger, pool_size, parallel, phases, report,
-                           replace, options, given)
+                           replace, options, given, signed)
     finally:
         if plan.kept is not None:
             plan.kept.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    copies.refresh(store)  # re-published copies among what the index now holds
+    copies.refresh(store, signed)  # re-published copies among what the index now holds
     report.seconds = time.perf_counter() - started
     return report
 
@@ -473,17 +495,19 @@ def _build_on_cluster(address: str, store: Store, plan: Plan, analyzer: Analyzer
 
 def _analyse_and_write(store: Store, plan: Plan, analyzer: Analyzer, tagger, pool_size: int,
                        parallel: bool, phases: _Phases, report: IndexReport, replace: dict | None,
-                       options: ReadOptions | None, given: list[Article] | None) -> None:
+                       options: ReadOptions | None, given: list[Article] | None,
+                       signed: dict | None = None) -> None:
     """The build after its plan (and learning pass): analyse, tag and write the planned
-    articles in one commit, then tag again the indexed articles the new names concern."""
+    articles in one commit, then tag again the indexed articles the new names concern.
+    ``signed``: filled with the planned articles' copies signatures (``signed_entry``)."""
     if plan.todo:
         phases.enter("analysing", len(plan.todo))
     if parallel:
         _build_parallel(store, plan, analyzer, tagger, pool_size, phases.tick, report, replace,
-                        phases.committing)
+                        phases.committing, signed=signed)
     elif plan.todo or plan.delete or replace is not None:
         _build_serial(store, plan, analyzer, tagger, phases.tick, report, replace,
-                      before_commit=phases.committing)
+                      before_commit=phases.committing, signed=signed)
     if tagger is not None and (plan.todo or replace is not None):
         retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger,
                      report, pool_size)
@@ -667,9 +691,11 @@ class _Phases:
 
 def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace,
                   applied: list[dict] | None = None,
-                  before_commit: Callable[[], None] = lambda: None) -> None:
+                  before_commit: Callable[[], None] = lambda: None,
+                  signed: dict | None = None) -> None:
     """``applied``: the re-tagging pass's, which records these entities and marks every
-    established one it finds applied. ``before_commit`` is called right before the commit."""
+    established one it finds applied. ``before_commit`` is called right before the commit.
+    ``signed``: filled with each article's ``signed_entry``."""
     discovered: dict[str, dict] = {e["id"]: e for e in applied or ()}
     skipped: list[tuple[str, ReadError]] = []
 
@@ -677,6 +703,9 @@ def _build_serial(store, plan: Plan, analyzer, tagger, progress, report, replace
         for done, result in enumerate(plan.analysed(analyzer, tagger, skipped=skipped), start=1):
             report.passages += len(result.passages)
             merge_entities(discovered, result.discovered)
+            if signed is not None:
+                key, entry = signed_entry(result)
+                signed[key] = entry
             yield result.fields, result.passages
             if progress:
                 progress(done, len(plan.todo))
@@ -713,18 +742,20 @@ def _count_skipped(plan: Plan, skipped: list[tuple[str, ReadError]], report: Ind
 
 def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, report,
                     replace, before_commit: Callable[[], None] = lambda: None,
-                    applied: list[dict] | None = None) -> None:
+                    applied: list[dict] | None = None, signed: dict | None = None) -> None:
     """Segment per worker: each forked process reads, analyses, tags and writes a contiguous
     share of the planned articles into a segment of its own; the commit takes them all at
-    once. ``applied``: as in ``_build_serial``."""
-    jobs = [partial(_index_share, plan, share, analyzer, tagger)
+    once. ``applied``, ``signed``: as in ``_build_serial``."""
+    if signed is not None:
+        copies.load_library()  # before the fork: the workers sign with it
+    jobs = [partial(_index_share, plan, share, analyzer, tagger, sign=signed is not None)
             for share in _chunks(plan.todo, workers) if share]
     summaries: list = []
 
     def entities() -> list[dict]:  # asked for right before the commit
         before_commit()
         found: dict[str, dict] = {}
-        for _, share_found, _ in summaries:  # in share order, as one process meets them
+        for _, share_found, _, _ in summaries:  # in share order, as one process meets them
             merge_in_order(found, share_found)
         merged: dict[str, dict] = {e["id"]: e for e in applied or ()}
         merge_entities(merged, found.values())
@@ -737,5 +768,8 @@ def _build_parallel(store, plan: Plan, analyzer, tagger, workers, progress, repo
     summaries[:] = store.write_parallel(jobs, delete=plan.delete, entities=entities,
                                         summaries=summaries, progress=on_progress,
                                         replace=replace)
-    report.passages += sum(passages for passages, _, _ in summaries)
-    _count_skipped(plan, [item for _, _, skipped in summaries for item in skipped], report)
+    report.passages += sum(passages for passages, _, _, _ in summaries)
+    _count_skipped(plan, [item for _, _, skipped, _ in summaries for item in skipped], report)
+    if signed is not None:
+        for *_, entries in summaries:
+            signed.update(entries)

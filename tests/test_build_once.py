@@ -117,3 +117,30 @@ def test_a_kept_stage_is_finished_as_tagging_again_or_refused_when_it_read_a_cha
     assert kept.get("a1", "h") is None  # stale: tagged again from the start
     assert kept.get("a0", "other hash") is None and kept.get("nobody", "h") is None
     kept.close()
+
+
+@pytest.mark.parametrize("engine_name,workers", [("tantivy", 2), ("whoosh", 1)])
+def test_the_copies_signed_by_the_workers_are_those_signed_from_the_index(tmp_path, engine_name, workers):
+    """The build's workers sign each article for the copies file as they analyse it; the file
+    is the one that signing every indexed article read back from the index gives."""
+    import json
+
+    from archive import copies
+    from archive.engines import get as engine_named
+    from conftest import ROOT
+
+    records = [json.loads(line) for line in (ROOT / "tests/data/copies/labelled.jsonl").open(encoding="utf-8")]
+    for number, record in enumerate(records):
+        record["source"] = f"وكالة {number % 5}"
+    feed = write_jsonl(tmp_path / "feed.jsonl", records)
+    report = run_json("index", feed, "--index", tmp_path / "ix", "--engine", engine_name,
+                      "--workers", workers)
+    assert report["added"] == len(records) > 64
+    built = json.loads((tmp_path / "ix" / copies.COPIES_FILE).read_text("utf-8"))
+    (tmp_path / "ix" / copies.COPIES_FILE).unlink()
+    store = engine_named(engine_name).open(tmp_path / "ix")
+    copies.update(store)  # every article read back and signed here
+    again = json.loads((tmp_path / "ix" / copies.COPIES_FILE).read_text("utf-8"))
+    assert built == again
+    assert len(built["pairs"]) > 20 and len(built["articles"]) == len(records)
+    assert {entry["source"] for entry in built["articles"].values()} == {f"وكالة {n}" for n in range(5)}

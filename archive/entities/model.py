@@ -1,5 +1,6 @@
 """The statistical tagger: the tagger's tokens in; person, place and organization spans (token
-ranges with a confidence) out. A linear-chain CRF (CRFsuite, through python-crfsuite) over
+ranges with a confidence) out. A linear-chain CRF (trained with CRFsuite through python-crfsuite, tagged by
+``archive.entities.crf``) over
 features this project already computes: normalized form, form without the article, light stem,
 affixes, word shape, Latin script, neighbours, and membership in the catalogue, the common-word
 list and the context rules' trigger lists (titles, speech verbs, organization, place and media
@@ -18,7 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from archive.arabic import strip_suffixes
+from archive.entities.crf import Decoded, LinearChain
 from archive.resources import data_path
 
 MODEL_FILE = "ner/model.crfsuite"
@@ -166,11 +170,22 @@ FEATURES_KEPT = 200_000  # distinct words whose features are remembered
 class FeatureCache:
     """Per distinct word (surface form and whether punctuation precedes it): its own features
     and, for each neighbour offset, the features it lends its neighbours, built once. A row is
-    then a concatenation of tuples: most of a sentence's words were seen before."""
+    then a concatenation of tuples: most of a sentence's words were seen before.
 
-    def __init__(self, gazetteers: Gazetteers):
+    With a model (``chain``), each distinct word's features are also summed once into label
+    scores (its own, and what it lends at each offset), so a sentence's scores (``scores``) are
+    five table look-ups per token instead of its feature strings: the same sums as the strings
+    of ``rows`` weigh in the model (``tests/test_crf.py``)."""
+
+    def __init__(self, gazetteers: Gazetteers, chain: LinearChain | None = None):
         self.gazetteers = gazetteers
         self._known: dict[tuple, tuple] = {}
+        self.chain = chain
+        self._row_of: dict[tuple, int] = {}  # word key → its row in the score tables
+        self._own: np.ndarray = np.zeros((0, 0))  # [row, label]: a word's own features
+        self._lent: np.ndarray = np.zeros((0, 0, 0))  # [offset, row, label]: what it lends
+        if chain is not None:
+            self._reset_tables()
 
     def parts(self, token) -> tuple:
         """A token's (own features with the bias, the features it lends at each offset in OFFSETS),
@@ -190,7 +205,7 @@ class FeatureCache:
 
     def rows(self, tokens: Sequence) -> list[list[str]]:
         """Per token: its own features, and its neighbours' main ones, marked by offset (one
-        list built per token from cached tuples: this runs for every sentence of a build)."""
+        list built per token from cached tuples). What the model was trained on."""
         parts = [self.parts(t) for t in tokens]
         last = len(parts) - 1
         edge2, edge1, edge_1, edge_2 = (_EDGES[o] for o in OFFSETS)
@@ -203,26 +218,89 @@ class FeatureCache:
                          *(parts[i + 2][1][3] if i < last - 1 else edge_2)])
         return rows
 
+    def scores(self, tokens: Sequence) -> np.ndarray:
+        """Per token and label, the summed weights of ``rows(tokens)``'s features (shape
+        (tokens, labels)): own features, then those lent at offsets -2, -1, +1, +2 (row 0 of
+        the tables lends the edge features past a sentence's ends). Needs a model."""
+        rows = [0, 0, *map(self._row, tokens), 0, 0]
+        table, lent = self._own, self._lent
+        n = len(rows) - 4
+        index = np.array(rows)
+        return (table[index[2:n + 2]] + lent[0][index[:n]] + lent[1][index[1:n + 1]]
+                + lent[2][index[3:n + 3]] + lent[3][index[4:n + 4]])
+
+    def _row(self, token) -> int:
+        key = (token.surface, token.broken)
+        row = self._row_of.get(key)
+        if row is None:
+            if len(self._row_of) >= FEATURES_KEPT:
+                self._reset_tables()
+            row = self._add_row(*self.parts(token))
+            self._row_of[key] = row
+        return row
+
+    def _add_row(self, own: tuple, lent: tuple) -> int:
+        assert self.chain is not None
+        row = len(self._row_of) + 1  # row 0: the edges
+        if row >= len(self._own):  # grow the tables (doubling)
+            self._own = np.concatenate([self._own, np.zeros_like(self._own)])
+            self._lent = np.concatenate([self._lent, np.zeros_like(self._lent)], axis=1)
+        groups = [self.chain.known(own), *(self.chain.known(features) for features in lent)]
+        if all(groups):  # one gather and one sum per group (a word's first sight costs this)
+            starts = np.cumsum([0, *map(len, groups[:-1])])
+            sums = np.add.reduceat(self.chain.state[[i for g in groups for i in g]], starts, axis=0)
+            self._own[row], self._lent[:, row] = sums[0], sums[1:]
+        else:
+            self._own[row] = self.chain.score(own)
+            for k, features in enumerate(lent):
+                self._lent[k, row] = self.chain.score(features)
+        return row
+
+    def _reset_tables(self) -> None:
+        assert self.chain is not None
+        labels = len(self.chain.labels)
+        self._row_of = {}
+        self._own = np.zeros((1024, labels))
+        self._lent = np.zeros((len(OFFSETS), 1024, labels))
+        for k, offset in enumerate(OFFSETS):
+            self._lent[k, 0] = self.chain.score(_EDGES[offset])
+
+
+@dataclass
+class Tagged:
+    """One sentence through the model: its entity spans and each token's label probabilities."""
+
+    spans: list[Span]
+    marginals: list[list[float]]  # [token][label index]
+    outside_label: int  # the index of label O
+
+    def outside(self, k: int) -> float:
+        """The probability that token k is no entity."""
+        return self.marginals[k][self.outside_label]
+
 
 class NerModel:
-    """The trained CRF (a ``.crfsuite`` file) with the gazetteers its features ask: a sentence's
-    tokens in, entity spans out."""
+    """The trained CRF (a ``.crfsuite`` file, tagged by ``archive.entities.crf``) with the
+    gazetteers its features ask: sentences' tokens in, entity spans out."""
 
     def __init__(self, path: str | os.PathLike, gazetteers: Gazetteers):
-        import pycrfsuite
-
-        self._tagger = pycrfsuite.Tagger()
-        self._tagger.open(str(path))
+        self.chain = LinearChain(path)
         self.gazetteers = gazetteers
-        self._features = FeatureCache(gazetteers)
+        self._features = FeatureCache(gazetteers, self.chain)
+        self._outside_label = self.chain.labels.index("O")
+        self._last: Tagged | None = None
 
-    def spans(self, tokens: Sequence) -> list[Span]:
-        """Entity spans in a sentence's tokens, each with the model's confidence: the mean
-        marginal probability of its labels."""
-        if not tokens:
-            return []
-        tagger = self._tagger
-        labels = tagger.tag(self._features.rows(tokens))
+    def tag_sentences(self, sentences: Sequence[Sequence]) -> list[Tagged]:
+        """Each sentence's spans and label probabilities, the sentences decoded together."""
+        decoded = self.chain.decode([self._features.scores(tokens) for tokens in sentences])
+        return [Tagged(self._spans(d), d.marginals, self._outside_label) for d in decoded]
+
+    def _spans(self, decoded: Decoded) -> list[Span]:
+        """Entity spans from a sentence's labels, each with the model's confidence: the mean
+        probability of its labels."""
+        names = self.chain.labels
+        labels = [names[k] for k in decoded.labels]
+        marginals = decoded.marginals
         spans, i = [], 0
         while i < len(labels):
             label = labels[i]
@@ -233,15 +311,23 @@ class NerModel:
             j = i + 1
             while j < len(labels) and labels[j] == f"I-{kind}":
                 j += 1
-            probability = sum(tagger.marginal(labels[k], k) for k in range(i, j)) / (j - i)
+            probability = sum(marginals[k][decoded.labels[k]] for k in range(i, j)) / (j - i)
             spans.append(Span(i, j - 1, LABELS[kind], probability))
             i = j
         return spans
 
+    def spans(self, tokens: Sequence) -> list[Span]:
+        """Entity spans in one sentence's tokens, each with the model's confidence: the mean
+        marginal probability of its labels."""
+        if not tokens:
+            return []
+        self._last = self.tag_sentences([tokens])[0]
+        return self._last.spans
 
     def outside(self, k: int) -> float:
         """The probability that token k of the sentence ``spans`` last tagged is no entity."""
-        return self._tagger.marginal("O", k)
+        assert self._last is not None
+        return self._last.outside(k)
 
 
 def model_file() -> str | None:

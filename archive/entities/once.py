@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from archive.arabic import Span
 from archive.entities.catalogue import Entity
 from archive.entities.tagger import Mention, Tagger, _Tagging
 
@@ -55,12 +56,14 @@ def first_stage(tagger: Tagger, text: str) -> FirstStage:
     return FirstStage(mentions, covered, tuple(entities.values()), consulted)
 
 
-def finish(tagger: Tagger, text: str, stage: FirstStage) -> list[Mention]:
+def finish(tagger: Tagger, text: str, stage: FirstStage,
+           spans: Iterable[Span] | None = None) -> list[Mention]:
     """The mentions of ``text``: its kept first stage and the collection pass with the names
-    ``tagger`` has learned (what ``tagger.tag(text)`` gives when the stage is still valid)."""
+    ``tagger`` has learned (what ``tagger.tag(text)`` gives when the stage is still valid).
+    ``spans``: the words of ``text`` (``tokenize``), when the caller has them already."""
     for entity in stage.entities:  # the tagger knows them as if it had found them itself
         tagger.discovered.setdefault(entity.id, entity)
-    tokens = tagger._tokens(text)
+    tokens = tagger._tokens(text, spans)
     if len(tokens) != len(stage.covered):
         raise ValueError("a kept first stage of another text")
     tagging = _Tagging(text, tokens)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from archive.arabic import normalize, prefix_readings, strip_suffixes, tokenize
+from archive.arabic import TOKEN_RE, Span, normalize, prefix_readings, strip_suffixes, tokenize
 from archive.entities.catalogue import Catalogue, Entity, compiled_prefixes, default_catalogue
 from archive.entities.keys import article_core, name_tokens, variant_key
 from archive.entities.prefixes import StrictPrefixes
@@ -135,6 +135,9 @@ class Tagger:
         self.learned_words: frozenset = frozenset()  # name words the archive taught (learn)
         self._learned: Lexicon | None = None  # what learn() was given, with the catalogue's people
         self._plans: dict[str, tuple] = {}  # surface form -> _plans_for, up to PLANS_KEPT
+        # (surface form, plan number) -> its one-word match: a window that cannot grow past the
+        # word depends on the word alone (_longest_match), up to PLANS_KEPT
+        self._single: dict[tuple[str, int], tuple | None] = {}
         # When a set: the words whose learned owners the passes before the collection pass
         # read, recorded for archive/entities/once.py (a kept stage goes stale with them).
         self.consulted: set[str] | None = None
@@ -216,15 +219,16 @@ class Tagger:
 
     # -- tokens -------------------------------------------------------------------------------
 
-    def _tokens(self, text: str) -> list[_Token]:
+    def _tokens(self, text: str, spans: Iterable[Span] | None = None) -> list[_Token]:
+        """The tagger's tokens of ``text``; ``spans``: its ``tokenize`` words when the caller
+        already has them (a build shares one tokenization of an article)."""
         tokens: list[_Token] = []
         previous_end = 0
-        for span in tokenize(text):
-            form, core, readings, cores = _word(span.surface)
-            gap = text[previous_end:span.start]
-            broken = bool(tokens) and bool(gap) and not gap.isspace()
-            tokens.append(_Token(span.start, span.end, span.surface, form, core, readings, cores, broken))
-            previous_end = span.end
+        for start, end, surface in tokenize(text) if spans is None else spans:
+            form, core, readings, cores = _word(surface)
+            broken = bool(tokens) and start > previous_end and not text[previous_end:start].isspace()
+            tokens.append(_Token(start, end, surface, form, core, readings, cores, broken))
+            previous_end = end
         return tokens
 
     # -- passes -------------------------------------------------------------------------------
@@ -259,7 +263,11 @@ class Tagger:
 
     def mentions_any(self, text: str, words: set[str]) -> bool:
         """Whether a word of ``text``, clitics and article aside, is one of ``words``."""
-        return any(not words.isdisjoint(t.cores) or t.core in words for t in self._tokens(text))
+        for surface in set(TOKEN_RE.findall(text)):  # each distinct word once
+            _, core, _, cores = _word(surface)
+            if core in words or not words.isdisjoint(cores):
+                return True
+        return False
 
     def _first_stage(self, text: str) -> _Tagging:
         """Catalogue, context rules, coreference, the model and coreference again: everything
@@ -364,7 +372,7 @@ class Tagger:
             if len(self._plans) >= PLANS_KEPT:
                 self._plans.clear()
             plans = self._plans[tokens[i].surface] = self._plans_for(tokens[i])
-        for keys, plan in plans:
+        for number, (keys, plan) in enumerate(plans):
             longest = min(max(plan.values()), len(tokens) - i)
             if keys == ("variant",):
                 longest = self._variant_reach(tokens, i, plan, longest)
@@ -372,15 +380,31 @@ class Tagger:
                 cores = [t.core for t in tokens[i + 1:i + longest]]
                 plan = {r: min(n, self._prefixes.reach(r, cores, longest)) for r, n in plan.items()}
                 longest = max(plan.values())
-            for length in range(longest, 0, -1):
-                window = tokens[i:i + length]
-                if any(t.broken for t in window[1:]):
-                    continue
-                if keys == ("variant",) and not self._may_be_variant_window(window):
-                    continue
-                found = self._lookup_window(window, keys, [r for r, n in plan.items() if n >= length])
-                if found:
-                    return (length, *found)
+            if longest == 1:  # the word alone: the same answer wherever it stands
+                key = (tokens[i].surface, number)
+                if key not in self._single:
+                    if len(self._single) >= PLANS_KEPT:
+                        self._single.clear()
+                    self._single[key] = self._window_match(tokens, i, keys, plan, 1)
+                found = self._single[key]
+            else:
+                found = self._window_match(tokens, i, keys, plan, longest)
+            if found:
+                return found
+        return None
+
+    def _window_match(self, tokens, i, keys, plan, longest: int):
+        """The longest window from token i, of at most ``longest`` words, that ``keys`` find
+        for a reading of ``plan`` that may start that many words: (length, entity, rule, skip)."""
+        for length in range(longest, 0, -1):
+            window = tokens[i:i + length]
+            if any(t.broken for t in window[1:]):
+                continue
+            if keys == ("variant",) and not self._may_be_variant_window(window):
+                continue
+            found = self._lookup_window(window, keys, [r for r, n in plan.items() if n >= length])
+            if found:
+                return (length, *found)
         return None
 
     def _variant_reach(self, tokens, i, plan, longest: int) -> int:
@@ -450,10 +474,11 @@ class Tagger:
         a discovered one. Spans below MIN_CONFIDENCE are dropped."""
         forms = None
         assert self.model is not None
-        for first, last in _sentences(text, tokens):
-            spans = self.model.spans(tokens[first:last])
-            self._veto_places(tokens, covered, mentions, first, last)
-            for span in spans:
+        sentences = _sentences(text, tokens)
+        tagged = self.model.tag_sentences([tokens[first:last] for first, last in sentences])
+        for (first, last), sentence in zip(sentences, tagged, strict=True):
+            self._veto_places(tokens, covered, mentions, first, last, sentence)
+            for span in sentence.spans:
                 a, b = first + span.first, first + span.last
                 if span.confidence < MIN_CONFIDENCE:
                     continue
@@ -480,11 +505,12 @@ class Tagger:
                     entity = self._discover(span.type, tokens[a:b + 1], skip, "model")
                 add(a, b, entity, "model", skip, span.confidence)
 
-    def _veto_places(self, tokens, covered, mentions, first: int, last: int) -> None:
+    def _veto_places(self, tokens, covered, mentions, first: int, last: int, sentence) -> None:
         """A one-word catalogue place that may be an ordinary word (a common word, an
         inflection or look-alike of the name rather than a listed spelling, a plural nisba:
         هوية، مالية for Mali، صينيين for China) is dropped where the model, which read the
-        sentence, is sure it is no entity (probability of O ≥ PLACE_VETO)."""
+        sentence (``sentence``: its ``Tagged``), is sure it is no entity (probability of O ≥
+        PLACE_VETO)."""
         for k in range(first, last):
             index = covered[k]
             mention = mentions[index] if index is not None else None
@@ -495,7 +521,7 @@ class Tagger:
             suspicious = (mention.rule == "variant" or token.core in self.rules.common
                           or token.form.endswith(("يين", "يون", "يات"))
                           or not self.catalogue.lookup((article_core(normalize(mention.text)),), keys=("exact",)))
-            if suspicious and self.model is not None and self.model.outside(k - first) >= PLACE_VETO:
+            if suspicious and sentence.outside(k - first) >= PLACE_VETO:
                 mentions[index] = None
                 covered[k] = None
 
