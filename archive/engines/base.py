@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archive.article_evidence import Gathered, QueryTerm, gather
-from archive.engines.query import Node
+from archive.engines.query import Node, Term
 
 StoreT = TypeVar("StoreT", bound="Store")
 
@@ -288,9 +288,10 @@ class Reader(ABC):
     def sample_passages(self, field: str, text: str, count: int) -> list[dict]:
         """A few stored passages holding an index term."""
 
-    @abstractmethod
     def entity_articles(self, entity_id: str) -> list[str]:
-        """Ids of the articles with a passage tagged with the entity, sorted."""
+        """Ids of the articles with a passage tagged with the entity, sorted (by default the
+        articles of the hits of the entity's term)."""
+        return sorted(self.match(Term("entities", entity_id)).articles())
 
     @abstractmethod
     def article_entity_counts(self, article_ids: Iterable[str]) -> Counter:
@@ -351,13 +352,15 @@ class Store(ABC):
     def has_articles(self) -> bool:
         """Whether the newest generation holds at least one article."""
 
-    @abstractmethod
     def discovered_entities(self) -> list[dict]:
-        """The discovered entities of the newest generation, as recorded."""
+        """The discovered entities of the newest generation, as recorded (by default its
+        reader's)."""
+        return self.reader().discovered_entities()
 
-    @abstractmethod
     def discovered_entity(self, entity_id: str) -> dict | None:
-        """The recorded discovered entity ``entity_id`` of the newest generation, or None."""
+        """The recorded discovered entity ``entity_id`` of the newest generation, or None (by
+        default its reader's)."""
+        return self.reader().discovered_entity(entity_id)
 
     @abstractmethod
     def write(self, articles: Iterable[tuple[dict, list[PassageDoc]]], delete: Iterable[str],
@@ -479,6 +482,36 @@ class Engine(ABC):
         be removed if a new index fails."""
 
 
+def gather_workers(workers: list, results, counter, progress: Callable[[int], None] | None,
+                   on_message: Callable[[int, str, Any], None] | None = None) -> list:
+    """The summaries of a build's forked ``workers``, in job order: each sends ``(number,
+    "done", summary)`` on the ``results`` queue, or ``(number, "error", traceback)``; any other
+    status goes to ``on_message``. ``progress`` hears the shared ``counter`` meanwhile; a worker
+    that died or failed is IndexError_."""
+    import queue
+
+    done: dict[int, object] = {}
+    while len(done) < len(workers):
+        try:
+            number, status, payload = results.get(timeout=0.2)
+        except queue.Empty:
+            if progress:
+                progress(counter.value)
+            dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
+            if dead:
+                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
+            continue
+        if status == "error":
+            raise IndexError_(f"an indexing process failed:\n{payload}")
+        if status == "done":
+            done[number] = payload
+        elif on_message is not None:
+            on_message(number, status, payload)
+    if progress:
+        progress(counter.value)
+    return [done[i] for i in range(len(workers))]
+
+
 def top_counts(counts: Mapping[str, int], limit: int, type_of: Callable[[str], str | None],
                types: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
     """``Hits.facets`` from entity → articles ``counts``: per type, the ``limit`` most
@@ -489,6 +522,20 @@ def top_counts(counts: Mapping[str, int], limit: int, type_of: Callable[[str], s
         if rows is not None and count > 0:
             rows.append((entity_id, count))
     return {kind: cut_at_limit(rows, limit) for kind, rows in by_type.items()}
+
+
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit`` (a DP row at
+    a time, given up as soon as every cell of a row is over the limit)."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
 
 
 def cut_at_limit(rows: list[tuple[str, int]], limit: int) -> list[tuple[str, int]]:

@@ -96,18 +96,6 @@ def date_range(start: str | None, end: str | None) -> dict:
     return {"range": {"day": {"gte": low, "lte": high}}}
 
 
-def within_edits(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit``."""
-    previous = list(range(len(b) + 1))
-    for i, char in enumerate(a, 1):
-        current = [i]
-        for j, other in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
-
 
 def _regexp_literal(text: str) -> str:
     return "".join(c if c.isalnum() else "\\" + c for c in text)
@@ -219,7 +207,7 @@ class Reader(base.Reader):
             "field": field, "size": AGG_SIZE, "include": _regexp_literal(text[:prefix]) + ".*"}}}}
         buckets = self.search(body, scored=False)["aggregations"]["t"]["buckets"]
         return [b["key"] for b in buckets if abs(len(b["key"]) - len(text)) <= distance
-                and within_edits(text, b["key"], distance)]
+                and base.within_edits(text, b["key"], distance)]
 
     def sample_passages(self, field: str, text: str, count: int) -> list[dict]:
         """See ``archive.engines.base.Reader.sample_passages``."""
@@ -241,10 +229,6 @@ class Reader(base.Reader):
         if dates != (None, None):
             query["bool"]["filter"].append(date_range(*dates))
         return Hits(self, query, deferred)
-
-    def entity_articles(self, entity_id: str) -> list[str]:
-        """See ``archive.engines.base.Reader.entity_articles``."""
-        return sorted(self.match(q.Term("entities", entity_id)).articles())
 
     def article_entity_counts(self, article_ids: Iterable[str]) -> Counter:
         """See ``archive.engines.base.Reader.article_entity_counts``."""

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 import secrets
 import signal
 import socket
@@ -499,14 +498,6 @@ class Store(base.Store):
         """See ``archive.engines.base.Store.has_articles``."""
         return self.reader().count({"term": {"kind": "article"}}) > 0
 
-    def discovered_entities(self) -> list[dict]:
-        """See ``archive.engines.base.Store.discovered_entities``."""
-        return self.reader().discovered_entities()
-
-    def discovered_entity(self, entity_id: str) -> dict | None:
-        """See ``archive.engines.base.Store.discovered_entity``."""
-        return self.reader().discovered_entity(entity_id)
-
     def close(self) -> None:
         """Forget the cached reader."""
         self._reader = None
@@ -607,7 +598,7 @@ class Store(base.Store):
         try:
             for worker in workers:
                 worker.start()
-            summaries[:] = _wait(workers, results, counter, progress)
+            summaries[:] = base.gather_workers(workers, results, counter, progress)
             generation.commit(entities(), Bulk(self.client, self.address))
         except BaseException:
             for worker in workers:
@@ -691,26 +682,6 @@ def _bulk_worker(number: int, job, generation: _Generation, counter, results) ->
         results.put((number, "done", summary))
     except BaseException:  # noqa: B902 - reported to the parent, which raises
         results.put((number, "error", traceback.format_exc(limit=3)))
-
-
-def _wait(workers, results, counter, progress) -> list:
-    done: dict[int, object] = {}
-    while len(done) < len(workers):
-        try:
-            number, status, payload = results.get(timeout=0.2)
-        except queue.Empty:
-            if progress:
-                progress(counter.value)
-            dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
-            if dead:
-                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
-            continue
-        if status == "error":
-            raise IndexError_(f"an indexing process failed:\n{payload}")
-        done[number] = payload
-    if progress:
-        progress(counter.value)
-    return [done[i] for i in range(len(workers))]
 
 
 class OpenSearchEngine(base.Engine):

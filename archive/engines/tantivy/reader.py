@@ -126,19 +126,6 @@ def date_range(start: str | None, end: str | None) -> tantivy.Query:
     return Query.range_query(SCHEMA, "day", tantivy.FieldType.Unsigned, low, high)
 
 
-def within_edits(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit`` (a DP row at
-    a time, given up as soon as every cell of a row is over the limit)."""
-    previous = list(range(len(b) + 1))
-    for i, char in enumerate(a, 1):
-        current = [i]
-        for j, other in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
-
 
 class Reader(base.Reader):
     """One generation: a Tantivy searcher, its meta document and its facet tables."""
@@ -240,7 +227,7 @@ class Reader(base.Reader):
             return []
         candidates = self.searcher.terms_with_prefix(field, text[:prefix])
         return [term for term, _ in candidates
-                if abs(len(term) - len(text)) <= distance and within_edits(text, term, distance)]
+                if abs(len(term) - len(text)) <= distance and base.within_edits(text, term, distance)]
 
     def sample_passages(self, field: str, text: str, count: int) -> list[dict]:
         """See ``archive.engines.base.Reader.sample_passages`` (the first hits of a term query)."""
@@ -270,10 +257,6 @@ class Reader(base.Reader):
         if self._counting is None:
             self._counting = TableCounts(list(zip(self._starts, self._tables)))
         return self._counting
-
-    def entity_articles(self, entity_id: str) -> list[str]:
-        """See ``archive.engines.base.Reader.entity_articles``."""
-        return sorted(self.match(q.Term("entities", entity_id)).articles())
 
     def article_entity_counts(self, article_ids: Iterable[str]) -> Counter:
         """See ``archive.engines.base.Reader.article_entity_counts``."""

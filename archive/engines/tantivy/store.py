@@ -36,7 +36,6 @@ import errno
 import json
 import multiprocessing
 import os
-import queue
 import re
 import secrets
 import signal
@@ -441,14 +440,6 @@ class Store(base.Store):
         """An article's stored fields in the newest generation, or None."""
         return self.reader().article(doc_id)
 
-    def discovered_entities(self) -> list[dict]:
-        """See ``archive.engines.base.Store.discovered_entities``."""
-        return self.reader().discovered_entities()
-
-    def discovered_entity(self, entity_id: str) -> dict | None:
-        """See ``archive.engines.base.Store.discovered_entity``."""
-        return self.reader().discovered_entity(entity_id)
-
     def close(self) -> None:
         """Forget the cached reader: the next ``reader()`` opens the newest generation."""
         self._reader = None
@@ -560,29 +551,13 @@ def _feed_worker(number: int, job, counter, results) -> None:
 
 def _feed(transaction: _Transaction, workers, results, counter, progress) -> list:
     """Add every worker's articles as they come; the jobs' summaries in job order."""
-    done: dict[int, object] = {}
-    while len(done) < len(workers):
-        try:
-            number, status, payload = results.get(timeout=0.2)
-        except queue.Empty:
-            if progress:
-                progress(counter.value)
-            dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
-            if dead:
-                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
-            continue
-        if status == "error":
-            raise IndexError_(f"an indexing process failed:\n{payload}")
-        if status == "articles":
-            for article, passages in payload:
-                transaction.add(article, passages, worker=number)
-            if progress:
-                progress(counter.value)
-        else:
-            done[number] = payload
-    if progress:
-        progress(counter.value)
-    return [done[i] for i in range(len(workers))]
+    def articles(number: int, status: str, payload) -> None:
+        for article, passages in payload:
+            transaction.add(article, passages, worker=number)
+        if progress:
+            progress(counter.value)
+
+    return base.gather_workers(workers, results, counter, progress, articles)
 
 
 class TantivyEngine(base.Engine):
