@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CORPUS, run_cli, write_jsonl
 from test_browser import browser  # noqa: F401 - the same Chromium fixture
@@ -52,13 +53,20 @@ def desk_server(tmp_path_factory):
     process.wait(timeout=30)
 
 
+def _batch_rows(browser) -> list:
+    """The result rows of the batch page the form's submission loads (waited for: the click
+    returns before the answer's page is there)."""
+    return WebDriverWait(browser, 60).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#batch-results tr.batch-row"))
+
+
 def test_the_batch_form_with_a_pasted_and_an_uploaded_list(desk_server, browser):  # noqa: F811
     url, folder = desk_server
     browser.get(url + "/")
     browser.find_element(By.LINK_TEXT, "بحث بقائمة").click()
     browser.find_element(By.ID, "batch-lines").send_keys("كورسك\n--person كيم")
     browser.find_element(By.CSS_SELECTOR, "#batch-form button").click()
-    rows = browser.find_elements(By.CSS_SELECTOR, "#batch-results tr.batch-row")
+    rows = _batch_rows(browser)
     assert [r.get_attribute("data-line") for r in rows] == ["1", "2"]
     assert rows[0].get_attribute("data-passages") == "10"  # كورسك: seed corpus and copy
     assert "failed" in rows[1].get_attribute("class") and "could be" in rows[1].text
@@ -70,7 +78,7 @@ def test_the_batch_form_with_a_pasted_and_an_uploaded_list(desk_server, browser)
     browser.get(url + "/batch")
     browser.find_element(By.ID, "batch-file").send_keys(str(listing))
     browser.find_element(By.CSS_SELECTOR, "#batch-form button").click()
-    rows = browser.find_elements(By.CSS_SELECTOR, "#batch-results tr.batch-row")
+    rows = _batch_rows(browser)
     assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["بوتين", "خاركيف"]
     assert all(int(r.get_attribute("data-passages")) > 0 for r in rows)
 
