@@ -422,6 +422,7 @@ def engine_list(text: str) -> list[str]:
 
 
 def main(argv=None) -> int:
+    global OPENSEARCH
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -447,7 +448,6 @@ def main(argv=None) -> int:
 
     import synthetic
 
-    global OPENSEARCH
     OPENSEARCH = args.opensearch.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
     corpus = args.out / f"corpus-{args.articles}.jsonl"
