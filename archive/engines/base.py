@@ -73,6 +73,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archive.article_evidence import Gathered, QueryTerm, gather
+from archive.dates import iso_day
 from archive.engines.query import Node, Term
 
 StoreT = TypeVar("StoreT", bound="Store")
@@ -522,6 +523,37 @@ def top_counts(counts: Mapping[str, int], limit: int, type_of: Callable[[str], s
         if rows is not None and count > 0:
             rows.append((entity_id, count))
     return {kind: cut_at_limit(rows, limit) for kind, rows in by_type.items()}
+
+
+def day_number(written: str | None) -> int:
+    """An article's date as YYYYMMDD (month or day 00 when the date lacks them), 0 if none:
+    the ``day`` the engines that store one keep for date filters and orders."""
+    day = iso_day(written)
+    if not day:
+        return 0
+    parts = day.split("-") + ["00", "00"]
+    return int(parts[0]) * 10000 + int(parts[1]) * 100 + int(parts[2])
+
+
+def day_bounds(start: str | None, end: str | None) -> tuple[int, int]:
+    """The inclusive ``day_number`` range of day prefixes [start, end] (either None: open)."""
+    low = max(1, day_number(start)) if start else 1
+    high = day_number(end) + (99 if len(end) <= 7 else 0) if end else 99991299
+    if end and len(end) == 4:
+        high = int(end) * 10000 + 1299
+    return low, high
+
+
+def tie_key(build: int, worker: int, index: int, position: int) -> int:
+    """What orders passages of equal score: the build that added the article, then its place
+    in that build's plan (the worker whose contiguous share held it, and its place in that
+    share), then the passage's position: older articles first, then reading order, as Whoosh's
+    document numbers give. It does not depend on how a build is split over processes, threads
+    or segments, so a serial and a parallel build rank ties alike, on every engine that stores
+    it. Fields are clamped to their bits (24 build, 4 worker, 20 article, 16 position); beyond,
+    ties keep the engine's order."""
+    return (min(build, 0xFFFFFF) << 40 | min(worker, 0xF) << 36 | min(index, 0xFFFFF) << 16
+            | min(position, 0xFFFF))
 
 
 def within_edits(a: str, b: str, limit: int) -> bool:

@@ -87,12 +87,7 @@ def _phrase(node: q.Phrase) -> dict:
 def date_range(start: str | None, end: str | None) -> dict:
     """Passages of articles published within [start, end] (day prefixes, inclusive; an
     article without a readable date has no ``day`` and never matches)."""
-    from archive.engines.opensearch.store import day_number
-
-    low = max(1, day_number(start)) if start else 1
-    high = day_number(end) + (99 if len(end) <= 7 else 0) if end else 99991299
-    if end and len(end) == 4:
-        high = int(end) * 10000 + 1299
+    low, high = base.day_bounds(start, end)
     return {"range": {"day": {"gte": low, "lte": high}}}
 
 

@@ -94,23 +94,6 @@ def index_settings() -> dict:
             "analyzer": {"archive_terms": {"type": "custom", "tokenizer": "archive_space"}}}}}
 
 
-def day_number(written: str | None) -> int:
-    """An article's date as YYYYMMDD (month or day 00 when the date lacks them), 0 if none."""
-    day = iso_day(written)
-    if not day:
-        return 0
-    parts = day.split("-") + ["00", "00"]
-    return int(parts[0]) * 10000 + int(parts[1]) * 100 + int(parts[2])
-
-
-def tie_key(build: int, worker: int, index: int, position: int) -> int:
-    """What orders passages of equal score: the build that added the article, its place in that
-    build's plan (worker, then place in its share), then the passage's position, as the Tantivy
-    engine's key (same bits), so both engines order ties alike."""
-    return (min(build, 0xFFFFFF) << 40 | min(worker, 0xF) << 36 | min(index, 0xFFFFF) << 16
-            | min(position, 0xFFFF))
-
-
 def document_id(pid: str) -> str:
     """A document's _id: its pid, or a hash of it past OpenSearch's 512 bytes."""
     return pid if len(pid.encode("utf-8")) <= 400 else "h:" + sha1(pid.encode("utf-8")).hexdigest()
@@ -138,11 +121,11 @@ def article_actions(index: str, article: dict, passages: Iterable[PassageDoc], b
         source: dict[str, Any] = {
             "kind": "passage", "pid": p.pid, "doc_id": p.doc_id, "stem": _joined(p.stems),
             "exact": _joined(p.exact), "entities": list(p.entities),
-            "tie": tie_key(build, worker, number, p.position),
+            "tie": base.tie_key(build, worker, number, p.position),
             "data": {"pid": p.pid, "doc_id": p.doc_id, "position": p.position, "start": p.start,
                      "end": p.end, "text": p.text, "entities": list(p.entities)}}
-        if day_number(article.get("date")):
-            source["day"] = day_number(article.get("date"))
+        if base.day_number(article.get("date")):
+            source["day"] = base.day_number(article.get("date"))
         if day and len(day) >= 7:
             source["month"] = day[:7]
         yield _action(index, source)

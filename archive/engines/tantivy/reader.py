@@ -34,7 +34,7 @@ from archive.engines import base
 from archive.engines import query as q
 from archive.engines.facet_tables import FacetTable
 from archive.engines.tantivy.counting import TableCounts
-from archive.engines.tantivy.store import SCHEMA, day_number
+from archive.engines.tantivy.store import SCHEMA
 
 Occur = tantivy.Occur
 Query = tantivy.Query
@@ -119,10 +119,7 @@ def compile_tree(node: q.Node, deferred: list | None = None) -> tantivy.Query:
 def date_range(start: str | None, end: str | None) -> tantivy.Query:
     """Passages of articles published within [start, end] (day prefixes, inclusive; an
     article without a readable date never matches)."""
-    low = max(1, day_number(start)) if start else 1
-    high = day_number(end) + (99 if len(end) <= 7 else 0) if end else 99991299
-    if end and len(end) == 4:
-        high = int(end) * 10000 + 1299
+    low, high = base.day_bounds(start, end)
     return Query.range_query(SCHEMA, "day", tantivy.FieldType.Unsigned, low, high)
 
 

@@ -101,26 +101,6 @@ def make_schema() -> tantivy.Schema:
 SCHEMA = make_schema()
 
 
-def day_number(written: str | None) -> int:
-    """An article's date as YYYYMMDD (month or day 00 when the date lacks them), 0 if none."""
-    day = iso_day(written)
-    if not day:
-        return 0
-    parts = day.split("-") + ["00", "00"]
-    return int(parts[0]) * 10000 + int(parts[1]) * 100 + int(parts[2])
-
-
-def tie_key(build: int, worker: int, index: int, position: int) -> int:
-    """What orders passages of equal score: the build that added the article, then its place
-    in that build's plan (the worker whose contiguous share held it, and its place in that
-    share), then the passage's position: older articles first, then reading order, as Whoosh's
-    document numbers give. It does not depend on how Tantivy's threads split the build into
-    segments, so a serial and a parallel build rank ties alike. Fields are clamped to their
-    bits (24 build, 4 worker, 20 article, 16 position); beyond, ties keep Tantivy's order."""
-    return (min(build, 0xFFFFFF) << 40 | min(worker, 0xF) << 36 | min(index, 0xFFFFF) << 16
-            | min(position, 0xFFFF))
-
-
 def _joined(terms: list[str]) -> str:
     return " ".join(term or EMPTY_TERM for term in terms)
 
@@ -177,7 +157,7 @@ class _Transaction:
         index = self.added.get(worker, 0)
         self.added[worker] = index + 1
         doc_id = article["doc_id"]
-        day = day_number(article.get("date"))
+        day = base.day_number(article.get("date"))
         self.days[doc_id] = iso_day(article.get("date"))
         add = self.writer.add_document
         add(_document("article", article, pid=f"{doc_id}#article", doc_id=doc_id))
@@ -191,7 +171,7 @@ class _Transaction:
                     "end": end, "text": text, "entities": entities}
             add(_document("passage", data, pid=pid, doc_id=doc_id, stem=stems, exact=exact,
                           entities=" ".join(entities), ordinal=ordinal, day=day,
-                          tie=tie_key(self.build, worker, index, position)))
+                          tie=base.tie_key(self.build, worker, index, position)))
 
     def entities(self, entities: Iterable[dict]) -> None:
         for entity in entities:
