@@ -439,7 +439,8 @@ class Archive:
         text = [" "] * (passages[-1]["end"] if passages else 0)
         for passage in passages:
             text[passage["start"]:passage["end"]] = passage["text"]
-        from archive.indexer import applied_lexicon, mentions_by_span
+        from archive.analysis import mentions_by_span
+        from archive.indexer import applied_lexicon
 
         tagger = self.tagger.fresh()  # with the names the build tagged it with
         tagger.learn(applied_lexicon(self.store, tagger))
@@ -586,7 +587,7 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
     """Records given to ``Archive.add`` as Articles (origin ADDED_ORIGIN), and the problems of
     those that are none (a ReadError each, its line the record's position)."""
     from archive.indexer import GIVEN_ORIGIN as ADDED_ORIGIN
-    from archive.reader import _article_from_record
+    from archive.intake import article_from_record
     from archive.records import ReadError
 
     if isinstance(records, (Article, Mapping)):
@@ -599,7 +600,7 @@ def _given_articles(records: Iterable[Article | Mapping[str, Any]]) -> tuple[lis
             if isinstance(record, Article):
                 article = record
             elif isinstance(record, Mapping):
-                article, _scrubbed = _article_from_record(ADDED_ORIGIN, dict(record))
+                article, _scrubbed = article_from_record(ADDED_ORIGIN, dict(record))
             else:
                 raise ValueError(f"a record must be an Article or a dict, not "
                                  f"{type(record).__name__}")

@@ -692,8 +692,8 @@ def tag_command(source, as_json):
     Windows-1256); offsets are character (code point) offsets into that text as given: line
     ends are not translated, only a leading byte-order mark is not counted."""
     from archive.api import ArchiveError
+    from archive.decoding import Unreadable, decode
     from archive.entities.tagger import Tagger
-    from archive.reader import Unreadable, decode
 
     if getattr(source, "isatty", lambda: False)():
         click.echo("Reading the text to tag from the terminal: type or paste it, then press "

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from archive.analysis import analyse_article, established_records, merge_in_order
 from archive.analyzers import shared_analyzer
 from archive.engines.base import DirectBuild, PassageDoc, Sink, Store
 from archive.entities.catalogue import Entity
@@ -79,8 +80,6 @@ def learn_batch(batch: list[tuple[Article, str]]) -> tuple[tuple[list[dict], lis
     """A learning task: the names the batch establishes (entity records) and every entity its
     tagging discovered, in the order found; and the batch with its articles' first stages, kept
     on the worker for ``analyse_batch``."""
-    from archive.indexer import established_records
-
     tagger = default_tagger().fresh()
     stages: dict[str, FirstStage] = {}
     records: dict[str, dict] = {}
@@ -101,8 +100,6 @@ def analyse_batch(work: tuple | list, lexicon: Lexicon, known: dict[str, Entity]
     """An analysis task: each article of the batch (``work``: a learning task's result, or the
     articles themselves) analysed and tagged with the archive's names ``lexicon``; ``known``:
     the discovered entities as the whole learning pass first found them (their names)."""
-    from archive.indexer import analyse_article
-
     if isinstance(work, tuple):
         _, batch, stages = work
         kept: _Stages | None = _Stages(stages, changed)
@@ -136,8 +133,6 @@ def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | N
     """Analyse and tag ``plan``'s articles on the cluster at ``address`` and write them to
     ``store`` in one commit (``learn``: a new index, which learns its names first). Returns the
     tagger with the names the articles were tagged with (for the re-tagging pass)."""
-    from archive.indexer import _count_skipped, merge_in_order
-
     skipped: list[tuple[str, ReadError]] = []
     with cluster(address) as client:
         batches = _batches(plan.articles(skipped=skipped))
@@ -171,7 +166,7 @@ def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | N
                     for w, first in zip(work, firsts)]
             del work
             _finish_direct(direct, sent, len(plan.todo), phases, report)
-            _count_skipped(plan, skipped, report)
+            report.count_skipped(plan.delete, skipped)
             return tagger
         analysed = [client.submit(analyse_batch, w, lexicon, known_future, analyzer.stemmer, changed,
                                   pure=False) for w in work]
@@ -194,15 +189,13 @@ def build_on_dask(address: str, store: Store, plan, analyzer, tagger: Tagger | N
             return list(discovered.values())
 
         store.write(in_order(), delete=plan.delete, entities=entities, replace=replace)
-    _count_skipped(plan, skipped, report)
+    report.count_skipped(plan.delete, skipped)
     return tagger
 
 
 def _finish_direct(direct: DirectBuild, sent: list, todo: int, phases, report) -> None:
     """Wait for the workers' writes in plan order (the discovered entities merged as one
     process meets them), then commit; any failure drops the new generation."""
-    from archive.indexer import merge_in_order
-
     discovered: dict[str, dict] = {}
     done = 0
     try:

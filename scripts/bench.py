@@ -127,7 +127,7 @@ def fts_build_main(corpus: Path, database: Path) -> None:
     """(Run in a subprocess.) The same passages, normalized, into FTS5."""
     from archive.cleaning import clean
     from archive.passages import split_passages
-    from archive.reader import iter_articles
+    from archive.intake import iter_articles
     from archive.records import ReadResult
 
     database.unlink(missing_ok=True)

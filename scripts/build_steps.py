@@ -87,12 +87,12 @@ def instrument(tagger) -> None:
 def measure(corpus: Path, count: int) -> dict:
     """CPU ms per article for each step over the first ``count`` articles of ``corpus``."""
     import archive.copies as copies
+    from archive.analysis import analyse_article
     from archive.analyzers import shared_analyzer
     from archive.cleaning import clean
     from archive.entities.once import first_stage
     from archive.entities.tagger import default_tagger
-    from archive.indexer import analyse_article
-    from archive.reader import iter_articles
+    from archive.intake import iter_articles
     from archive.records import ReadResult
 
     tagger = default_tagger().fresh()

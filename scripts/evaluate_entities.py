@@ -26,7 +26,7 @@ from archive.cleaning import clean  # noqa: E402
 from archive.entities.catalogue import TYPES, Catalogue, catalogue_rows  # noqa: E402
 from archive.entities.keys import exact_key, name_tokens  # noqa: E402
 from archive.entities.tagger import Tagger  # noqa: E402
-from archive.reader import read_paths  # noqa: E402
+from archive.intake import read_paths  # noqa: E402
 
 DEFAULT_GOLD = HERE.parent.parent / "shared" / "eval" / "entities.jsonl"
 

@@ -36,7 +36,7 @@ CLITICS = ("", "", "", "و", "ب", "ل", "ال")
 
 def seed_sentences(corpus: Path) -> list[str]:
     from archive.cleaning import clean
-    from archive.reader import read_paths
+    from archive.intake import read_paths
 
     sentences = []
     for article in read_paths([corpus]).articles:

@@ -18,7 +18,7 @@ def _records() -> list[dict]:
     (so the model's lone هانسن, which asked whose name it is, belongs to nobody: a stage that
     the learned names made stale), and the sample corpus's real articles."""
     from archive.cleaning import clean
-    from archive.reader import read_paths
+    from archive.intake import read_paths
 
     real = [{"id": a.id, "title": a.title, "text": clean(a).text} for a in read_paths([CORPUS]).articles]
     bare = [{"id": f"bare{i:02d}", "text": f"خبر رقم {i}\n" + (BARE if i % 2 else SPEECH)}
@@ -33,8 +33,8 @@ def _expected(feed) -> dict[str, list]:
     from archive.analyzers import shared_analyzer
     from archive.cleaning import clean
     from archive.entities.tagger import Lexicon, default_tagger, established
-    from archive.indexer import analyse_article
-    from archive.reader import read_paths
+    from archive.analysis import analyse_article
+    from archive.intake import read_paths
 
     articles = [clean(a) for a in read_paths([feed]).articles]  # as the build reads them
     learner = default_tagger().fresh()

@@ -2,7 +2,7 @@
 
 from archive.cleaning import clean
 from archive.passages import MAX_WORDS, split_passages
-from archive.reader import read_paths
+from archive.intake import read_paths
 from archive.records import Article
 
 

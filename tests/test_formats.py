@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from archive.dates import iso_day
-from archive.reader import read_paths
+from archive.intake import read_paths
 from conftest import run_cli, run_json
 
 FORMATS = Path(__file__).resolve().parent / "data" / "formats"

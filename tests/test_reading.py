@@ -2,7 +2,7 @@
 
 import json
 
-from archive.reader import read_paths
+from archive.intake import read_paths
 from conftest import write_jsonl
 
 ARABIC = "كوريا الشمالية ترسل جنودا إلى كورسك"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.indexer import MAX_ARTICLE_CHARS, mentions_by_span
+from archive.analysis import mentions_by_span
+from archive.indexer import MAX_ARTICLE_CHARS
 from archive.engines.base import write_lock
 from conftest import CORPUS, ROOT, run_cli, run_json
 

@@ -239,7 +239,8 @@ def compiled_prefixes():
     """The tagger's StrictPrefixes of the packaged catalogue, compiled once per machine."""
     from archive.entities.prefixes import StrictPrefixes
 
-    return _compiled("prefixes", lambda: StrictPrefixes(default_catalogue()))
+    return _compiled("prefixes", lambda: StrictPrefixes(default_catalogue().exact,
+                                                       default_catalogue().stem))
 
 
 def _compiled(name: str, build):

@@ -5,17 +5,18 @@ word may begin."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from archive.arabic import strip_suffixes
-from archive.entities.catalogue import Catalogue
 
 
 class StrictPrefixes:
     """The beginnings (a key's first 1, 2, … words, joined by spaces) of a catalogue's exact
     and stem keys."""
 
-    def __init__(self, catalogue: Catalogue):
-        self.exact = _beginnings(catalogue.exact)
-        self.stem = _beginnings(catalogue.stem)
+    def __init__(self, exact_keys: Iterable[str], stem_keys: Iterable[str]):
+        self.exact = _beginnings(exact_keys)
+        self.stem = _beginnings(stem_keys)
 
     def reach(self, first: str, cores: list[str], longest: int) -> int:
         """How many words, from ``first`` (a reading of the window's first word) and the cores
@@ -37,7 +38,7 @@ def stem_word(word: str) -> str:
     return strip_suffixes(word) if word.isalpha() else word
 
 
-def _beginnings(keys) -> frozenset[str]:
+def _beginnings(keys: Iterable[str]) -> frozenset[str]:
     out: set[str] = set()
     for key in keys:
         words = key.split(" ")

@@ -164,7 +164,7 @@ class Tagger:
         def make() -> StrictPrefixes:
             if self.catalogue is default_catalogue():  # compiled once per machine, as it is
                 return compiled_prefixes()
-            return StrictPrefixes(self.catalogue)
+            return StrictPrefixes(self.catalogue.exact, self.catalogue.stem)
 
         return self._once("prefixes", make)
 

@@ -1,11 +1,11 @@
 """Input formats beyond plain text and JSON, one module each, registered here for
-``archive.reader``: a file's bytes in, records out.
+``archive.intake`` (the input stage): a file's bytes in, records out.
 
 A format turns a file into ``(line number or None, record)`` pairs, where a record is a dict with
-the JSON reader's fields (``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``) or a
-``ValueError`` saying why that part of the file cannot be read; the reader turns records into
+the JSON records' fields (``id``, ``text``, optional ``title``, ``date``, ``source``, ``url``) or a
+``ValueError`` saying why that part of the file cannot be read; the intake stage turns records into
 Articles the same way for every format. A format that holds one article per file (an HTML page)
-leaves out ``id``: the reader names the article after the file, as it does a ``.txt`` file.
+leaves out ``id``: the intake stage names the article after the file, as it does a ``.txt`` file.
 Options a user can set per build (``--csv-map``) arrive as ``ReadOptions``.
 """
 

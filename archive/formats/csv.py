@@ -19,7 +19,7 @@ REQUIRED = ("id", "text")
 def records(path: Path, data: bytes, options: ReadOptions) -> Iterator[Record]:
     """The rows of one file as records; a ValueError for the whole file when a required column
     is missing, and for each row whose fields do not match the header."""
-    from archive.reader import decode
+    from archive.decoding import decode
 
     text = decode(data)
     # The csv module refuses fields over 128 KiB by default; an article's text can be far

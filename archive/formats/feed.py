@@ -42,7 +42,7 @@ def records(path: Path, data: bytes, options: ReadOptions) -> Iterator[Record]:
             "id": entry.get("id") or link or f"{path.stem}#{number}",
             "text": text, "title": title,
             "date": entry.get("published") or entry.get("updated") or None,
-            # the link as written: the reader keeps it only if it is http(s), and says so
+            # the link as written: the intake stage keeps it only if it is http(s), and says so
             "source": source, "url": entry.get("link"),
         }
 

@@ -29,7 +29,7 @@ def records(path: Path, data: bytes, options: ReadOptions) -> Iterator[Record]:
         return
     yield None, {"text": text, "title": document.title, "date": document.date,
                  "source": document.sitename or document.hostname,
-                 "url": document.url}  # the reader keeps it only if it is http(s)
+                 "url": document.url}  # intake keeps it only if it is http(s)
 
 
 def fragment_text(fragment: str) -> str:

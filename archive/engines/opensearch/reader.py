@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from hashlib import sha1
 from typing import Any, NamedTuple
 
 from archive.engines import base
@@ -34,6 +35,12 @@ AGG_SIZE = 20_000  # distinct entities (or months) one facet aggregation returns
 PRECISION = 40_000  # cardinality's exact-counting threshold (OpenSearch's maximum)
 PAGE = 5_000  # documents one request of a full listing fetches
 NOT_STORED = ["stem", "exact"]  # term lists: indexed, in _source for reindexing, never fetched
+
+
+def document_id(pid: str) -> str:
+    """A document's _id: its pid, or a hash of it past OpenSearch's 512 bytes (shared with the
+    store, which writes under the same ids)."""
+    return pid if len(pid.encode("utf-8")) <= 400 else "h:" + sha1(pid.encode("utf-8")).hexdigest()
 
 
 class Ref(NamedTuple):
@@ -144,8 +151,6 @@ class Reader(base.Reader):
     def _one(self, pid: str) -> dict | None:
         """The stored data of the document ``pid``, by its _id (a get: no search)."""
         from opensearchpy.exceptions import NotFoundError
-
-        from archive.engines.opensearch.store import document_id
 
         with self.store.errors():
             try:

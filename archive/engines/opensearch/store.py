@@ -48,7 +48,7 @@ from archive.dates import iso_day
 from archive.engines import base
 from archive.engines.base import IndexBusy, IndexError_, ManifestEntry, PassageDoc, die_with_parent
 from archive.engines.opensearch import cluster
-from archive.engines.opensearch.reader import K1, NOT_STORED, B, Reader
+from archive.engines.opensearch.reader import K1, NOT_STORED, B, Reader, document_id
 
 FORMAT_VERSION = 1
 POINTER = "archive_OPENSEARCH"  # in an index folder: the URL of the cluster index it stands for
@@ -92,11 +92,6 @@ def index_settings() -> dict:
         "analysis": {
             "tokenizer": {"archive_space": {"type": "whitespace", "max_token_length": 4000}},
             "analyzer": {"archive_terms": {"type": "custom", "tokenizer": "archive_space"}}}}}
-
-
-def document_id(pid: str) -> str:
-    """A document's _id: its pid, or a hash of it past OpenSearch's 512 bytes."""
-    return pid if len(pid.encode("utf-8")) <= 400 else "h:" + sha1(pid.encode("utf-8")).hexdigest()
 
 
 def _joined(terms: list[str]) -> str:

@@ -34,7 +34,7 @@ from archive.engines import base
 from archive.engines import query as q
 from archive.engines.facet_tables import FacetTable
 from archive.engines.tantivy.counting import TableCounts
-from archive.engines.tantivy.store import SCHEMA
+from archive.engines.tantivy.schema import SCHEMA
 
 Occur = tantivy.Occur
 Query = tantivy.Query

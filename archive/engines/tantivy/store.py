@@ -44,7 +44,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import tantivy
 
@@ -60,15 +59,13 @@ from archive.engines.base import (
     opened,
 )
 from archive.engines.facet_tables import FacetTable
-
-if TYPE_CHECKING:
-    from archive.engines.tantivy.reader import Reader
+from archive.engines.tantivy.reader import Reader
+from archive.engines.tantivy.schema import SCHEMA, TOKENIZER
 
 FORMAT_VERSION = 2  # 2: the tie field
 # Inside the index folder: Tantivy's files and our facet tables. Hidden, so that an index kept
 # inside the corpus folder is never read as articles (Tantivy's meta.json is a .json file).
 FOLDER = ".tantivy"
-TOKENIZER = "archive_terms"  # whitespace only: our terms are analysed already
 TABLE_FILE = re.compile(r"^facets-(\d+)-([0-9a-f]{8})\.fpairs$")
 TEMPORARY_FILE = re.compile(r"^facets-.*\.tmp$")
 OPEN_ATTEMPTS = 20  # commits that may land while one reader opens before we give up
@@ -81,24 +78,6 @@ WRITER_LOCK_WAIT = 5.0  # seconds a busy Tantivy writer lock is waited for befor
 WRITER_LOCK_POLL = 0.05
 
 
-def make_schema() -> tantivy.Schema:
-    """The index's fields: raw ids, whitespace-split term lists with positions, entity ids, the
-    ``ordinal`` and ``day`` fast fields, and the stored fields as one JSON blob."""
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("kind", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("pid", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("doc_id", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("stem", tokenizer_name=TOKENIZER, index_option="position")
-    builder.add_text_field("exact", tokenizer_name=TOKENIZER, index_option="position")
-    builder.add_text_field("entities", tokenizer_name=TOKENIZER, index_option="basic")
-    builder.add_unsigned_field("ordinal", indexed=True, fast=True)
-    builder.add_unsigned_field("day", indexed=True, fast=True)  # YYYYMMDD, 00 for parts missing
-    builder.add_unsigned_field("tie", fast=True)  # orders equal scores: see tie_key
-    builder.add_bytes_field("data", stored=True)  # the stored fields, as JSON
-    return builder.build()
-
-
-SCHEMA = make_schema()
 
 
 def _joined(terms: list[str]) -> str:
@@ -378,7 +357,6 @@ class Store(base.Store):
 
     def reader(self) -> Reader:
         """A reader of the newest generation, reused until a build commits another."""
-        from archive.engines.tantivy.reader import Reader
 
         with self._lock:
             stamp = self._meta_stamp()

@@ -24,13 +24,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive import formats
+from archive.decoding import Unreadable, decode
 from archive.formats import ReadOptions
 from archive.records import (
     Article,
@@ -45,10 +45,6 @@ TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".jsonl", ".json")
 SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + formats.suffixes()  # formats: HTML, feeds, CSV
 OPTIONAL_FIELDS = ("date", "source", "url")
-
-
-class Unreadable(Exception):
-    """Raised inside this module for a file that is not text we can decode."""
 
 
 @dataclass(frozen=True)
@@ -173,37 +169,6 @@ def _one_per_file(path: Path) -> bool:
         return True
     found = formats.format_for(path)
     return found is not None and found.one_per_file
-
-
-def decode(data: bytes) -> str:
-    """Bytes to text: UTF-16 (BOM), UTF-8 (optional BOM), else Windows-1256 if it reads as text."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise Unreadable(f"not valid UTF-16: {error.reason}") from None
-    if b"\x00" in data:
-        raise Unreadable("binary file (contains NUL bytes), not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1256")
-    except UnicodeDecodeError:
-        raise Unreadable("not UTF-8 and not Windows-1256 text") from None
-    if not _looks_like_text(text):
-        raise Unreadable("not UTF-8, and as Windows-1256 it is not readable text")
-    return text
-
-
-def _looks_like_text(text: str) -> bool:
-    """Most characters are letters, digits, spaces or punctuation (binary junk decoded as
-    Windows-1256 is full of symbols and control characters)."""
-    if not text:
-        return True
-    plain = sum(1 for ch in text if unicodedata.category(ch)[0] in "LNPZ" or ch in "\n\r\t")
-    return plain / len(text) >= 0.9
 
 
 def read_paths(paths: Iterable[str | os.PathLike]) -> ReadResult:
@@ -347,7 +312,7 @@ def _articles(path: Path, records: Iterator[tuple[int | None, object]],
     for number, record in records:
         found = True
         try:
-            article, replaced = _article_from_record(origin, record)
+            article, replaced = article_from_record(origin, record)
         except ValueError as error:
             errors.append(ReadError(str(path), str(error), number))
             continue
@@ -360,7 +325,7 @@ def _articles(path: Path, records: Iterator[tuple[int | None, object]],
         errors.append(ReadError(str(path), "empty file: no records"))
 
 
-def _article_from_record(origin: str, record: object) -> tuple[Article, list[str]]:
+def article_from_record(origin: str, record: object) -> tuple[Article, list[str]]:
     """The article of one record, and the names of the fields whose lone surrogates were
     replaced."""
     if isinstance(record, Exception):
