@@ -483,11 +483,36 @@ class Engine(ABC):
         be removed if a new index fails."""
 
 
+class FolderEngine(Engine):
+    """An engine whose index is files in the folder, handled by its ``store_class``'s
+    ``exists``/``open``/``create``/``own_files`` (Whoosh, Tantivy)."""
+
+    store_class: Any
+
+    def exists(self, path: Path) -> bool:
+        """See ``Engine.exists``."""
+        return self.store_class.exists(path)
+
+    def open(self, path: str | os.PathLike, readonly: bool = False,
+             check_version: bool = True) -> Store:
+        """See ``Engine.open``."""
+        return self.store_class.open(path, readonly=readonly, check_version=check_version)
+
+    def create(self, path: str | os.PathLike, settings: dict) -> Store:
+        """See ``Engine.create``."""
+        return self.store_class.create(path, settings)
+
+    def own_files(self, path: Path) -> set[str]:
+        """See ``Engine.own_files``."""
+        return self.store_class.own_files(path)
+
+
 def gather_workers(workers: list, results, counter, progress: Callable[[int], None] | None,
                    on_message: Callable[[int, str, Any], None] | None = None) -> list:
     """The summaries of a build's forked ``workers``, in job order: each sends ``(number,
-    "done", summary)`` on the ``results`` queue, or ``(number, "error", traceback)``; any other
-    status goes to ``on_message``. ``progress`` hears the shared ``counter`` meanwhile; a worker
+    "done", summary)`` on the ``results`` queue, or ``(number, "error", traceback)``, or
+    ``(number, "oserror", (errno, strerror, filename))`` for an OSError (a full disk), raised
+    here as the same OSError; any other status goes to ``on_message``. ``progress`` hears the shared ``counter`` meanwhile; a worker
     that died or failed is IndexError_."""
     import queue
 
@@ -502,6 +527,8 @@ def gather_workers(workers: list, results, counter, progress: Callable[[int], No
             if dead:
                 raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
             continue
+        if status == "oserror":
+            raise OSError(*payload)
         if status == "error":
             raise IndexError_(f"an indexing process failed:\n{payload}")
         if status == "done":

@@ -518,23 +518,8 @@ def _feed(transaction: _Transaction, workers, results, counter, progress) -> lis
     return base.gather_workers(workers, results, counter, progress, articles)
 
 
-class TantivyEngine(base.Engine):
+class TantivyEngine(base.FolderEngine):
     """Tantivy (Rust): for archives that grow."""
 
     name = "tantivy"
-
-    def exists(self, path: Path) -> bool:
-        """See ``archive.engines.base.Engine.exists``."""
-        return Store.exists(path)
-
-    def open(self, path, readonly: bool = False, check_version: bool = True) -> Store:
-        """See ``archive.engines.base.Engine.open``."""
-        return Store.open(path, readonly=readonly, check_version=check_version)
-
-    def create(self, path, settings: dict) -> Store:
-        """See ``archive.engines.base.Engine.create``."""
-        return Store.create(path, settings)
-
-    def own_files(self, path: Path) -> set[str]:
-        """See ``archive.engines.base.Engine.own_files``."""
-        return Store.own_files(path)
+    store_class = Store

@@ -26,7 +26,6 @@ import json
 import multiprocessing
 import os
 import pickle
-import queue
 import re
 import signal
 import traceback
@@ -371,7 +370,7 @@ class Store(base.Store):
             _start(writer, delete, replace)
             for worker in workers:
                 worker.start()
-            done = _collect(workers, results, counter, progress)
+            done = base.gather_workers(workers, results, counter, progress)
             summaries[:] = [summary for _, summary in done]
             _add_entities(writer, entities(), replace is not None)
             segments = [] if replace is not None else writer._merge_segments(None, None, None)
@@ -466,53 +465,19 @@ def _segment_worker(ix, number, job, counter, results, limitmb) -> None:
         segment = writer._finalize_segment() if writer._added else None
         if segment is None:
             writer._close_segment()
-        results.put((number, "ok", segment, summary))
+        results.put((number, "done", (segment, summary)))
     except OSError as error:  # a full disk, a folder gone: the parent raises it as it is
-        results.put((number, "oserror", (error.errno, error.strerror, error.filename), None))
+        results.put((number, "oserror", (error.errno, error.strerror, error.filename)))
     except BaseException:  # noqa: B902 - reported to the parent, which raises
-        results.put((number, "error", traceback.format_exc(), None))
+        results.put((number, "error", traceback.format_exc()))
 
 
-def _collect(workers, results, counter, progress) -> list:
-    """Every job's (segment, summary) in job order, reporting progress while waiting."""
-    done: dict[int, tuple] = {}
-    while len(done) < len(workers):
-        try:
-            number, status, payload, summary = results.get(timeout=0.2)
-        except queue.Empty:
-            if progress:
-                progress(counter.value)
-            dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode not in (None, 0)]
-            if dead:
-                raise IndexError_(f"an indexing process died (exit code {dead[0].exitcode})") from None
-            continue
-        if status == "oserror":
-            raise OSError(*payload)
-        if status == "error":
-            raise IndexError_(f"an indexing process failed:\n{payload}")
-        done[number] = (payload, summary)
-    if progress:
-        progress(counter.value)
-    return [done[i] for i in range(len(workers))]
-
-
-class WhooshEngine(base.Engine):
+class WhooshEngine(base.FolderEngine):
     """Whoosh, pure Python: the default engine."""
 
     name = "whoosh"
-
-    def exists(self, path: Path) -> bool:
-        """See ``archive.engines.base.Engine.exists``."""
-        return Store.exists(path)
-
-    def open(self, path, readonly: bool = False, check_version: bool = True) -> Store:
-        """See ``archive.engines.base.Engine.open``."""
-        return Store.open(path, readonly=readonly, check_version=check_version)
+    store_class = Store
 
     def create(self, path, settings: dict) -> Store:
         """See ``archive.engines.base.Engine.create``; the settings record the engine's name."""
         return Store.create(path, {**settings, "engine": self.name})
-
-    def own_files(self, path: Path) -> set[str]:
-        """See ``archive.engines.base.Engine.own_files``."""
-        return Store.own_files(path)
