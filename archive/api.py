@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive import batch, collapsing, copies, engines
+from archive import engines
 from archive.analyzers import shared_analyzer
 from archive.arabic import Analyzer
 from archive.dates import bound as date_bound
@@ -41,6 +41,8 @@ from archive.stemmers import StemmerUnavailable
 from archive.stemmers import require as require_stemmer
 
 if TYPE_CHECKING:  # a search builds nothing: the indexer and the readers load when a build runs
+    # nor does it read batches or stories: archive.batch, .collapsing and .copies load on use
+    from archive import batch, copies
     from archive.formats import ReadOptions
     from archive.indexer import IndexReport, Progress
 
@@ -243,7 +245,7 @@ class Archive:
         except ValueError as error:
             raise ArchiveError(str(error)) from None
         named, searched = self._as_searched(query)
-        stories = collapsing.story_counter(self.copy_index()) if collapse else None
+        stories = _collapsing().story_counter(self.copy_index()) if collapse else None
 
         def facet_counts(reader, found):
             if on_match is not None:
@@ -265,23 +267,29 @@ class Archive:
         if collapse:
             hits = self.iter_hits(query, highlight=False, filters=filters, exclude=exclude,
                                   date_from=date_from, date_to=date_to, sort=sort)
-            results.hits = collapsing.collapsed_page(hits, self.copy_index(), page, limit)
+            results.hits = _collapsing().collapsed_page(hits, self.copy_index(), page, limit)
             if highlight:
                 self.highlight_hits(query, results.hits)
             results.collapsed, results.facets_count = True, "stories"
         return results
 
-    def batch(self, lines: Iterable[str], co_mentioned: int = batch.CO_MENTIONED
+    def batch(self, lines: Iterable[str], co_mentioned: int | None = None
               ) -> Iterator[batch.BatchRow]:
         """One BatchRow per query line (archive.batch): passages (``search(line).total``),
         articles, first and last day, the most co-mentioned entities, or the line's error;
-        lazily, so a long list streams."""
-        return batch.run(self, [lines] if isinstance(lines, str) else lines, co_mentioned)
+        lazily, so a long list streams. ``co_mentioned``: entities of each type per row
+        (default archive.batch.CO_MENTIONED)."""
+        from archive import batch
+
+        lines = [lines] if isinstance(lines, str) else lines
+        return batch.run(self, lines) if co_mentioned is None else batch.run(self, lines, co_mentioned)
 
     def copy_index(self) -> copies.CopyIndex:
         """The re-published copies among this index's articles, as the last build found them
         (archive.copies)."""
         if self._copies is None:
+            from archive import copies
+
             self._copies = copies.Copies(self.store)
         return self._copies.current()
 
@@ -335,7 +343,7 @@ class Archive:
             if name in search_kwargs:
                 raise TypeError(f"iter_hits() walks every page; it takes no {name!r}")
         if search_kwargs.pop("collapse", False):  # each story once (archive.collapsing)
-            yield from collapsing.collapsed(self.iter_hits(query, page_size, **search_kwargs),
+            yield from _collapsing().collapsed(self.iter_hits(query, page_size, **search_kwargs),
                                             self.copy_index())
             return
         seen: set[tuple[str, int]] = set()
@@ -490,6 +498,8 @@ class Archive:
             held = [doc_id for doc_id in dict.fromkeys(wanted) if doc_id in indexed]
             if held:
                 self.store.write(iter(()), delete=held)
+                from archive import copies
+
                 copies.refresh(self.store)
         return len(held)
 
@@ -660,3 +670,10 @@ def _building(path: Location, wait: bool = False, on_wait=None):
                 (path / LOCK_FILE).unlink(missing_ok=True)
                 path.rmdir()
             raise
+
+
+def _collapsing():
+    """archive.collapsing, imported on first use: only a search that collapses copies needs it."""
+    from archive import collapsing
+
+    return collapsing

@@ -30,7 +30,10 @@ loopback port of 8700-8799, and 50 concurrent clients, each on its own keep-aliv
 send `/api/search` as the web page's API calls ask it (limit 10, default facets) with the
 bench's words, phrases and entity filters, for `--serve-seconds`; `server.tantivy` in the JSON
 is its requests/s, p50/p95 and errors, beside `in_process_qps`: one thread calling
-`Archive.search` with the same mix in this process, for comparison. Cold starts run with
+`Archive.search` with the same mix in this process, for comparison, and the cores each side
+used meanwhile (`server_cores`: the server's processes; `client_cores`: this process, whose
+50 client threads share the machine with the server). `--serve-ports FIRST-LAST` picks the
+server's port among other ports. Cold starts run with
 bytecode caching allowed, as an installed package has it (one unmeasured run writes it).
 """
 
@@ -325,16 +328,16 @@ def in_process_qps(archive, mix: list[dict], seconds: float) -> float:
     return done / (time.perf_counter() - started)
 
 
-def free_port() -> int:
-    """A free loopback port of SERVE_PORTS."""
-    for port in SERVE_PORTS:
+def free_port(ports: range = SERVE_PORTS) -> int:
+    """A free loopback port of ``ports``."""
+    for port in ports:
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise SystemExit("no free port in 8700-8799")
+    raise SystemExit(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 def start_server(index: Path, port: int) -> subprocess.Popen:
@@ -383,18 +386,36 @@ def client_loop(port: int, mix: list[dict], offset: int, until: float) -> tuple[
     return latencies_ms, errors
 
 
-def server_load(index: Path, mix: list[dict], seconds: float, clients: int = SERVE_CLIENTS) -> dict:
-    """``clients`` concurrent clients against `archive serve` on ``index`` for ``seconds``."""
-    port = free_port()
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, s) of process ``pid`` and its live descendants, from /proc
+    (0.0 where /proc is not there): what the server's supervisor and workers have used."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children") as listed:
+            children = [int(child) for child in listed.read().split()]
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / tick + sum(cpu_seconds(c) for c in children)
+
+
+def server_load(index: Path, mix: list[dict], seconds: float, clients: int = SERVE_CLIENTS,
+                ports: range = SERVE_PORTS) -> dict:
+    """``clients`` concurrent clients against `archive serve` on ``index`` for ``seconds``.
+    Also the cores each side used meanwhile (CPU seconds / wall seconds): on a small machine
+    the clients, all in this process, take their share of the cores the server could use."""
+    port = free_port(ports)
     process = start_server(index, port)
     try:
         for params in mix[:20]:  # every worker's caches warmed a little, as a running service's
             client_loop(port, [params], 0, time.monotonic() + 0.001)
-        started = time.monotonic()
+        started, client_cpu, server_cpu = time.monotonic(), time.process_time(), cpu_seconds(process.pid)
         with ThreadPoolExecutor(clients) as pool:
             runs = list(pool.map(lambda i: client_loop(port, mix, i * 7, started + seconds),
                                  range(clients)))
         elapsed = time.monotonic() - started
+        client_cpu, server_cpu = time.process_time() - client_cpu, cpu_seconds(process.pid) - server_cpu
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -404,10 +425,22 @@ def server_load(index: Path, mix: list[dict], seconds: float, clients: int = SER
         return times[min(len(times) - 1, int(round(p / 100 * (len(times) - 1))))] if times else None
 
     return {"clients": clients, "rps": len(times) / elapsed, "p50_ms": pct(50), "p95_ms": pct(95),
-            "errors": sum(errors for _, errors in runs)}
+            "errors": sum(errors for _, errors in runs),
+            "client_cores": client_cpu / elapsed, "server_cores": server_cpu / elapsed}
 
 
 # -- the run ---------------------------------------------------------------------------------
+
+def port_range(text: str) -> range:
+    """--serve-ports: FIRST-LAST, both included."""
+    try:
+        first, last = (int(part) for part in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"FIRST-LAST, e.g. 8740-8799 (got {text!r})") from None
+    if not 0 < first <= last < 65536:
+        raise argparse.ArgumentTypeError(f"ports between 1 and 65535, FIRST <= LAST (got {text!r})")
+    return range(first, last + 1)
+
 
 def engine_list(text: str) -> list[str]:
     """--engines: the systems named, in SYSTEMS order."""
@@ -436,6 +469,8 @@ def main(argv=None) -> int:
     parser.add_argument("--serve", action="store_true",
                         help="also load `archive serve` on the Tantivy index with 50 clients")
     parser.add_argument("--serve-seconds", type=float, default=20.0)
+    parser.add_argument("--serve-ports", type=port_range, default=SERVE_PORTS, metavar="FIRST-LAST",
+                        help="the loopback ports --serve may use (default 8700-8799)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the indexes and build numbers of an earlier run with the same --out")
     parser.add_argument("--fts-build", nargs=2, metavar=("CORPUS", "DB"), help=argparse.SUPPRESS)
@@ -513,7 +548,8 @@ def main(argv=None) -> int:
         print("in process: one thread, the server's mix …", file=sys.stderr)
         qps = in_process_qps(archives["tantivy"], mix, min(args.serve_seconds, 10.0))
         print(f"the server: {SERVE_CLIENTS} clients for {args.serve_seconds:g} s …", file=sys.stderr)
-        result["server"] = {"tantivy": {**server_load(indexes["tantivy"], mix, args.serve_seconds),
+        result["server"] = {"tantivy": {**server_load(indexes["tantivy"], mix, args.serve_seconds,
+                                                        ports=args.serve_ports),
                                         "in_process_qps": qps}}
         result["serve_seconds"] = args.serve_seconds
     (args.out / f"bench-{args.articles}.json").write_text(json.dumps(result, indent=1), "utf-8")
@@ -549,7 +585,8 @@ def table(r: dict) -> str:
         lines.append(f"server ({engine}, {load['clients']} clients, {r['serve_seconds']:g} s): "
                      f"{load['rps']:.1f} requests/s, p50 {load['p50_ms']:.1f} ms, p95 "
                      f"{load['p95_ms']:.1f} ms, {load['errors']} errors; in process, one thread: "
-                     f"{load['in_process_qps']:.1f} searches/s")
+                     f"{load['in_process_qps']:.1f} searches/s; cores used: server "
+                     f"{load.get('server_cores', 0):.2f}, the clients {load.get('client_cores', 0):.2f}")
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
 """A cold `archive search` imports only what a search needs: no web stack, no NER model (a
-search tags nothing), no other engine. Checked with `python -X importtime` on the real CLI."""
+search tags nothing), no other engine, no batch or copy (story) machinery. Checked with `python -X importtime` on the real CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from conftest import ROOT
 
 NEVER_FOR_A_SEARCH = ("fastapi", "starlette", "uvicorn", "jinja2", "archive.server",
                       "archive.serving", "pycrfsuite", "archive.entities.model", "trafilatura",
-                      "feedparser", "pandas")
+                      "feedparser", "pandas", "archive.batch", "archive.collapsing",
+                      "archive.copies")  # the last three: only batches and collapsed searches
 
 
 def _imported(*args: str) -> tuple[set[str], dict]:
