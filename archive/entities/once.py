@@ -24,7 +24,8 @@ from typing import Protocol
 
 from archive.arabic import Span
 from archive.entities.catalogue import Entity
-from archive.entities.tagger import Mention, Tagger, _Tagging
+from archive.entities.mention import Mention, Tagging
+from archive.entities.tagger import Tagger
 
 _COVERED = -1  # a token some mention of the first stage covered (which one no longer matters)
 
@@ -66,7 +67,7 @@ def finish(tagger: Tagger, text: str, stage: FirstStage,
     tokens = tagger._tokens(text, spans)
     if len(tokens) != len(stage.covered):
         raise ValueError("a kept first stage of another text")
-    tagging = _Tagging(text, tokens)
+    tagging = Tagging(text, tokens)
     tagging.mentions = list(stage.mentions)
     tagging.covered = [_COVERED if c else None for c in stage.covered]
     tagger._collection_pass(tagging, tagger.learned)
