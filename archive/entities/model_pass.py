@@ -30,7 +30,7 @@ class ModelPass(ContextPass):
         forms = None
         assert self.model is not None
         sentences = sentence_ranges(text, tokens)
-        tagged = self.model.tag_sentences([tokens[first:last] for first, last in sentences])
+        tagged = self._sentences_tagged(tokens, sentences)
         for (first, last), sentence in zip(sentences, tagged, strict=True):
             self._veto_places(tokens, covered, mentions, first, last, sentence)
             for span in sentence.spans:
@@ -59,6 +59,19 @@ class ModelPass(ContextPass):
                 if entity is None:
                     entity = self._discover(span.type, tokens[a:b + 1], skip, "model")
                 add(a, b, entity, "model", skip, span.confidence)
+
+    def _sentences_tagged(self, tokens, sentences: list[tuple[int, int]]) -> list:
+        """The model's reading of each sentence: replayed when a kept stage of this text has it
+        (``model_replay``: the model reads the text's tokens alone, so the names the archive
+        learned cannot change it), else the model's, recorded when ``record_model`` is set."""
+        replay, self.model_replay = self.model_replay, None
+        if replay is not None and len(replay) == len(sentences):
+            return replay
+        assert self.model is not None
+        tagged = self.model.tag_sentences([tokens[first:last] for first, last in sentences])
+        if self.record_model:
+            self.model_recorded = tagged
+        return tagged
 
     def _veto_places(self, tokens, covered, mentions, first: int, last: int, sentence) -> None:
         """A one-word catalogue place that may be an ordinary word (a common word, an

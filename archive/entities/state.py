@@ -46,6 +46,11 @@ class TaggerState:
         # When a set: the words whose learned owners the passes before the collection pass
         # read, recorded for archive/entities/once.py (a kept stage goes stale with them).
         self.consulted: set[str] | None = None
+        # The model's reading of the next text's sentences: recorded for a kept stage when
+        # record_model is set, replayed from one when model_replay is (once.py).
+        self.record_model = False
+        self.model_recorded: list | None = None
+        self.model_replay: list | None = None
 
     def _once(self, name: str, make):
         if name not in self._loaded:
