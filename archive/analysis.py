@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from archive.arabic import Analyzer, Span, tokenize
 from archive.engines.base import PassageDoc
-from archive.entities.once import StageSource, finish
+from archive.entities.once import StageSource, finish, tag_again
 from archive.entities.tagger import established
 from archive.passages import split_passages
 from archive.records import Article, web_address
@@ -75,8 +75,12 @@ def _mentions(article: Article, tagger, content_hash: str | None, kept: StageSou
     its tokenization), else by tagging it."""
     if tagger is None:
         return []
-    stage = kept.get(article.id, content_hash) if kept is not None and content_hash else None
-    return finish(tagger, article.text, stage, words) if stage is not None else tagger.tag_article(article)
+    if kept is None or not content_hash:
+        return tagger.tag_article(article)
+    stage = kept.get(article.id, content_hash)
+    if stage is not None:
+        return finish(tagger, article.text, stage, words)
+    return tag_again(tagger, article.text, kept.model_result(article.id, content_hash))
 
 
 def mentions_by_span(mentions: list) -> Callable[[int, int], list]:

@@ -72,6 +72,10 @@ class _Stages:
         stage = self.stages.get(doc_id)
         return stage if stage is not None and stage.consulted.isdisjoint(self.changed) else None
 
+    def model_result(self, doc_id: str, content_hash: str) -> tuple | None:
+        stage = self.stages.get(doc_id)
+        return stage.model if stage is not None else None
+
 
 # -- on the workers ----------------------------------------------------------------------------
 

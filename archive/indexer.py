@@ -445,8 +445,14 @@ def _analyse_and_write(store: Store, plan: Plan, analyzer: Analyzer, tagger, poo
         _build_serial(store, plan, analyzer, tagger, phases.tick, report, replace,
                       before_commit=phases.committing, signed=signed)
     if tagger is not None and (plan.todo or replace is not None):
-        retag_taught(store, Plan(plan.paths, options=options, given=given), analyzer, tagger,
-                     report, pool_size)
+        # the articles tagged again keep the model's reading their learning pass made
+        readings = plan.kept.models_only() if plan.kept is not None else None
+        try:
+            retag_taught(store, Plan(plan.paths, options=options, given=given, kept=readings),
+                         analyzer, tagger, report, pool_size)
+        finally:
+            if readings is not None:
+                readings.close()
 
 
 # -- what the archive teaches ------------------------------------------------------------------

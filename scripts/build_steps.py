@@ -60,8 +60,8 @@ class _TimedCrf:
 
 def instrument(tagger) -> None:
     """Wrap the steps of a build (this process only)."""
+    import archive.analysis as analysis
     import archive.copies as copies
-    import archive.indexer as indexer
     from archive.arabic import Analyzer
     from archive.entities.model import FeatureCache
     from archive.entities.tagger import Tagger
@@ -74,7 +74,7 @@ def instrument(tagger) -> None:
     wrap(FeatureCache, "rows", "model: features")
     wrap(Analyzer, "article_context", "analysis: article context")
     wrap(Analyzer, "analyse", "analysis: passages")
-    wrap(indexer, "split_passages", "passages: split")
+    wrap(analysis, "split_passages", "passages: split")  # as analyse_article calls it
     wrap(copies, "signature", "copies: signature")
     model = tagger.model
     if hasattr(FeatureCache, "scores"):  # the CRF tagged in numpy (archive/entities/crf.py)

@@ -119,6 +119,47 @@ def test_a_kept_stage_is_finished_as_tagging_again_or_refused_when_it_read_a_cha
     kept.close()
 
 
+def test_a_stale_stage_is_tagged_again_with_the_models_reading_it_kept(tmp_path):
+    """A stage that read a changed name is tagged again, every pass but the model, whose
+    reading of the sentences comes from the stage: the mentions of tagging from scratch."""
+    from dataclasses import replace
+
+    from archive.entities.once import KeptStages, changed_words, first_stage, tag_again
+    from archive.entities.tagger import Lexicon, default_tagger, established
+
+    texts = [FULL_NAME, BARE, SPEECH, ALI, *(p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt")))]
+    learner = default_tagger().fresh()
+    stages = [first_stage(learner, text) for text in texts]
+    assert all(stage.model is not None for stage in stages)
+    names = {}
+    for stage in stages:
+        names.update({e: learner.entity(e).to_dict() for e in established(stage.mentions, learner)
+                      if e in learner.discovered})
+    for record in names.values():
+        record["attributes"]["established"] = True
+    tagger = default_tagger().fresh()
+    tagger.learn(Lexicon.from_entities(names.values(), tagger))
+    kept = KeptStages(tmp_path, changed_words(learner, tagger))
+    writer = kept.writer(0)
+    for number, stage in enumerate(stages):
+        writer.keep(f"a{number}", "h", stage)
+    writer.close()
+    assert kept.get("a1", "h") is None  # stale
+    model = kept.model_result("a1", "h")
+    assert model is not None
+    reference = tagger.fresh()
+    for number, text in enumerate(texts):
+        again = tag_again(tagger, text, kept.model_result(f"a{number}", "h"))
+        assert again == reference.tag(text)
+    # the kept reading is the one used: without its spans the model's mentions are gone
+    number = next(n for n, text in enumerate(texts) if any(m.rule == "model" for m in reference.tag(text)))
+    kept_reading = kept.model_result(f"a{number}", "h")
+    blind = tuple(replace(sentence, spans=[]) for sentence in kept_reading)
+    assert not [m for m in tag_again(tagger.fresh(), texts[number], blind) if m.rule == "model"]
+    assert kept.model_result("nobody", "h") is None
+    kept.close()
+
+
 @pytest.mark.parametrize("engine_name,workers", [("tantivy", 2), ("whoosh", 1)])
 def test_the_copies_signed_by_the_workers_are_those_signed_from_the_index(tmp_path, engine_name, workers):
     """The build's workers sign each article for the copies file as they analyse it; the file

@@ -13,14 +13,15 @@ from conftest import CORPUS
 @pytest.fixture(scope="module")
 def sentences():
     """Every sentence of the sample corpus's articles, as the tagger cuts them."""
-    from archive.entities.tagger import _sentences, default_tagger
+    from archive.entities.model_pass import sentence_ranges
+    from archive.entities.tagger import default_tagger
 
     tagger = default_tagger()
     out = []
     for path in sorted(CORPUS.glob("*.txt")):
         text = path.read_text("utf-8")
         tokens = tagger._tokens(text)
-        out += [tokens[first:last] for first, last in _sentences(text, tokens)]
+        out += [tokens[first:last] for first, last in sentence_ranges(text, tokens)]
     assert len(out) > 150
     return out
 
