@@ -514,14 +514,20 @@ class SpanRepair:
     def common_place(self, tokens: Sequence[Any], i: int) -> bool:
         """Whether token i, taken for a place, is rather a word the training sets never use in
         a place name (or a common word), with no place context: no clitic on it (بموسكو), no
-        preposition or place head word before it (في، الى، مدينة)."""
+        preposition or place head word before it (في، الى، مدينة). A word written with tanwin
+        (بندًا "an item") is an indefinite noun, which a place name almost never is."""
         token = tokens[i]
-        if "LOC" not in self.never.get(token.core, ()) and token.core not in self.rules.common:
+        indefinite = not TANWIN.isdisjoint(token.surface)
+        if (not indefinite and "LOC" not in self.never.get(token.core, ())
+                and token.core not in self.rules.common):
             return False
-        if len(token.readings) > 1 and not token.form.startswith("ال"):
+        if len(token.readings) > 1 and not token.form.startswith("ال") and not indefinite:
             return False  # بموسكو، وبغداد: a clitic, as place names take
         before = tokens[i - 1] if i and not token.broken else None
         return before is None or before.cores.isdisjoint(self.place_context)
+
+
+TANWIN = frozenset("\u064b\u064c\u064d")  # fathatan, dammatan, kasratan: ً ٌ ٍ
 
 
 @lru_cache(maxsize=20_000)
