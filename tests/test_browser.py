@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlparse
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -307,11 +308,22 @@ def test_on_a_phone_the_facets_come_before_the_results(server, page):
     assert _query(page)["person"] == [entity_id]
 
 
+def _search_box_focused(page) -> bool:
+    """Whether the search box gets the focus (Chrome applies ``autofocus`` at a rendering update
+    after the page loads, so it is waited for, up to 5 s)."""
+    try:
+        WebDriverWait(page, 5).until(
+            lambda p: p.switch_to.active_element.get_attribute("name") == "q")
+    except TimeoutException:
+        return False
+    return True
+
+
 def test_focus_is_on_the_search_box_only_on_search_pages(server, page):
     page.get(server + "/")
-    assert page.switch_to.active_element.get_attribute("name") == "q"
+    assert _search_box_focused(page)
     _search(page, server, "كورسك")
-    assert page.switch_to.active_element.get_attribute("name") == "q"
+    assert _search_box_focused(page)
     doc_id = page.find_element(By.CSS_SELECTOR, "article.card").get_attribute("data-doc")
     for path in ("/articles/" + quote(doc_id), "/entities/person:vladimir-putin", "/entities"):
         page.get(server + path)
