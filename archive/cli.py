@@ -19,6 +19,8 @@ from typing import Any
 
 import click
 
+from archive import interrupts
+
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
 DEFAULT_STEMMER = "light"
@@ -58,6 +60,7 @@ class _Progress:
 
     def phase(self, name: str, total: int) -> None:
         """A phase begins (archive.indexer.PHASES)."""
+        interrupts.check()
         if self.quiet:
             return
         self.finish()
@@ -73,6 +76,7 @@ class _Progress:
         click.echo(f"{self.label}: {name}", err=True)
 
     def __call__(self, done: int, total: int) -> None:
+        interrupts.check()
         if self.bar is not None:
             self.bar.update(done - self.bar.pos)
         elif not self.quiet and not self.terminal and (done % self.step == 0 or done == total):
@@ -176,6 +180,7 @@ class ArchiveGroup(click.Group):
         a quiet exit 0, Ctrl-C exit 130."""
         from archive.api import ArchiveError
 
+        interrupts.catch()
         try:
             return super().invoke(ctx)
         except ArchiveError as error:
@@ -188,7 +193,12 @@ class ArchiveGroup(click.Group):
             ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("Interrupted: the index was left as it was before this run.", err=True)
-            ctx.exit(130)
+            # The build's cleanup ran on the way up. Leave now: the interpreter's own exit was
+            # seen to end the process by SIGINT (-2) instead of 130 once in 40 interrupted
+            # builds on OpenSearch.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
 
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
