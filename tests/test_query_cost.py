@@ -119,3 +119,27 @@ def test_one_table_normalizes_every_character_as_pyarabic_step_by_step(corpus):
     texts.append("الْعَرَبِيّةُ أُمّ إِيمان آمِنة سُؤال قائِد ـــ ٢٠٢٤ Hwasong‑11 ΟΣ")
     assert all(normalize(t) == normalize_with_pyarabic(t) for t in texts)
     assert normalize("أُسْـــامة") == "اسامه"
+
+
+NAMING = ["روته", "بوتين", "كيم جونج أون", '"بيونج يانج"', "الأمم المتحدة", "كورسك",
+          "إدوارد هاول", "صواريخ باليستية", "بيسكوف"]
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_entity_names_marked_from_stored_mentions_equal_the_catalogue_pass(seed_indexes, engine_name):
+    """A hit tagged with an entity the query names marks that entity's names: found from its
+    article's stored spellings, they are the spans the tagger's catalogue pass finds in the
+    passage, merged with the query words' highlights, for every hit of these queries."""
+    with Archive.open(seed_indexes(engine_name)) as archive:
+        searcher, named_hits = archive._searcher, 0
+        for query in NAMING:
+            _, terms = searcher.build(parse(query))
+            assert terms.entities, f"{query!r} names no entity: the comparison says nothing"
+            for hit in archive.search(query, limit=100, facets=0).hits:
+                named = terms.entities & {e["id"] for e in hit.entities}
+                names = [[m.start, m.end] for m in archive.tagger.find_names(hit.text)
+                         if m.entity_id in named]
+                named_hits += bool(names)
+                expected = _merge(highlight(hit.text, terms, archive.analyzer) + names)
+                assert hit.highlights == expected, (query, hit.text)
+        assert named_hits > 20
