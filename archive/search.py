@@ -418,8 +418,10 @@ class Searcher:
         return results
 
     def _phrase_matches(self, reader: Reader, unit: Unit) -> bool:
-        """Whether some passage holds the phrase ``unit``."""
-        return reader.match(self._unit_query(unit, QueryTerms(), self._context(), False)).total > 0
+        """Whether some passage holds the phrase ``unit`` (its matches are kept: a query that
+        is the phrase alone searches them next and finds them counted)."""
+        return self._match(reader, self._unit_query(unit, QueryTerms(), self._context(), False),
+                           ()).total > 0
 
     def suggest(self, reader: Reader, parsed: ParsedQuery) -> list[str]:
         """For a query that matched nothing: the query with each word the index lacks replaced

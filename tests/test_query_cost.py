@@ -143,3 +143,30 @@ def test_entity_names_marked_from_stored_mentions_equal_the_catalogue_pass(seed_
                 expected = _merge(highlight(hit.text, terms, archive.analyzer) + names)
                 assert hit.highlights == expected, (query, hit.text)
         assert named_hits > 20
+
+
+PROXIMITY_QUERIES = ["القوات الكورية الشمالية", "بوتين كيم", "صاروخ باليستي جديد", "مدينة كورسك الروسية"]
+
+
+def test_a_proximity_phrase_rewards_the_same_candidates_fetched_whole_or_asked_for_them(
+        seed_indexes, monkeypatch):
+    """Tantivy's proximity reward: the phrase's matches fetched whole (few) or asked for the
+    candidates alone (many, PHRASE_FETCH exceeded) reward the same passages in the same order."""
+    from archive.engines.tantivy import reader as tantivy_reader
+
+    with Archive.open(seed_indexes("tantivy")) as archive:
+        def ranking(query):
+            archive._searcher._recent.clear()
+            return [(h.doc_id, h.position, round(h.score, 6))
+                    for h in archive.search(query, limit=30, facets=0).hits]
+
+        fetched = {query: ranking(query) for query in PROXIMITY_QUERIES}
+        monkeypatch.setattr(tantivy_reader, "PHRASE_FETCH", 0)
+        asked = {query: ranking(query) for query in PROXIMITY_QUERIES}
+        reader = archive._searcher.reader()
+        rewarded = 0
+        for query in PROXIMITY_QUERIES:
+            tree, _ = archive._searcher.build(parse(query))
+            rewarded += sum(reader.match(phrase).total for phrase in reader.match(tree).deferred)
+    assert fetched == asked and all(fetched.values())
+    assert rewarded, "no passage holds a proximity phrase: the comparison says nothing"

@@ -66,6 +66,7 @@ def _filter(query: tantivy.Query) -> tantivy.Query:
 
 TIE_WINDOW = 10_000  # hits beyond the last place fetched to order a tie there; more stay as Tantivy has them
 RERANK_DEPTH = 200  # candidates a proximity phrase rewards, as in the Whoosh engine
+PHRASE_FETCH = 5000  # a proximity phrase's matches fetched whole, up to this many (Hits._close)
 
 
 IN_ORDER_ALTERNATIVES = 27  # exact phrases a sloppy phrase may become (see _phrase)
@@ -370,16 +371,31 @@ class Hits(base.Hits):
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         ordinals = searcher.fast_field_values("ordinal", [address for _, address in head])  # type: ignore[misc]
-        candidates = Query.term_set_query(SCHEMA, "ordinal", ordinals)
         for phrase in self.deferred:
-            query = Query.boolean_query([(Occur.Must, compile_tree(q.Phrase(
-                phrase.field, phrase.words, phrase.slop))), (Occur.Must, candidates)])
-            close = {ordinal for ordinal, _ in searcher.search(
-                query, limit=len(head), count=False, order_by_field="ordinal").hits}
-            head = [(s * (1 + phrase.boost) if o in close else s, a)
-                    for (s, a), o in zip(head, ordinals)]
+            close = self._close(q.Phrase(phrase.field, phrase.words, phrase.slop), ordinals)
+            head = [(s * (1 + phrase.boost) if near else s, a)
+                    for (s, a), near in zip(head, close)]
         order = sorted(range(len(head)), key=lambda i: -head[i][0])  # stable: ties keep order
         return ([head[i] for i in order] + tail)[:count]
+
+    def _close(self, phrase: q.Phrase, ordinals: list) -> list[bool]:
+        """Per candidate (its ordinal), whether it holds ``phrase``. The phrase's own matches
+        are fetched when they are at most PHRASE_FETCH (the usual case: a proximity phrase of
+        three words matches a few hundred passages of 23,000) and looked up with numpy; more
+        are asked for the candidates alone, whose restriction (a term set of RERANK_DEPTH
+        ordinals) costs Tantivy 4× the phrase itself."""
+        searcher = self.reader.searcher
+        matches = searcher.search(compile_tree(phrase), limit=PHRASE_FETCH + 1, count=False,
+                                  order_by_field="ordinal", order=tantivy.Order.Asc).hits
+        if len(matches) <= PHRASE_FETCH:
+            held = np.fromiter(map(itemgetter(0), matches), dtype=np.int64, count=len(matches))
+            wanted = np.array(ordinals, dtype=np.int64)
+            return _any_within(held, wanted, wanted).tolist()
+        query = Query.boolean_query([(Occur.Must, compile_tree(phrase)), (Occur.Must, Query.term_set_query(
+            SCHEMA, "ordinal", ordinals))])
+        found = {ordinal for ordinal, _ in searcher.search(query, limit=len(ordinals), count=False,
+                                                           order_by_field="ordinal").hits}
+        return [ordinal in found for ordinal in ordinals]
 
     def _scored(self, query: tantivy.Query, count: int) -> list[tuple[float, object]]:
         """The best ``count`` by score, equal scores by ``tie_key``. Tantivy breaks ties by
