@@ -170,3 +170,25 @@ def test_a_proximity_phrase_rewards_the_same_candidates_fetched_whole_or_asked_f
             rewarded += sum(reader.match(phrase).total for phrase in reader.match(tree).deferred)
     assert fetched == asked and all(fetched.values())
     assert rewarded, "no passage holds a proximity phrase: the comparison says nothing"
+
+
+def test_article_evidence_is_the_same_from_a_terms_passages_fetched_whole_or_asked_for(
+        seed_indexes, monkeypatch):
+    """Tantivy's article evidence: a term's passages fetched whole (few) or asked for within
+    the candidates' articles (many, EVIDENCE_FETCH exceeded) give the same rows."""
+    from archive.article_evidence import query_terms
+    from archive.engines.tantivy import reader as tantivy_reader
+
+    with Archive.open(seed_indexes("tantivy")) as archive:
+        searcher = archive._searcher
+        with searcher.pinned() as reader:
+            asked = []
+            for query in PROXIMITY_QUERIES + ["كورسك", "بوتين"]:
+                tree, terms = searcher.build(parse(query))
+                refs = [ref for _, ref in reader.match(tree).top(50)]
+                asked.append((refs, query_terms(terms.stems, terms.exact)))
+            fetched = [reader.article_evidence(refs, terms) for refs, terms in asked]
+            monkeypatch.setattr(tantivy_reader, "EVIDENCE_FETCH", 0)
+            restricted = [reader.article_evidence(refs, terms) for refs, terms in asked]
+    assert fetched == restricted
+    assert any(row[0] != row[2] for gathered in fetched for row in gathered.rows)

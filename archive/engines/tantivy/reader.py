@@ -66,6 +66,7 @@ def _filter(query: tantivy.Query) -> tantivy.Query:
 
 TIE_WINDOW = 10_000  # hits beyond the last place fetched to order a tie there; more stay as Tantivy has them
 RERANK_DEPTH = 200  # candidates a proximity phrase rewards, as in the Whoosh engine
+EVIDENCE_FETCH = 2000  # a term's passages fetched whole for the article evidence, up to this many
 PHRASE_FETCH = 5000  # a proximity phrase's matches fetched whole, up to this many (Hits._close)
 
 
@@ -274,22 +275,14 @@ class Reader(base.Reader):
             return Gathered([], [])
         ordinals = np.array(self.searcher.fast_field_values("ordinal", refs), dtype=np.int64)
         doc_ids, first, last = self.counting().article_spans(ordinals)
-        size = sum(dict(zip(doc_ids, (last - first + 1).tolist())).values())
-        around = Query.boolean_query([(Occur.Should, _term("doc_id", doc_id))  # 4× a term set's speed here
-                                      for doc_id in sorted(set(doc_ids))])
         total = max(1, self.searcher.num_docs)
         weights: list[float] = []
         reached = []  # per term: held by the passage, within NEIGHBOURS, within ARTICLE_REACH
+        around: list = []  # the candidates' articles as a query and their passages, made once
         for term in terms:
             frequency = self.doc_frequency(term.field, term.text)
             weights.append(math.log(total / (frequency + 1)) + 1)
-            held = np.zeros(0, dtype=np.int64)
-            if frequency:
-                query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
-                                             (Occur.Must, around)])
-                hits = self.searcher.search(query, limit=size, count=False,
-                                            order_by_field="ordinal", order=tantivy.Order.Asc).hits
-                held = np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+            held = self._holders(term, frequency, doc_ids, first, last, around)
             reached.append([_any_within(held, np.maximum(first, ordinals - reach),
                                         np.minimum(last, ordinals + reach))
                             for reach in (0, NEIGHBOURS, ARTICLE_REACH)])
@@ -307,13 +300,53 @@ class Reader(base.Reader):
         return self.match(q.AllPassages()).entity_counts()
 
 
+    def _holders(self, term: QueryTerm, frequency: int, doc_ids: list[str], first: np.ndarray,
+                 last: np.ndarray, around: list) -> np.ndarray:
+        """The ordinals, ascending, of passages holding ``term``: all of them when they are
+        at most EVIDENCE_FETCH (``frequency``: how many), else those of the candidates'
+        articles (``doc_ids``, spanning ``first``..``last``), asked for with the articles'
+        ``doc_id`` terms (``around`` keeps that query once made). Either way the spans around
+        each candidate find the same ones: a smaller Tantivy query wins on rare terms, the
+        restriction on common ones."""
+        if not frequency:
+            return np.zeros(0, dtype=np.int64)
+        if frequency <= EVIDENCE_FETCH:
+            query, size = _term(term.field, term.text), frequency
+        else:
+            if not around:
+                size = sum(dict(zip(doc_ids, (last - first + 1).tolist())).values())
+                around += [Query.boolean_query([(Occur.Should, _term("doc_id", doc_id))  # 4× a term set's speed
+                                                for doc_id in sorted(set(doc_ids))]), size]
+            query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
+                                         (Occur.Must, around[0])])
+            size = around[1]
+        hits = self.searcher.search(query, limit=max(1, size), count=False,
+                                    order_by_field="ordinal", order=tantivy.Order.Asc).hits
+        return np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+
+
+PATTERN_BITS = 62  # terms a candidate's flags hold as one int64 bit pattern
+
+
 def _per_candidate(flags: list[np.ndarray], candidates: int) -> list[frozenset[int]]:
-    """Per candidate, the indexes of the terms whose flag (one boolean array per term) is set."""
-    found: list[list[int]] = [[] for _ in range(candidates)]
+    """Per candidate, the indexes of the terms whose flag (one boolean array per term) is set:
+    each candidate's flags as one bit pattern (numpy), one set per distinct pattern (a query
+    has a handful of terms, so a few patterns serve fifty candidates)."""
+    if not flags:
+        return [frozenset()] * candidates
+    if len(flags) > PATTERN_BITS:  # a very long query: term by term
+        found: list[list[int]] = [[] for _ in range(candidates)]
+        for term, flagged in enumerate(flags):
+            for candidate in np.flatnonzero(flagged).tolist():
+                found[candidate].append(term)
+        return [frozenset(terms) for terms in found]
+    patterns = np.zeros(candidates, dtype=np.int64)
     for term, flagged in enumerate(flags):
-        for candidate in np.flatnonzero(flagged).tolist():
-            found[candidate].append(term)
-    return [frozenset(terms) for terms in found]
+        patterns |= flagged.astype(np.int64) << term
+    sets: dict[int, frozenset[int]] = {}
+    for pattern in set(patterns.tolist()):
+        sets[pattern] = frozenset(t for t in range(len(flags)) if pattern >> t & 1)
+    return [sets[pattern] for pattern in patterns.tolist()]
 
 
 def _any_within(held: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
