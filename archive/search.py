@@ -400,10 +400,12 @@ class Searcher:
                                            reader.article_evidence)[:limit * page]
         else:
             best = found.top(limit * page, sort)
-        articles: dict[str, dict] = {}  # an article's fields, read once for all its passages
-        hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref,
+        shown = best[(page - 1) * limit:]
+        stored = [reader.passage(ref) for _, ref in shown]
+        articles = reader.articles(p["doc_id"] for p in stored)  # read at once, once each
+        hits = [self._hit((page - 1) * limit + i + 1, score, passage,
                           terms if highlight else None, articles)
-                for i, (score, ref) in enumerate(best[(page - 1) * limit:])]
+                for i, ((score, _), passage) in enumerate(zip(shown, stored))]
         results = SearchResults(text, found.total, page, limit, hits, notices=notices)
         if not found.total and not restricted:
             results.suggestions = self.suggest(reader, parsed)
@@ -449,14 +451,11 @@ class Searcher:
             self._recent.pop(next(iter(self._recent)))
         return found
 
-    def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms | None,
+    def _hit(self, rank, score, stored: dict, terms: QueryTerms | None,
              articles: dict[str, dict]) -> Hit:
-        """One hit; ``terms`` None: without highlights. ``articles``: the fields of the
-        articles read so far for this page, filled in as they are read."""
-        stored = reader.passage(ref)
-        article = articles.get(stored["doc_id"])
-        if article is None:
-            article = articles[stored["doc_id"]] = reader.article(stored["doc_id"]) or {}
+        """One hit of a stored passage; ``terms`` None: without highlights. ``articles``: the
+        fields of the page's articles, by id."""
+        article = articles.get(stored["doc_id"]) or {}
         entities = [e for e in map(self._known, stored.get("entities", ())) if e]
         spans = [] if terms is None else self._spans(stored["text"], stored.get("entities", ()),
                                                      terms, lambda: article)

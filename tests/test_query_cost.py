@@ -192,3 +192,20 @@ def test_article_evidence_is_the_same_from_a_terms_passages_fetched_whole_or_ask
             restricted = [reader.article_evidence(refs, terms) for refs, terms in asked]
     assert fetched == restricted
     assert any(row[0] != row[2] for gathered in fetched for row in gathered.rows)
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_a_pages_articles_read_at_once_equal_those_read_one_by_one(seed_indexes, engine_name):
+    """``Reader.articles`` (one search for a page's articles on Tantivy): the same fields as
+    ``article`` for each id, an unknown id left out, copies handed out."""
+    path = seed_indexes(engine_name)
+    with Archive.open(path) as one_by_one:
+        ids = sorted(one_by_one._searcher.reader().store.manifest())
+        expected = {doc_id: one_by_one._searcher.reader().article(doc_id) for doc_id in ids}
+    assert len(expected) == 5 and all(expected.values())
+    with Archive.open(path) as archive:
+        reader = archive._searcher.reader()
+        read = reader.articles(ids[::-1] + ["no such article"] + ids[:2])
+        assert read == expected
+        read[ids[0]]["title"] = "changed"
+        assert reader.articles(ids)[ids[0]]["title"] == expected[ids[0]]["title"]

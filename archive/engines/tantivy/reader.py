@@ -138,7 +138,7 @@ class Reader(base.Reader):
         self._tables = [table for _, table in tables]
         self._counting: TableCounts | None = None
         self._passage = lru_cache(PASSAGES_KEPT)(self._read_passage)
-        self._article = lru_cache(ARTICLES_KEPT)(self._read_article)
+        self._articles: dict[str, dict | None] = {}  # doc_id → stored article, oldest first
 
     @classmethod
     def open(cls, store, searcher: tantivy.Searcher) -> Reader:
@@ -185,11 +185,29 @@ class Reader(base.Reader):
     def article(self, doc_id: str) -> dict | None:
         """See ``archive.engines.base.Reader.article`` (its document's pid is ``<id>#article``;
         the last ARTICLES_KEPT read are kept parsed)."""
-        stored = self._article(doc_id)
+        if doc_id not in self._articles:
+            self._keep_article(doc_id, self._one("pid", f"{doc_id}#article"))
+        stored = self._articles[doc_id]
         return None if stored is None else dict(stored)
 
-    def _read_article(self, doc_id: str) -> dict | None:
-        return self._one("pid", f"{doc_id}#article")
+    def _keep_article(self, doc_id: str, stored: dict | None) -> None:
+        if len(self._articles) >= ARTICLES_KEPT:  # the oldest read goes
+            self._articles.pop(next(iter(self._articles), None), None)  # type: ignore[arg-type]
+        self._articles[doc_id] = stored
+
+    def articles(self, doc_ids: Iterable[str]) -> dict[str, dict]:
+        """See ``archive.engines.base.Reader.articles``: those not kept parsed already are
+        read with one search (their pid terms), not one each."""
+        wanted = list(dict.fromkeys(doc_ids))
+        missing = [doc_id for doc_id in wanted if doc_id not in self._articles]
+        if len(missing) > 1:
+            query = Query.boolean_query([(Occur.Should, _term("pid", f"{doc_id}#article"))
+                                         for doc_id in missing])
+            for _, address in self.searcher.search(query, limit=len(missing), count=False).hits:
+                stored = _data(self.searcher.doc(address))
+                self._keep_article(stored["doc_id"], stored)
+        found = {doc_id: self.article(doc_id) for doc_id in wanted}
+        return {doc_id: article for doc_id, article in found.items() if article is not None}
 
     def passage(self, ref) -> dict:
         """See ``archive.engines.base.Reader.passage``; ``ref`` is a Tantivy document address
