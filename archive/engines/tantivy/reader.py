@@ -467,6 +467,8 @@ class Hits(base.Hits):
             fetch = min(2 * fetch, count + TIE_WINDOW)
         if not hits:
             return hits
+        if len(set(score for score, _ in hits)) == len(hits):  # no tie: Tantivy's order it is
+            return hits[:count]
         ties = searcher.fast_field_values("tie", [address for _, address in hits])  # type: ignore[misc]
         order = sorted(range(len(hits)), key=lambda i: (-hits[i][0], ties[i]))
         return [hits[i] for i in order[:count]]
