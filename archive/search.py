@@ -11,13 +11,15 @@ highlights and suggestions happen here, the same for every engine.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import compress
 from typing import Any
 
@@ -167,6 +169,7 @@ class Searcher:
         # millisecond a passage): the same passages come back page after page, search after
         # search. The catalogue never changes while the process runs.
         self._names = lru_cache(NAMES_KEPT)(tagger.find_names)
+        self._mentions: dict[str, dict[str, list[str]]] = {}  # doc_id → its stored mentions
         self._lock = threading.RLock()
 
     # -- per-searcher caches ------------------------------------------------------------------
@@ -193,6 +196,7 @@ class Searcher:
             self._discovered = {}  # filled on demand: an archive may hold many thousands
             self._unknown = set()
             self._all_discovered = False
+            self._mentions = {}
         return reader
 
     def reader(self) -> Reader:
@@ -366,8 +370,9 @@ class Searcher:
         that search would have computed them."""
         with self.pinned() as reader:
             _, _, _, terms, _ = self._understood(reader, text)
-        for hit in hits:
-            hit.highlights = self._spans(hit.text, [e["id"] for e in hit.entities], terms)
+            for hit in hits:
+                hit.highlights = self._spans(hit.text, [e["id"] for e in hit.entities], terms,
+                                             partial(_article_of, reader, hit.doc_id))
 
     def _understood(self, reader: Reader, text: str):
         """A query's text as searched (bounded), its parse, the engine query tree, the terms it
@@ -395,10 +400,12 @@ class Searcher:
                                            reader.article_evidence)[:limit * page]
         else:
             best = found.top(limit * page, sort)
-        articles: dict[str, dict] = {}  # an article's fields, read once for all its passages
-        hits = [self._hit(reader, (page - 1) * limit + i + 1, score, ref,
+        shown = best[(page - 1) * limit:]
+        stored = [reader.passage(ref) for _, ref in shown]
+        articles = reader.articles(p["doc_id"] for p in stored)  # read at once, once each
+        hits = [self._hit((page - 1) * limit + i + 1, score, passage,
                           terms if highlight else None, articles)
-                for i, (score, ref) in enumerate(best[(page - 1) * limit:])]
+                for i, ((score, _), passage) in enumerate(zip(shown, stored))]
         results = SearchResults(text, found.total, page, limit, hits, notices=notices)
         if not found.total and not restricted:
             results.suggestions = self.suggest(reader, parsed)
@@ -413,8 +420,10 @@ class Searcher:
         return results
 
     def _phrase_matches(self, reader: Reader, unit: Unit) -> bool:
-        """Whether some passage holds the phrase ``unit``."""
-        return reader.match(self._unit_query(unit, QueryTerms(), self._context(), False)).total > 0
+        """Whether some passage holds the phrase ``unit`` (its matches are kept: a query that
+        is the phrase alone searches them next and finds them counted)."""
+        return self._match(reader, self._unit_query(unit, QueryTerms(), self._context(), False),
+                           ()).total > 0
 
     def suggest(self, reader: Reader, parsed: ParsedQuery) -> list[str]:
         """For a query that matched nothing: the query with each word the index lacks replaced
@@ -442,16 +451,14 @@ class Searcher:
             self._recent.pop(next(iter(self._recent)))
         return found
 
-    def _hit(self, reader: Reader, rank, score, ref, terms: QueryTerms | None,
+    def _hit(self, rank, score, stored: dict, terms: QueryTerms | None,
              articles: dict[str, dict]) -> Hit:
-        """One hit; ``terms`` None: without highlights. ``articles``: the fields of the
-        articles read so far for this page, filled in as they are read."""
-        stored = reader.passage(ref)
-        article = articles.get(stored["doc_id"])
-        if article is None:
-            article = articles[stored["doc_id"]] = reader.article(stored["doc_id"]) or {}
+        """One hit of a stored passage; ``terms`` None: without highlights. ``articles``: the
+        fields of the page's articles, by id."""
+        article = articles.get(stored["doc_id"]) or {}
         entities = [e for e in map(self._known, stored.get("entities", ())) if e]
-        spans = [] if terms is None else self._spans(stored["text"], stored.get("entities", ()), terms)
+        spans = [] if terms is None else self._spans(stored["text"], stored.get("entities", ()),
+                                                     terms, lambda: article)
         return Hit(
             rank=rank, score=float(score), doc_id=stored["doc_id"],
             title=article.get("title", ""), date=article.get("date"),
@@ -460,14 +467,43 @@ class Searcher:
             position=stored["position"], url=web_address(article.get("url")),
             entities=[{"id": e.id, "type": e.type, "name": e.name} for e in entities])
 
-    def _spans(self, text: str, entity_ids, terms: QueryTerms) -> list[list[int]]:
+    def _spans(self, text: str, entity_ids, terms: QueryTerms,
+               article: Callable[[], dict]) -> list[list[int]]:
         """A passage's highlights: the query's words and phrases, and, in a passage tagged
-        with an entity a query word names, that entity's names as written there."""
+        with an entity a query word names, that entity's names as written there. The names
+        are the spellings the build's tagging found in the passage's article (its stored
+        ``mentions``, read from ``article()`` only when needed): the catalogue pass again on
+        the passage cost about a millisecond each; an article stored without them (an index
+        built before they were kept) still gets that pass."""
         spans = highlight(text, terms, self.analyzer)
-        if not terms.entities.isdisjoint(entity_ids):
-            spans = _merge(spans + [[m.start, m.end] for m in self._names(text)
-                                    if m.entity_id in terms.entities])
+        named = terms.entities.intersection(entity_ids)
+        if named:
+            spellings = self._spellings(article())
+            if spellings is None:
+                names = [[m.start, m.end] for m in self._names(text) if m.entity_id in named]
+            else:
+                wanted = {s for e in named for s in spellings.get(e, ())}
+                longer = {s for e, written in spellings.items() if e not in named
+                          for s in written if any(w in s and w != s for w in wanted)}
+                names = name_spans(text, wanted, longer)
+            spans = _merge(spans + names)
         return spans
+
+    def _spellings(self, article: dict) -> dict[str, list[str]] | None:
+        """An article's stored ``mentions`` (entity id → its spellings found there), parsed
+        once per article and generation; None for an article stored without them."""
+        doc_id, written = str(article.get("doc_id")), article.get("mentions")
+        if written is None:
+            return None
+        if doc_id not in self._mentions:
+            if len(self._mentions) >= NAMES_KEPT:
+                self._mentions.clear()
+            self._mentions[doc_id] = json.loads(written) if isinstance(written, str) else written
+        return self._mentions[doc_id]
+
+
+def _article_of(reader: Reader, doc_id: str) -> dict:
+    return reader.article(doc_id) or {}
 
 
 def top_by_type(counts: Counter, type_of, describe, limit: int = 10,
@@ -560,6 +596,47 @@ def highlight(text: str, terms: QueryTerms, analyzer: Analyzer) -> list[list[int
     if terms.phrases:
         marked += _phrase_spans(text, surfaces, marks)
     return _merge(marked)
+
+
+NAME_PREFIX_LETTERS = frozenset("وفبلكا")  # clitics and the article a name can follow in its word
+NAME_PREFIX_MAX = 4  # letters of them (وبال): the tagger's catalogue pass skips as many
+
+
+def name_spans(text: str, spellings: Iterable[str], longer: Iterable[str] = ()) -> list[list[int]]:
+    """[start, end] spans in ``text`` of the names as written (``spellings``, from the
+    tagging of its article), each where it stands as whole words: it ends where a word ends
+    and starts where a word starts or after a clitic prefix of that word (لبوتين, والقاهرة), as
+    the tagger's mentions do. A spelling inside a longer name of another entity
+    (``longer``: صواريخ in الصواريخ الباليستية) is that name's, as the tagger's longest match
+    has it."""
+    names = _standing(text, spellings)
+    if names:
+        covers = _standing(text, longer)
+        names = [n for n in names if not any(c[0] <= n[0] and n[1] <= c[1] for c in covers)]
+    return names
+
+
+def _standing(text: str, spellings: Iterable[str]) -> list[list[int]]:
+    """The occurrences in ``text`` of ``spellings`` that stand as whole words (name_spans)."""
+    occurrences = []
+    for spelling in spellings:
+        start = text.find(spelling) if spelling else -1
+        while start >= 0:
+            occurrences.append((start, start + len(spelling)))
+            start = text.find(spelling, start + 1)
+    if not occurrences:
+        return []
+    words = [m.span() for m in TOKEN_RE.finditer(text)]
+    starts, ends = [w[0] for w in words], {w[1] for w in words}
+    found = []
+    for start, end in occurrences:
+        word = bisect_right(starts, start) - 1
+        if end not in ends or word < 0 or words[word][1] <= start:
+            continue
+        prefix = text[starts[word]:start]
+        if len(prefix) <= NAME_PREFIX_MAX and NAME_PREFIX_LETTERS.issuperset(prefix):
+            found.append([start, end])
+    return found
 
 
 def _phrase_spans(text: str, surfaces: list[str], marks: _Marks) -> list[list[int]]:

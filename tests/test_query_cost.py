@@ -119,3 +119,93 @@ def test_one_table_normalizes_every_character_as_pyarabic_step_by_step(corpus):
     texts.append("الْعَرَبِيّةُ أُمّ إِيمان آمِنة سُؤال قائِد ـــ ٢٠٢٤ Hwasong‑11 ΟΣ")
     assert all(normalize(t) == normalize_with_pyarabic(t) for t in texts)
     assert normalize("أُسْـــامة") == "اسامه"
+
+
+NAMING = ["روته", "بوتين", "كيم جونج أون", '"بيونج يانج"', "الأمم المتحدة", "كورسك",
+          "إدوارد هاول", "صواريخ باليستية", "بيسكوف"]
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_entity_names_marked_from_stored_mentions_equal_the_catalogue_pass(seed_indexes, engine_name):
+    """A hit tagged with an entity the query names marks that entity's names: found from its
+    article's stored spellings, they are the spans the tagger's catalogue pass finds in the
+    passage, merged with the query words' highlights, for every hit of these queries."""
+    with Archive.open(seed_indexes(engine_name)) as archive:
+        searcher, named_hits = archive._searcher, 0
+        for query in NAMING:
+            _, terms = searcher.build(parse(query))
+            assert terms.entities, f"{query!r} names no entity: the comparison says nothing"
+            for hit in archive.search(query, limit=100, facets=0).hits:
+                named = terms.entities & {e["id"] for e in hit.entities}
+                names = [[m.start, m.end] for m in archive.tagger.find_names(hit.text)
+                         if m.entity_id in named]
+                named_hits += bool(names)
+                expected = _merge(highlight(hit.text, terms, archive.analyzer) + names)
+                assert hit.highlights == expected, (query, hit.text)
+        assert named_hits > 20
+
+
+PROXIMITY_QUERIES = ["القوات الكورية الشمالية", "بوتين كيم", "صاروخ باليستي جديد", "مدينة كورسك الروسية"]
+
+
+def test_a_proximity_phrase_rewards_the_same_candidates_fetched_whole_or_asked_for_them(
+        seed_indexes, monkeypatch):
+    """Tantivy's proximity reward: the phrase's matches fetched whole (few) or asked for the
+    candidates alone (many, PHRASE_FETCH exceeded) reward the same passages in the same order."""
+    from archive.engines.tantivy import reader as tantivy_reader
+
+    with Archive.open(seed_indexes("tantivy")) as archive:
+        def ranking(query):
+            archive._searcher._recent.clear()
+            return [(h.doc_id, h.position, round(h.score, 6))
+                    for h in archive.search(query, limit=30, facets=0).hits]
+
+        fetched = {query: ranking(query) for query in PROXIMITY_QUERIES}
+        monkeypatch.setattr(tantivy_reader, "PHRASE_FETCH", 0)
+        asked = {query: ranking(query) for query in PROXIMITY_QUERIES}
+        reader = archive._searcher.reader()
+        rewarded = 0
+        for query in PROXIMITY_QUERIES:
+            tree, _ = archive._searcher.build(parse(query))
+            rewarded += sum(reader.match(phrase).total for phrase in reader.match(tree).deferred)
+    assert fetched == asked and all(fetched.values())
+    assert rewarded, "no passage holds a proximity phrase: the comparison says nothing"
+
+
+def test_article_evidence_is_the_same_from_a_terms_passages_fetched_whole_or_asked_for(
+        seed_indexes, monkeypatch):
+    """Tantivy's article evidence: a term's passages fetched whole (few) or asked for within
+    the candidates' articles (many, EVIDENCE_FETCH exceeded) give the same rows."""
+    from archive.article_evidence import query_terms
+    from archive.engines.tantivy import reader as tantivy_reader
+
+    with Archive.open(seed_indexes("tantivy")) as archive:
+        searcher = archive._searcher
+        with searcher.pinned() as reader:
+            asked = []
+            for query in PROXIMITY_QUERIES + ["كورسك", "بوتين"]:
+                tree, terms = searcher.build(parse(query))
+                refs = [ref for _, ref in reader.match(tree).top(50)]
+                asked.append((refs, query_terms(terms.stems, terms.exact)))
+            fetched = [reader.article_evidence(refs, terms) for refs, terms in asked]
+            monkeypatch.setattr(tantivy_reader, "EVIDENCE_FETCH", 0)
+            restricted = [reader.article_evidence(refs, terms) for refs, terms in asked]
+    assert fetched == restricted
+    assert any(row[0] != row[2] for gathered in fetched for row in gathered.rows)
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_a_pages_articles_read_at_once_equal_those_read_one_by_one(seed_indexes, engine_name):
+    """``Reader.articles`` (one search for a page's articles on Tantivy): the same fields as
+    ``article`` for each id, an unknown id left out, copies handed out."""
+    path = seed_indexes(engine_name)
+    with Archive.open(path) as one_by_one:
+        ids = sorted(one_by_one._searcher.reader().store.manifest())
+        expected = {doc_id: one_by_one._searcher.reader().article(doc_id) for doc_id in ids}
+    assert len(expected) == 5 and all(expected.values())
+    with Archive.open(path) as archive:
+        reader = archive._searcher.reader()
+        read = reader.articles(ids[::-1] + ["no such article"] + ids[:2])
+        assert read == expected
+        read[ids[0]]["title"] = "changed"
+        assert reader.articles(ids)[ids[0]]["title"] == expected[ids[0]]["title"]

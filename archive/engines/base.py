@@ -314,6 +314,13 @@ class Reader(ABC):
     def discovered_entity(self, entity_id: str) -> dict | None:
         """The recorded discovered entity ``entity_id``, or None."""
 
+    def articles(self, doc_ids: Iterable[str]) -> dict[str, dict]:
+        """The stored fields of several articles (a page's), by id; an id without an article
+        is left out. By default one ``article`` call each; an engine that reads many at once
+        overrides this."""
+        found = {doc_id: self.article(doc_id) for doc_id in dict.fromkeys(doc_ids)}
+        return {doc_id: article for doc_id, article in found.items() if article is not None}
+
     def evidence(self) -> Any:
         """The simple questions ``article_evidence`` can answer the default
         ``article_evidence`` from (an ``article_evidence.Evidence``: the passages holding a

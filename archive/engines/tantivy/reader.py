@@ -66,6 +66,8 @@ def _filter(query: tantivy.Query) -> tantivy.Query:
 
 TIE_WINDOW = 10_000  # hits beyond the last place fetched to order a tie there; more stay as Tantivy has them
 RERANK_DEPTH = 200  # candidates a proximity phrase rewards, as in the Whoosh engine
+EVIDENCE_FETCH = 2000  # a term's passages fetched whole for the article evidence, up to this many
+PHRASE_FETCH = 5000  # a proximity phrase's matches fetched whole, up to this many (Hits._close)
 
 
 IN_ORDER_ALTERNATIVES = 27  # exact phrases a sloppy phrase may become (see _phrase)
@@ -136,7 +138,7 @@ class Reader(base.Reader):
         self._tables = [table for _, table in tables]
         self._counting: TableCounts | None = None
         self._passage = lru_cache(PASSAGES_KEPT)(self._read_passage)
-        self._article = lru_cache(ARTICLES_KEPT)(self._read_article)
+        self._articles: dict[str, dict | None] = {}  # doc_id → stored article, oldest first
 
     @classmethod
     def open(cls, store, searcher: tantivy.Searcher) -> Reader:
@@ -183,11 +185,29 @@ class Reader(base.Reader):
     def article(self, doc_id: str) -> dict | None:
         """See ``archive.engines.base.Reader.article`` (its document's pid is ``<id>#article``;
         the last ARTICLES_KEPT read are kept parsed)."""
-        stored = self._article(doc_id)
+        if doc_id not in self._articles:
+            self._keep_article(doc_id, self._one("pid", f"{doc_id}#article"))
+        stored = self._articles[doc_id]
         return None if stored is None else dict(stored)
 
-    def _read_article(self, doc_id: str) -> dict | None:
-        return self._one("pid", f"{doc_id}#article")
+    def _keep_article(self, doc_id: str, stored: dict | None) -> None:
+        if len(self._articles) >= ARTICLES_KEPT:  # the oldest read goes
+            self._articles.pop(next(iter(self._articles), None), None)  # type: ignore[arg-type]
+        self._articles[doc_id] = stored
+
+    def articles(self, doc_ids: Iterable[str]) -> dict[str, dict]:
+        """See ``archive.engines.base.Reader.articles``: those not kept parsed already are
+        read with one search (their pid terms), not one each."""
+        wanted = list(dict.fromkeys(doc_ids))
+        missing = [doc_id for doc_id in wanted if doc_id not in self._articles]
+        if len(missing) > 1:
+            query = Query.boolean_query([(Occur.Should, _term("pid", f"{doc_id}#article"))
+                                         for doc_id in missing])
+            for _, address in self.searcher.search(query, limit=len(missing), count=False).hits:
+                stored = _data(self.searcher.doc(address))
+                self._keep_article(stored["doc_id"], stored)
+        found = {doc_id: self.article(doc_id) for doc_id in wanted}
+        return {doc_id: article for doc_id, article in found.items() if article is not None}
 
     def passage(self, ref) -> dict:
         """See ``archive.engines.base.Reader.passage``; ``ref`` is a Tantivy document address
@@ -273,22 +293,14 @@ class Reader(base.Reader):
             return Gathered([], [])
         ordinals = np.array(self.searcher.fast_field_values("ordinal", refs), dtype=np.int64)
         doc_ids, first, last = self.counting().article_spans(ordinals)
-        size = sum(dict(zip(doc_ids, (last - first + 1).tolist())).values())
-        around = Query.boolean_query([(Occur.Should, _term("doc_id", doc_id))  # 4× a term set's speed here
-                                      for doc_id in sorted(set(doc_ids))])
         total = max(1, self.searcher.num_docs)
         weights: list[float] = []
         reached = []  # per term: held by the passage, within NEIGHBOURS, within ARTICLE_REACH
+        around: list = []  # the candidates' articles as a query and their passages, made once
         for term in terms:
             frequency = self.doc_frequency(term.field, term.text)
             weights.append(math.log(total / (frequency + 1)) + 1)
-            held = np.zeros(0, dtype=np.int64)
-            if frequency:
-                query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
-                                             (Occur.Must, around)])
-                hits = self.searcher.search(query, limit=size, count=False,
-                                            order_by_field="ordinal", order=tantivy.Order.Asc).hits
-                held = np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+            held = self._holders(term, frequency, doc_ids, first, last, around)
             reached.append([_any_within(held, np.maximum(first, ordinals - reach),
                                         np.minimum(last, ordinals + reach))
                             for reach in (0, NEIGHBOURS, ARTICLE_REACH)])
@@ -306,13 +318,53 @@ class Reader(base.Reader):
         return self.match(q.AllPassages()).entity_counts()
 
 
+    def _holders(self, term: QueryTerm, frequency: int, doc_ids: list[str], first: np.ndarray,
+                 last: np.ndarray, around: list) -> np.ndarray:
+        """The ordinals, ascending, of passages holding ``term``: all of them when they are
+        at most EVIDENCE_FETCH (``frequency``: how many), else those of the candidates'
+        articles (``doc_ids``, spanning ``first``..``last``), asked for with the articles'
+        ``doc_id`` terms (``around`` keeps that query once made). Either way the spans around
+        each candidate find the same ones: a smaller Tantivy query wins on rare terms, the
+        restriction on common ones."""
+        if not frequency:
+            return np.zeros(0, dtype=np.int64)
+        if frequency <= EVIDENCE_FETCH:
+            query, size = _term(term.field, term.text), frequency
+        else:
+            if not around:
+                size = sum(dict(zip(doc_ids, (last - first + 1).tolist())).values())
+                around += [Query.boolean_query([(Occur.Should, _term("doc_id", doc_id))  # 4× a term set's speed
+                                                for doc_id in sorted(set(doc_ids))]), size]
+            query = Query.boolean_query([(Occur.Must, _term(term.field, term.text)),
+                                         (Occur.Must, around[0])])
+            size = around[1]
+        hits = self.searcher.search(query, limit=max(1, size), count=False,
+                                    order_by_field="ordinal", order=tantivy.Order.Asc).hits
+        return np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+
+
+PATTERN_BITS = 62  # terms a candidate's flags hold as one int64 bit pattern
+
+
 def _per_candidate(flags: list[np.ndarray], candidates: int) -> list[frozenset[int]]:
-    """Per candidate, the indexes of the terms whose flag (one boolean array per term) is set."""
-    found: list[list[int]] = [[] for _ in range(candidates)]
+    """Per candidate, the indexes of the terms whose flag (one boolean array per term) is set:
+    each candidate's flags as one bit pattern (numpy), one set per distinct pattern (a query
+    has a handful of terms, so a few patterns serve fifty candidates)."""
+    if not flags:
+        return [frozenset()] * candidates
+    if len(flags) > PATTERN_BITS:  # a very long query: term by term
+        found: list[list[int]] = [[] for _ in range(candidates)]
+        for term, flagged in enumerate(flags):
+            for candidate in np.flatnonzero(flagged).tolist():
+                found[candidate].append(term)
+        return [frozenset(terms) for terms in found]
+    patterns = np.zeros(candidates, dtype=np.int64)
     for term, flagged in enumerate(flags):
-        for candidate in np.flatnonzero(flagged).tolist():
-            found[candidate].append(term)
-    return [frozenset(terms) for terms in found]
+        patterns |= flagged.astype(np.int64) << term
+    sets: dict[int, frozenset[int]] = {}
+    for pattern in set(patterns.tolist()):
+        sets[pattern] = frozenset(t for t in range(len(flags)) if pattern >> t & 1)
+    return [sets[pattern] for pattern in patterns.tolist()]
 
 
 def _any_within(held: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -370,16 +422,31 @@ class Hits(base.Hits):
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         ordinals = searcher.fast_field_values("ordinal", [address for _, address in head])  # type: ignore[misc]
-        candidates = Query.term_set_query(SCHEMA, "ordinal", ordinals)
         for phrase in self.deferred:
-            query = Query.boolean_query([(Occur.Must, compile_tree(q.Phrase(
-                phrase.field, phrase.words, phrase.slop))), (Occur.Must, candidates)])
-            close = {ordinal for ordinal, _ in searcher.search(
-                query, limit=len(head), count=False, order_by_field="ordinal").hits}
-            head = [(s * (1 + phrase.boost) if o in close else s, a)
-                    for (s, a), o in zip(head, ordinals)]
+            close = self._close(q.Phrase(phrase.field, phrase.words, phrase.slop), ordinals)
+            head = [(s * (1 + phrase.boost) if near else s, a)
+                    for (s, a), near in zip(head, close)]
         order = sorted(range(len(head)), key=lambda i: -head[i][0])  # stable: ties keep order
         return ([head[i] for i in order] + tail)[:count]
+
+    def _close(self, phrase: q.Phrase, ordinals: list) -> list[bool]:
+        """Per candidate (its ordinal), whether it holds ``phrase``. The phrase's own matches
+        are fetched when they are at most PHRASE_FETCH (the usual case: a proximity phrase of
+        three words matches a few hundred passages of 23,000) and looked up with numpy; more
+        are asked for the candidates alone, whose restriction (a term set of RERANK_DEPTH
+        ordinals) costs Tantivy 4× the phrase itself."""
+        searcher = self.reader.searcher
+        matches = searcher.search(compile_tree(phrase), limit=PHRASE_FETCH + 1, count=False,
+                                  order_by_field="ordinal", order=tantivy.Order.Asc).hits
+        if len(matches) <= PHRASE_FETCH:
+            held = np.fromiter(map(itemgetter(0), matches), dtype=np.int64, count=len(matches))
+            wanted = np.array(ordinals, dtype=np.int64)
+            return _any_within(held, wanted, wanted).tolist()
+        query = Query.boolean_query([(Occur.Must, compile_tree(phrase)), (Occur.Must, Query.term_set_query(
+            SCHEMA, "ordinal", ordinals))])
+        found = {ordinal for ordinal, _ in searcher.search(query, limit=len(ordinals), count=False,
+                                                           order_by_field="ordinal").hits}
+        return [ordinal in found for ordinal in ordinals]
 
     def _scored(self, query: tantivy.Query, count: int) -> list[tuple[float, object]]:
         """The best ``count`` by score, equal scores by ``tie_key``. Tantivy breaks ties by
@@ -400,6 +467,8 @@ class Hits(base.Hits):
             fetch = min(2 * fetch, count + TIE_WINDOW)
         if not hits:
             return hits
+        if len(set(score for score, _ in hits)) == len(hits):  # no tie: Tantivy's order it is
+            return hits[:count]
         ties = searcher.fast_field_values("tie", [address for _, address in hits])  # type: ignore[misc]
         order = sorted(range(len(hits)), key=lambda i: (-hits[i][0], ties[i]))
         return [hits[i] for i in order[:count]]
